@@ -1,0 +1,122 @@
+"""Commands (imperative requests over core NATS request/reply) and their replies.
+
+A command is validated and answered at once: an accepted reply carrying ids, or an
+``ErrorReply`` with a typed code. The work itself then flows as events.
+"""
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from contracts.envelope import Contract
+
+ErrorCode = Literal[
+    "validation_failed", "scenario_not_found", "scenario_locked", "scenario_archived",
+    "config_not_found", "config_invalid", "plan_not_found", "run_not_found", "job_not_found",
+    "empty_horizon", "not_allowed", "internal_error", "unavailable",
+]
+
+
+class ErrorReply(Contract):
+    """A command or query was refused. ``error`` is a stable machine-readable code."""
+
+    error: ErrorCode = Field(description="Typed error code.")
+    message: str = Field(description="What went wrong, for a person.")
+    details: list[dict[str, Any]] = Field(default_factory=list, description="Itemised problems, e.g. validation errors with code, path, message.")
+
+
+class CreatePlan(Contract):
+    """Create a plan version from a base scenario and a canonical config version."""
+
+    base_scenario_id: str = Field(min_length=1, description="Scenario the plan starts from.")
+    config_version_id: str = Field(min_length=1, description="Canonical config version to plan with.")
+    seed: int = Field(default=42, ge=0, description="Seed of the simulation.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Planner options.")
+    requested_by: str = Field(default="planner", description="Who asked.")
+
+
+class PlanAccepted(Contract):
+    plan_version_id: str = Field(description="Id of the plan version being created.")
+    job_id: str = Field(description="Planning job to follow.")
+
+
+class RerunPlan(Contract):
+    """Simulate an existing plan version again."""
+
+    plan_version_id: str = Field(min_length=1, description="Plan to simulate.")
+    seed: int | None = Field(default=None, ge=0, description="Seed; the plan's own seed when omitted.")
+
+
+class JobAccepted(Contract):
+    job_id: str = Field(description="Job to follow.")
+
+
+class ImportConfig(Contract):
+    """Import a canonical configuration document (canonical-1.0 layout)."""
+
+    document: dict[str, Any] = Field(description="The canonical JSON document.")
+
+
+class ConfigImported(Contract):
+    config_version_id: str = Field(description="Id of the config version.")
+    sha256: str = Field(description="sha256 of the canonical document.")
+    created: bool = Field(description="False when an identical document was already a version.")
+    warnings: list[dict[str, str]] = Field(default_factory=list, description="Validation warnings.")
+
+
+class CreateScenario(Contract):
+    name: str = Field(min_length=1, max_length=200, description="Display name.")
+    description: str = Field(default="", description="Free text.")
+    tag: str = Field(default="", description="Short label.")
+    parent_id: str | None = Field(default=None, description="Scenario this one derives from.")
+
+
+class UpdateScenario(Contract):
+    scenario_id: str = Field(description="Scenario to change.")
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="New name.")
+    description: str | None = Field(default=None, description="New description.")
+    tag: str | None = Field(default=None, description="New tag.")
+    parent_id: str | None = Field(default=None, description="New parent.")
+
+
+class ScenarioAction(Contract):
+    """Lock, unlock or archive a scenario."""
+
+    scenario_id: str = Field(description="Scenario to act on.")
+    by: str = Field(default="planner", description="Who acts.")
+
+
+class ScenarioAccepted(Contract):
+    scenario_id: str = Field(description="Id of the scenario.")
+
+
+class RequestAggregate(Contract):
+    """Aggregate a run's daily results by time bucket and grouping."""
+
+    run_id: str = Field(min_length=1, description="Run to aggregate.")
+    plan_version_id: str | None = Field(default=None, description="Must be the run's plan when given.")
+    bucket: Literal["day", "week", "month"] = Field(default="week", description="Time bucket.")
+    group_by: Literal["item", "family", "node", "region"] = Field(default="item", description="Grouping.")
+
+
+class DeleteRun(Contract):
+    run_id: str = Field(min_length=1, description="Run to delete from the run history.")
+    by: str = Field(default="planner", description="Who deletes.")
+
+
+class RunDeletedReply(Contract):
+    run_id: str = Field(description="Id of the deleted run.")
+
+
+M = TypeVar("M", bound=Contract)
+
+
+_ERROR: TypeAdapter[ErrorReply] = TypeAdapter(ErrorReply)
+
+
+def parse_reply(data: bytes, model: type[M]) -> M | ErrorReply:
+    """Decode a reply: the expected model, or the ErrorReply the service sent instead."""
+    try:
+        return _ERROR.validate_json(data)
+    except ValidationError:
+        return model.model_validate_json(data)

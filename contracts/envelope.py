@@ -1,0 +1,28 @@
+"""The envelope every SCPLN event carries."""
+
+from datetime import datetime, timezone
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Contract(BaseModel):
+    """Base of every contract model: immutable, and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Envelope(Contract):
+    """Metadata common to every event. ``event_id`` is also the ``Nats-Msg-Id`` header, so
+    the stream drops a duplicate publish of the same event."""
+
+    event_id: UUID = Field(default_factory=uuid4, description="Unique id of this event; also sent as the Nats-Msg-Id header.")
+    schema_version: int = Field(default=1, ge=1, description="Version of this event type's schema.")
+    occurred_at: datetime = Field(default_factory=utcnow, description="When the fact happened (UTC).")
+    correlation_id: str = Field(description="The job or plan this event belongs to.")
+    causation_id: str | None = Field(default=None, description="The event or command that caused this event.")
+    producer: str = Field(description="The service that published the event.")

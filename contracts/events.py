@@ -1,0 +1,281 @@
+"""Events: past-tense facts published to the ``SCPLN_EVENTS`` stream.
+
+The event contracts are a public API. Every model here has a JSON Schema checked in under
+``contracts/schemas/``; changing a model means a new ``schema_version`` plus an upcaster in
+``contracts.upcast``, never an edit of what old events meant.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, TypeAdapter
+
+from contracts import subjects
+from contracts.envelope import Contract, Envelope
+
+
+class JobType(StrEnum):
+    planning = "planning"
+    simulation = "simulation"
+    aggregate = "aggregate"
+    rebuild = "rebuild"
+
+
+class JobState(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+FINAL_JOB_STATES = frozenset({JobState.succeeded, JobState.failed, JobState.cancelled})
+
+
+class ArtifactRef(Contract):
+    """A document kept in the NATS object store."""
+
+    name: str = Field(description="What the artifact holds, e.g. 'aggregate' or 'daily_results'.")
+    bucket: str = Field(description="Object store bucket.")
+    key: str = Field(description="Object key inside the bucket.")
+    sha256: str = Field(description="Hex sha256 of the stored bytes.")
+    size: int = Field(ge=0, description="Size of the stored bytes.")
+    content_type: str = Field(default="application/json", description="Media type of the stored bytes.")
+
+
+class RunSummary(Contract):
+    """Summary KPIs of a run (DESIGN §9)."""
+
+    planning_days: int = Field(ge=0, description="Days simulated.")
+    fill_rate: float = Field(ge=0, le=1, description="Store sales / store demand.")
+    store_demand_total: float = Field(description="Customer demand at stores.")
+    store_sales_total: float = Field(description="Customer demand served at stores.")
+    customer_shortage_total: float = Field(description="Store demand not served on its day.")
+    network_shortage_total: float = Field(description="Upstream order quantity not shipped on its day.")
+    avg_on_hand_by_type: dict[str, float] = Field(description="Average end stock per node type.")
+    backorder_peak: float = Field(description="Largest backorder balance over the horizon.")
+    backorder_peak_day: int = Field(description="Day (1-based) of the backorder peak; 0 when none.")
+    revenue_total: float = Field(description="Price times sales.")
+    cost_total: float = Field(description="All costs, penalties included.")
+    penalty_total: float = Field(description="Stockout and backorder penalties.")
+    profit_total: float = Field(description="Revenue minus costs.")
+    profit_per_day_avg: float = Field(description="Profit per simulated day.")
+    top_shortage_items: list[dict[str, Any]] = Field(default_factory=list, description="Items with most shortage: item_code, shortage.")
+
+
+class ScenarioCreated(Envelope):
+    """A base scenario was created."""
+
+    event_type: Literal["ScenarioCreated"] = "ScenarioCreated"
+    scenario_id: str = Field(description="Id of the new scenario.")
+    name: str = Field(description="Display name.")
+    description: str = Field(default="", description="Free text.")
+    tag: str = Field(default="", description="Short label.")
+    parent_id: str | None = Field(default=None, description="Scenario this one derives from.")
+
+
+class ScenarioUpdated(Envelope):
+    """A scenario's descriptive fields changed."""
+
+    event_type: Literal["ScenarioUpdated"] = "ScenarioUpdated"
+    scenario_id: str = Field(description="Id of the scenario.")
+    name: str = Field(description="Display name.")
+    description: str = Field(default="", description="Free text.")
+    tag: str = Field(default="", description="Short label.")
+    parent_id: str | None = Field(default=None, description="Scenario this one derives from.")
+
+
+class ScenarioLocked(Envelope):
+    """A scenario was locked: no plan may be created from it until it is unlocked."""
+
+    event_type: Literal["ScenarioLocked"] = "ScenarioLocked"
+    scenario_id: str = Field(description="Id of the scenario.")
+    locked_by: str = Field(description="Who locked it.")
+
+
+class ScenarioUnlocked(Envelope):
+    """A scenario was unlocked."""
+
+    event_type: Literal["ScenarioUnlocked"] = "ScenarioUnlocked"
+    scenario_id: str = Field(description="Id of the scenario.")
+    unlocked_by: str = Field(description="Who unlocked it.")
+
+
+class ScenarioArchived(Envelope):
+    """A scenario was archived: it stays readable, no plan may be created from it."""
+
+    event_type: Literal["ScenarioArchived"] = "ScenarioArchived"
+    scenario_id: str = Field(description="Id of the scenario.")
+    archived_by: str = Field(description="Who archived it.")
+
+
+class ConfigVersionCreated(Envelope):
+    """A canonical configuration document validated and became an immutable version."""
+
+    event_type: Literal["ConfigVersionCreated"] = "ConfigVersionCreated"
+    config_version_id: str = Field(description="Id of the new config version.")
+    name: str = Field(description="meta.name of the document.")
+    version_tag: str = Field(default="", description="meta.version_tag of the document.")
+    sha256: str = Field(description="sha256 of the canonical document bytes.")
+    document: ArtifactRef = Field(description="Where the document is stored.")
+    planning_days: int = Field(ge=0, description="Horizon of the config in days.")
+    counts: dict[str, int] = Field(description="Number of items, nodes, arcs, bom lines, demands.")
+    warnings: list[dict[str, str]] = Field(default_factory=list, description="Validation warnings: code, path, message.")
+
+
+class PlanCreated(Envelope):
+    """A plan version finished its planning pipeline and is ready to be simulated."""
+
+    event_type: Literal["PlanCreated"] = "PlanCreated"
+    plan_version_id: str = Field(description="Id of the plan version.")
+    config_version_id: str = Field(description="Config version the plan was built from.")
+    base_scenario_id: str = Field(description="Scenario the plan was built from.")
+    scenario_name: str = Field(description="Name of that scenario when the plan was created.")
+    job_id: str = Field(description="The planning job that produced the plan.")
+    seed: int = Field(description="Seed of the plan's simulation.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Planner options given at creation.")
+    config: ArtifactRef = Field(description="The canonical config document.")
+    artifacts: list[ArtifactRef] = Field(default_factory=list, description="One artifact per pipeline step.")
+    kpis: dict[str, float] = Field(default_factory=dict, description="Plan KPIs: demand, supply, backlog, utilisation, fill-rate estimate.")
+    simulation_job_id: str = Field(description="Job id the simulator uses for this plan's first run.")
+
+
+class RunRequested(Envelope):
+    """A planner asked to simulate an existing plan again."""
+
+    event_type: Literal["RunRequested"] = "RunRequested"
+    plan_version_id: str = Field(description="Plan to simulate.")
+    config_version_id: str = Field(description="Config version of that plan.")
+    base_scenario_id: str = Field(description="Scenario of that plan.")
+    scenario_name: str = Field(description="Name of that scenario.")
+    job_id: str = Field(description="The simulation job this request starts.")
+    seed: int = Field(description="Seed of this run.")
+    config: ArtifactRef = Field(description="The canonical config document.")
+
+
+class JobProgress(Envelope):
+    """Progress of a job. States only move forward: queued → running → a final state."""
+
+    event_type: Literal["JobProgress"] = "JobProgress"
+    job_id: str = Field(description="Id of the job.")
+    job_type: JobType = Field(description="planning, simulation, aggregate or rebuild.")
+    state: JobState = Field(description="queued, running, succeeded, failed or cancelled.")
+    progress: float = Field(ge=0, le=1, description="Fraction done, 0..1.")
+    step: str = Field(default="", description="Current step, e.g. 'mrp' or 'day 120/365'.")
+    message: str = Field(default="", description="Human-readable detail; the reason when failed.")
+    plan_version_id: str | None = Field(default=None, description="Plan the job belongs to.")
+    run_id: str | None = Field(default=None, description="Run the job produces or reads.")
+
+
+class RunCompleted(Envelope):
+    """A simulation finished and its results are stored."""
+
+    event_type: Literal["RunCompleted"] = "RunCompleted"
+    run_id: str = Field(description="Id of the run, derived from the event that triggered it.")
+    plan_version_id: str = Field(description="Plan version that was simulated.")
+    config_version_id: str = Field(description="Config version of that plan.")
+    scenario_id: str = Field(description="Base scenario of that plan.")
+    scenario_name: str = Field(description="Name of that scenario.")
+    job_id: str = Field(description="The simulation job.")
+    seed: int = Field(description="Seed used.")
+    started_at: datetime = Field(description="When the simulation started.")
+    finished_at: datetime = Field(description="When it finished.")
+    duration_ms: float = Field(ge=0, description="Wall time of the simulation.")
+    summary: RunSummary = Field(description="Summary KPIs.")
+    results: ArtifactRef | None = Field(default=None, description="Daily PSI results (gzip JSON) in the object store.")
+    simulator_version: str = Field(description="Version of the simulator that produced the run.")
+    stub: bool = Field(default=False, description="True when the closed-form stub produced the summary.")
+
+
+class RunFailed(Envelope):
+    """A simulation could not complete."""
+
+    event_type: Literal["RunFailed"] = "RunFailed"
+    run_id: str = Field(description="Id the run would have had.")
+    plan_version_id: str = Field(description="Plan version that was simulated.")
+    config_version_id: str = Field(description="Config version of that plan.")
+    scenario_id: str = Field(description="Base scenario of that plan.")
+    scenario_name: str = Field(default="", description="Name of that scenario.")
+    job_id: str = Field(description="The simulation job.")
+    reason: str = Field(description="Why it failed.")
+    started_at: datetime = Field(description="When the simulation started.")
+    finished_at: datetime = Field(description="When it failed.")
+
+
+class RunDeleted(Envelope):
+    """A run was removed from the run history (the log keeps its events)."""
+
+    event_type: Literal["RunDeleted"] = "RunDeleted"
+    run_id: str = Field(description="Id of the deleted run.")
+    deleted_by: str = Field(default="", description="Who deleted it.")
+
+
+class AggregateRequested(Envelope):
+    """A planner asked to aggregate a run's daily results."""
+
+    event_type: Literal["AggregateRequested"] = "AggregateRequested"
+    job_id: str = Field(description="The aggregate job.")
+    run_id: str = Field(description="Run whose results are aggregated.")
+    plan_version_id: str = Field(description="Plan of that run.")
+    bucket: Literal["day", "week", "month"] = Field(description="Time bucket.")
+    group_by: Literal["item", "family", "node", "region"] = Field(description="Grouping.")
+
+
+class AggregateCompleted(Envelope):
+    """An aggregate job finished; its table is stored as an artifact linked to the plan."""
+
+    event_type: Literal["AggregateCompleted"] = "AggregateCompleted"
+    job_id: str = Field(description="The aggregate job.")
+    run_id: str = Field(description="Run whose results were aggregated.")
+    plan_version_id: str = Field(description="Plan of that run.")
+    bucket: Literal["day", "week", "month"] = Field(description="Time bucket.")
+    group_by: Literal["item", "family", "node", "region"] = Field(description="Grouping.")
+    artifact: ArtifactRef = Field(description="The aggregated table.")
+    rows: int = Field(ge=0, description="Rows in the table.")
+
+
+EVENT_TYPES: tuple[type[Envelope], ...] = (
+    ScenarioCreated, ScenarioUpdated, ScenarioLocked, ScenarioUnlocked, ScenarioArchived,
+    ConfigVersionCreated, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
+    RunDeleted, AggregateRequested, AggregateCompleted,
+)
+
+SUBJECT_OF: dict[str, str] = {
+    "ScenarioCreated": subjects.SCENARIO_CREATED,
+    "ScenarioUpdated": subjects.SCENARIO_UPDATED,
+    "ScenarioLocked": subjects.SCENARIO_LOCKED,
+    "ScenarioUnlocked": subjects.SCENARIO_UNLOCKED,
+    "ScenarioArchived": subjects.SCENARIO_ARCHIVED,
+    "ConfigVersionCreated": subjects.CONFIG_VERSION_CREATED,
+    "PlanCreated": subjects.PLAN_CREATED,
+    "RunRequested": subjects.RUN_REQUESTED,
+    "JobProgress": subjects.JOB_PROGRESS,
+    "RunCompleted": subjects.RUN_COMPLETED,
+    "RunFailed": subjects.RUN_FAILED,
+    "RunDeleted": subjects.RUN_DELETED,
+    "AggregateRequested": subjects.AGGREGATE_REQUESTED,
+    "AggregateCompleted": subjects.AGGREGATE_COMPLETED,
+}
+
+Event = Annotated[Union[EVENT_TYPES], Field(discriminator="event_type")]  # type: ignore[valid-type]
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+class UnknownEvent(Exception):
+    """Raised for bytes that are not a known event type; projections skip such messages."""
+
+
+def subject_for(event: Envelope) -> str:
+    return SUBJECT_OF[event.event_type]  # type: ignore[attr-defined]
+
+
+def encode(event: Envelope) -> bytes:
+    return event.model_dump_json().encode()
+
+
+def decode(data: bytes | str) -> Event:
+    """Parse an event of any known type and schema version (old versions are upcast)."""
+    from contracts.upcast import upcast_json
+
+    return _EVENT_ADAPTER.validate_python(upcast_json(data))

@@ -1,0 +1,64 @@
+"""Every subject, stream, consumer and bucket name of SCPLN, in one place.
+
+Events live under ``scpln.events.>`` in the ``SCPLN_EVENTS`` stream and are kept forever.
+Commands (``scpln.cmd.<service>.<verb>``) and queries (``scpln.qry.registry.<name>``) are
+core NATS request/reply and are not stored.
+"""
+
+STREAM_NAME = "SCPLN_EVENTS"
+EVENTS_PREFIX = "scpln.events"
+EVENTS_WILDCARD = f"{EVENTS_PREFIX}.>"
+
+# events: one subject per event type
+PLAN_CREATED = f"{EVENTS_PREFIX}.plan.created"
+RUN_REQUESTED = f"{EVENTS_PREFIX}.run.requested"
+RUN_COMPLETED = f"{EVENTS_PREFIX}.run.completed"
+RUN_FAILED = f"{EVENTS_PREFIX}.run.failed"
+RUN_DELETED = f"{EVENTS_PREFIX}.run.deleted"
+JOB_PROGRESS = f"{EVENTS_PREFIX}.job.progress"
+SCENARIO_CREATED = f"{EVENTS_PREFIX}.scenario.created"
+SCENARIO_UPDATED = f"{EVENTS_PREFIX}.scenario.updated"
+SCENARIO_LOCKED = f"{EVENTS_PREFIX}.scenario.locked"
+SCENARIO_UNLOCKED = f"{EVENTS_PREFIX}.scenario.unlocked"
+SCENARIO_ARCHIVED = f"{EVENTS_PREFIX}.scenario.archived"
+CONFIG_VERSION_CREATED = f"{EVENTS_PREFIX}.config.created"
+AGGREGATE_REQUESTED = f"{EVENTS_PREFIX}.aggregate.requested"
+AGGREGATE_COMPLETED = f"{EVENTS_PREFIX}.aggregate.completed"
+
+# commands: request/reply, answered at once
+CMD_PREFIX = "scpln.cmd"
+CMD_PLAN_CREATE = f"{CMD_PREFIX}.plan.create"
+CMD_PLAN_RERUN = f"{CMD_PREFIX}.plan.rerun"
+CMD_CONFIG_IMPORT = f"{CMD_PREFIX}.plan.import_config"
+CMD_SCENARIO_CREATE = f"{CMD_PREFIX}.plan.create_scenario"
+CMD_SCENARIO_UPDATE = f"{CMD_PREFIX}.plan.update_scenario"
+CMD_SCENARIO_LOCK = f"{CMD_PREFIX}.plan.lock_scenario"
+CMD_SCENARIO_UNLOCK = f"{CMD_PREFIX}.plan.unlock_scenario"
+CMD_SCENARIO_ARCHIVE = f"{CMD_PREFIX}.plan.archive_scenario"
+CMD_AGGREGATE = f"{CMD_PREFIX}.plan.aggregate"
+CMD_RUN_DELETE = f"{CMD_PREFIX}.registry.delete_run"
+
+# queries: request/reply on the registry's read models
+QRY_PREFIX = "scpln.qry.registry"
+QRY_RUNS_LIST = f"{QRY_PREFIX}.runs.list"
+QRY_RUN_GET = f"{QRY_PREFIX}.runs.get"
+QRY_RUNS_COMPARE = f"{QRY_PREFIX}.runs.compare"
+QRY_PLANS_LIST = f"{QRY_PREFIX}.plans.list"
+QRY_PLAN_GET = f"{QRY_PREFIX}.plans.get"
+QRY_JOBS_LIST = f"{QRY_PREFIX}.jobs.list"
+QRY_JOB_GET = f"{QRY_PREFIX}.jobs.get"
+QRY_SCENARIOS_LIST = f"{QRY_PREFIX}.scenarios.list"
+QRY_SCENARIO_GET = f"{QRY_PREFIX}.scenarios.get"
+QRY_CONFIGS_LIST = f"{QRY_PREFIX}.configs.list"
+QRY_CONFIG_GET = f"{QRY_PREFIX}.configs.get"
+QRY_STATUS = f"{QRY_PREFIX}.status"
+
+# durable consumers
+SIMULATOR_DURABLE = "simulator"
+SIMULATOR_SUBJECTS = (PLAN_CREATED, RUN_REQUESTED)
+REGISTRY_DURABLE = "run_registry"
+
+# object store buckets
+CONFIGS_BUCKET = "scpln-configs"
+ARTIFACTS_BUCKET = "scpln-artifacts"
+RESULTS_BUCKET = "scpln-results"
