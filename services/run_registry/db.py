@@ -1,0 +1,228 @@
+"""The registry's read-model schema (SQLAlchemy Core) and how to open its database.
+
+Times are stored as integer microseconds since the epoch (UTC): compact, index-friendly and
+sorted exactly like the datetimes they hold. JSON columns are written with sorted keys so the
+same events always produce the same bytes (``digest.table_digests`` relies on it).
+"""
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Boolean, Column, Engine, Float, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+    TypeDecorator, create_engine, event, func, literal_column,
+)
+from sqlalchemy.pool import StaticPool
+
+READ_MODEL_VERSION = 1
+NULL_SORT = literal_column("-1e308")
+"""Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class UtcMicros(TypeDecorator[datetime]):
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return (value - _EPOCH) // _MICRO
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        return None if value is None else _EPOCH + value * _MICRO
+
+
+class Json(TypeDecorator[Any]):
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+
+_MICRO = datetime.resolution
+metadata = MetaData()
+
+
+def _time(name: str, nullable: bool = False) -> Column[datetime]:
+    return Column(name, UtcMicros, nullable=nullable)
+
+
+runs = Table(
+    "runs", metadata,
+    Column("run_id", String, primary_key=True),
+    Column("plan_version_id", String, nullable=False),
+    Column("config_version_id", String, nullable=False),
+    Column("scenario_id", String, nullable=False),
+    Column("scenario_name", String, nullable=False),
+    Column("scenario_name_lc", String, nullable=False),
+    Column("job_id", String, nullable=False),
+    Column("seed", Integer),
+    _time("started_at"), _time("finished_at"),
+    Column("duration_ms", Float, nullable=False),
+    Column("status", String, nullable=False),
+    Column("stub", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("summary", Json, nullable=False),
+    Column("fill_rate", Float),
+    Column("profit_total", Float),
+    Column("results", Json),
+)
+SORT_COLUMNS = {
+    "started_at": runs.c.started_at,
+    "finished_at": runs.c.finished_at,
+    "duration_ms": runs.c.duration_ms,
+    "fill_rate": func.coalesce(runs.c.fill_rate, NULL_SORT),
+    "profit_total": func.coalesce(runs.c.profit_total, NULL_SORT),
+}
+for _name, _expr in SORT_COLUMNS.items():
+    Index(f"ix_runs_by_{_name}", _expr, runs.c.run_id)
+for _col in ("plan_version_id", "config_version_id", "scenario_id", "scenario_name_lc", "status"):
+    Index(f"ix_runs_{_col}", runs.c[_col], runs.c.started_at, runs.c.run_id)
+
+plans = Table(
+    "plans", metadata,
+    Column("plan_version_id", String, primary_key=True),
+    Column("config_version_id", String, nullable=False, index=True),
+    Column("base_scenario_id", String, nullable=False, index=True),
+    Column("scenario_name", String, nullable=False),
+    Column("job_id", String, nullable=False),
+    Column("simulation_job_id", String),
+    Column("status", String, nullable=False),
+    Column("seed", Integer),
+    Column("options", Json, nullable=False),
+    Column("config", Json),
+    Column("artifacts", Json, nullable=False),
+    Column("kpis", Json, nullable=False),
+    _time("created_at"),
+    Index("ix_plans_created", "created_at", "plan_version_id"),
+)
+
+jobs = Table(
+    "jobs", metadata,
+    Column("job_id", String, primary_key=True),
+    Column("job_type", String, nullable=False),
+    Column("state", String, nullable=False),
+    Column("progress", Float, nullable=False, server_default="0"),
+    Column("step", String, nullable=False, server_default=""),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("plan_version_id", String),
+    Column("run_id", String),
+    _time("created_at"), _time("updated_at"),
+    Index("ix_jobs_created", "created_at", "job_id"),
+    Index("ix_jobs_state", "state", "created_at", "job_id"),
+    Index("ix_jobs_type", "job_type", "created_at", "job_id"),
+)
+
+scenarios = Table(
+    "scenarios", metadata,
+    Column("scenario_id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("tag", String, nullable=False, server_default=""),
+    Column("parent_id", String),
+    Column("locked", Boolean, nullable=False, server_default="0"),
+    Column("locked_by", String),
+    _time("locked_at", nullable=True),
+    Column("archived", Boolean, nullable=False, server_default="0"),
+    _time("created_at"), _time("updated_at"),
+)
+
+configs = Table(
+    "configs", metadata,
+    Column("config_version_id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("version_tag", String, nullable=False),
+    Column("sha256", String, nullable=False),
+    Column("planning_days", Integer, nullable=False),
+    Column("counts", Json, nullable=False),
+    Column("warnings", Json, nullable=False),
+    Column("document", Json, nullable=False),
+    _time("created_at"),
+    Index("ix_configs_created", "created_at", "config_version_id"),
+)
+
+aggregates = Table(
+    "aggregates", metadata,
+    Column("job_id", String, primary_key=True),
+    Column("run_id", String, nullable=False, index=True),
+    Column("plan_version_id", String, nullable=False, index=True),
+    Column("bucket", String, nullable=False),
+    Column("group_by", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("artifact", Json),
+    Column("rows", Integer),
+    _time("requested_at", nullable=True), _time("completed_at", nullable=True),
+)
+
+checkpoint = Table(
+    "checkpoint", metadata,
+    Column("projection", String, primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+    Column("schema_version", Integer, nullable=False),
+)
+
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("subject", String, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    _time("recorded_at"),
+)
+
+counters = Table(
+    "counters", metadata,
+    Column("name", String, primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+
+def _file_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF", "busy_timeout=5000"):
+        dbapi_conn.execute(f"PRAGMA {pragma}")
+
+
+def _own_transactions(engine: Engine) -> None:
+    """pysqlite's implicit BEGIN breaks SAVEPOINT; SQLAlchemy emits BEGIN itself instead."""
+
+    @event.listens_for(engine, "connect")
+    def _autocommit_driver(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def open_engine(backend: Literal["db", "memory"], path: str = ":memory:") -> Engine:
+    """``db``: the SQLite file at ``path`` (WAL). ``memory``: one shared in-memory connection."""
+    if backend == "memory":
+        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    elif backend == "db":
+        engine = create_engine(f"sqlite:///{path}")
+        event.listen(engine, "connect", _file_pragmas)
+    else:
+        raise ValueError(f"unknown registry backend {backend!r}")
+    _own_transactions(engine)
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    metadata.create_all(engine)
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh the planner's statistics (cheap, sampled): lets it pick index vs sort well."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        conn.exec_driver_sql("ANALYZE")

@@ -1,0 +1,194 @@
+"""The registry projection: a pure fold step ``apply(event, seq) -> list[Change]``.
+
+Changes are plain data; ``writer.ReadModelWriter`` turns them into SQL. Nothing here reads
+the database, so the same events always produce the same changes (live path and rebuild).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import singledispatch
+from typing import Any
+
+from contracts import events as ev
+from contracts.events import JobState, JobType
+
+
+@dataclass(frozen=True, slots=True)
+class Upsert:
+    """Insert the row, or overwrite the given columns of the row with the same key."""
+
+    table: str
+    row: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """Set ``values`` on the row matching ``key``; nothing when no row matches."""
+
+    table: str
+    key: dict[str, Any]
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    table: str
+    key: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AdvanceJob:
+    """Upsert a job row, but only forward: never out of a final state, never running → queued.
+    ``plan_version_id`` and ``run_id`` given as None keep the stored value."""
+
+    row: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EnforceRetention:
+    """Keep the newest ``max_runs`` runs (started_at, then run_id); the writer knows N."""
+
+
+Change = Upsert | Update | Delete | AdvanceJob | EnforceRetention
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+@singledispatch
+def apply(event: object, seq: int) -> list[Change]:
+    """Events this projection does not know change nothing (the checkpoint still moves)."""
+    return []
+
+
+def _job(job_id: str, job_type: JobType, state: JobState, at: datetime, **extra: Any) -> AdvanceJob:
+    row = {"job_id": job_id, "job_type": job_type.value, "state": state.value,
+           "plan_version_id": None, "run_id": None, "created_at": utc(at), "updated_at": utc(at)}
+    return AdvanceJob(row | extra)
+
+
+@apply.register
+def _(event: ev.ScenarioCreated, seq: int) -> list[Change]:
+    at = utc(event.occurred_at)
+    row = {"scenario_id": event.scenario_id, "name": event.name, "description": event.description,
+           "tag": event.tag, "parent_id": event.parent_id, "created_at": at, "updated_at": at}
+    return [Upsert("scenarios", row)]
+
+
+@apply.register
+def _(event: ev.ScenarioUpdated, seq: int) -> list[Change]:
+    values = {"name": event.name, "description": event.description, "tag": event.tag,
+              "parent_id": event.parent_id, "updated_at": utc(event.occurred_at)}
+    return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
+
+
+@apply.register
+def _(event: ev.ScenarioLocked, seq: int) -> list[Change]:
+    at = utc(event.occurred_at)
+    values = {"locked": True, "locked_by": event.locked_by, "locked_at": at, "updated_at": at}
+    return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
+
+
+@apply.register
+def _(event: ev.ScenarioUnlocked, seq: int) -> list[Change]:
+    values = {"locked": False, "locked_by": None, "locked_at": None, "updated_at": utc(event.occurred_at)}
+    return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
+
+
+@apply.register
+def _(event: ev.ScenarioArchived, seq: int) -> list[Change]:
+    values = {"archived": True, "updated_at": utc(event.occurred_at)}
+    return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
+
+
+@apply.register
+def _(event: ev.ConfigVersionCreated, seq: int) -> list[Change]:
+    row = event.model_dump(mode="json", include={
+        "config_version_id", "name", "version_tag", "sha256", "planning_days", "counts",
+        "warnings", "document"})
+    return [Upsert("configs", row | {"created_at": utc(event.occurred_at)})]
+
+
+@apply.register
+def _(event: ev.PlanCreated, seq: int) -> list[Change]:
+    row = event.model_dump(mode="json", include={
+        "plan_version_id", "config_version_id", "base_scenario_id", "scenario_name", "job_id",
+        "simulation_job_id", "seed", "options", "config", "artifacts", "kpis"})
+    row |= {"status": "ready", "created_at": utc(event.occurred_at)}
+    pv = event.plan_version_id
+    return [
+        Upsert("plans", row),
+        _job(event.job_id, JobType.planning, JobState.succeeded, event.occurred_at,
+             plan_version_id=pv, progress=1.0),
+        _job(event.simulation_job_id, JobType.simulation, JobState.queued, event.occurred_at,
+             plan_version_id=pv, progress=0.0),
+    ]
+
+
+@apply.register
+def _(event: ev.RunRequested, seq: int) -> list[Change]:
+    return [_job(event.job_id, JobType.simulation, JobState.queued, event.occurred_at,
+                 plan_version_id=event.plan_version_id, progress=0.0)]
+
+
+@apply.register
+def _(event: ev.JobProgress, seq: int) -> list[Change]:
+    return [_job(event.job_id, event.job_type, event.state, event.occurred_at,
+                 plan_version_id=event.plan_version_id, run_id=event.run_id,
+                 progress=event.progress, step=event.step, message=event.message)]
+
+
+def _run_row(event: ev.RunCompleted | ev.RunFailed) -> dict[str, Any]:
+    return {
+        "run_id": event.run_id, "plan_version_id": event.plan_version_id,
+        "config_version_id": event.config_version_id, "scenario_id": event.scenario_id,
+        "scenario_name": event.scenario_name, "scenario_name_lc": event.scenario_name.lower(),
+        "job_id": event.job_id, "started_at": utc(event.started_at),
+        "finished_at": utc(event.finished_at),
+    }
+
+
+@apply.register
+def _(event: ev.RunCompleted, seq: int) -> list[Change]:
+    summary = event.summary.model_dump(mode="json")
+    row = _run_row(event) | {
+        "seed": event.seed, "duration_ms": event.duration_ms, "status": "succeeded",
+        "stub": event.stub, "reason": "", "summary": summary, "fill_rate": summary["fill_rate"],
+        "profit_total": summary["profit_total"],
+        "results": event.results.model_dump(mode="json") if event.results else None,
+    }
+    return [Upsert("runs", row), EnforceRetention()]
+
+
+@apply.register
+def _(event: ev.RunFailed, seq: int) -> list[Change]:
+    elapsed = (utc(event.finished_at) - utc(event.started_at)).total_seconds() * 1000
+    row = _run_row(event) | {
+        "seed": None, "duration_ms": max(elapsed, 0.0), "status": "failed", "stub": False,
+        "reason": event.reason, "summary": {}, "fill_rate": None, "profit_total": None,
+        "results": None,
+    }
+    return [Upsert("runs", row), EnforceRetention()]
+
+
+@apply.register
+def _(event: ev.RunDeleted, seq: int) -> list[Change]:
+    return [Delete("runs", {"run_id": event.run_id})]
+
+
+@apply.register
+def _(event: ev.AggregateRequested, seq: int) -> list[Change]:
+    row = event.model_dump(include={"job_id", "run_id", "plan_version_id", "bucket", "group_by"})
+    row |= {"status": "requested", "requested_at": utc(event.occurred_at)}
+    return [Upsert("aggregates", row),
+            _job(event.job_id, JobType.aggregate, JobState.queued, event.occurred_at,
+                 plan_version_id=event.plan_version_id, run_id=event.run_id, progress=0.0)]
+
+
+@apply.register
+def _(event: ev.AggregateCompleted, seq: int) -> list[Change]:
+    row = event.model_dump(mode="json", include={
+        "job_id", "run_id", "plan_version_id", "bucket", "group_by", "artifact", "rows"})
+    row |= {"status": "completed", "completed_at": utc(event.occurred_at)}
+    return [Upsert("aggregates", row)]
