@@ -1,0 +1,278 @@
+"""Read-only queries over the registry's read models: ``(conn, query) -> reply``.
+
+Every function answers with the contracts model of its query and fills ``last_seq`` from the
+checkpoint; ``lag`` stays 0 here (the NATS wiring knows the stream and fills it). Unknown ids
+raise ``NotFound``; a malformed cursor raises ``InvalidQuery``.
+"""
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, literal_column, select, text, tuple_
+
+from contracts import queries as q
+from services.run_registry import db
+from contracts.events import RunSummary
+
+runs, plans, jobs = db.runs, db.plans, db.jobs
+ROWID = literal_column("rowid")
+_RUN_FIELDS = tuple(q.RunRow.model_fields)
+_STATUS_COUNTER = "runs:{}"
+_MATCHING_NAMES = text("""
+WITH RECURSIVE names(n) AS (
+  SELECT min(scenario_name_lc) FROM runs
+  UNION ALL
+  SELECT (SELECT min(scenario_name_lc) FROM runs WHERE scenario_name_lc > names.n)
+  FROM names WHERE names.n IS NOT NULL
+) SELECT n FROM names WHERE n IS NOT NULL AND instr(n, :needle) > 0""")
+
+
+class NotFound(LookupError):
+    """No row with this id; ``error_code`` is the contracts ErrorCode to answer with."""
+
+    def __init__(self, kind: str, id: str) -> None:
+        super().__init__(f"{kind} {id!r} not found")
+        self.kind, self.id = kind, id
+        self.error_code = f"{kind}_not_found"
+
+
+class InvalidQuery(ValueError):
+    """The query cannot be answered as asked (e.g. a cursor from another sort)."""
+
+
+def position(conn: Connection) -> dict[str, int]:
+    return {"last_seq": conn.execute(select(func.max(db.checkpoint.c.last_seq))).scalar() or 0, "lag": 0}
+
+
+def counter(conn: Connection, name: str) -> int:
+    return conn.execute(select(db.counters.c.value).where(db.counters.c.name == name)).scalar() or 0
+
+
+def run_row(row: Row[Any] | dict[str, Any]) -> q.RunRow:
+    data = row._mapping if isinstance(row, Row) else row
+    return q.RunRow.model_validate({k: data[k] for k in _RUN_FIELDS})
+
+
+def encode_cursor(sort: str, order: str, value: Any, run_id: str) -> str:
+    raw = db.UtcMicros().process_bind_param(value, None) if sort.endswith("_at") else value
+    return base64.urlsafe_b64encode(json.dumps([sort, order, raw, run_id]).encode()).decode()
+
+
+def decode_cursor(cursor: str, sort: str, order: str) -> tuple[Any, str]:
+    try:
+        c_sort, c_order, value, run_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise InvalidQuery("malformed cursor") from exc
+    if (c_sort, c_order) != (sort, order) or not isinstance(run_id, str):
+        raise InvalidQuery("the cursor belongs to another sort or order")
+    return value, run_id
+
+
+def _run_filters(conn: Connection, query: q.ListRuns) -> list[Any] | None:
+    """WHERE clauses of a run list; None when the scenario name matches no run at all."""
+    clauses = [runs.c[col] == getattr(query, col) for col in
+               ("plan_version_id", "scenario_id", "config_version_id", "status")
+               if getattr(query, col) is not None]
+    if query.since is not None:
+        clauses.append(runs.c.started_at >= query.since)
+    if query.until is not None:
+        clauses.append(runs.c.started_at < query.until)
+    if query.scenario_name:
+        names = conn.execute(_MATCHING_NAMES, {"needle": query.scenario_name.lower()}).scalars().all()
+        if not names:
+            return None
+        clauses.append(runs.c.scenario_name_lc.in_(names))
+    return clauses
+
+
+def _run_total(conn: Connection, query: q.ListRuns, where: list[Any]) -> int:
+    if not where:
+        return sum(counter(conn, _STATUS_COUNTER.format(s)) for s in ("succeeded", "failed"))
+    if len(where) == 1 and query.status is not None:
+        return counter(conn, _STATUS_COUNTER.format(query.status))
+    return conn.execute(select(func.count()).select_from(runs).where(*where)).scalar() or 0
+
+
+def list_runs(conn: Connection, query: q.ListRuns) -> q.RunsPage:
+    offset = 0 if query.cursor else query.offset
+    where = _run_filters(conn, query)
+    if where is None:
+        return q.RunsPage(runs=[], total=0, limit=query.limit, offset=offset, **position(conn))
+    key = db.SORT_COLUMNS[query.sort]
+    desc = query.order == "desc"
+    order = [key.desc(), runs.c.run_id.desc()] if desc else [key.asc(), runs.c.run_id.asc()]
+    page = select(ROWID).select_from(runs).where(*where)
+    if query.cursor:
+        after = tuple_(key, runs.c.run_id)
+        mark = tuple_(*decode_cursor(query.cursor, query.sort, query.order))
+        page = page.where(after < mark if desc else after > mark)
+    page = page.order_by(*order).limit(query.limit + 1).offset(offset)
+    rows = conn.execute(select(runs, key.label("sort_value")).where(ROWID.in_(page)).order_by(*order)).all()
+    more, rows = len(rows) > query.limit, rows[: query.limit]
+    cursor = encode_cursor(query.sort, query.order, rows[-1].sort_value, rows[-1].run_id) if more else None
+    return q.RunsPage(runs=[run_row(r) for r in rows], total=_run_total(conn, query, where),
+                      limit=query.limit, offset=offset, next_cursor=cursor, **position(conn))
+
+
+def _one(conn: Connection, table: Any, key: str, value: str) -> Row[Any] | None:
+    return conn.execute(select(table).where(table.c[key] == value)).first()
+
+
+def _plan_rows(conn: Connection, *where: Any, limit: int = 1, offset: int = 0) -> list[dict[str, Any]]:
+    own = runs.c.plan_version_id == plans.c.plan_version_id
+    latest = select(runs).where(own).order_by(runs.c.started_at.desc(), runs.c.run_id.desc()).limit(1)
+    stats = [
+        select(func.count()).select_from(runs).where(own).scalar_subquery().label("run_count"),
+        latest.with_only_columns(runs.c.run_id).scalar_subquery().label("latest_run_id"),
+        latest.with_only_columns(runs.c.fill_rate).scalar_subquery().label("latest_fill_rate"),
+    ]
+    stmt = select(plans, *stats).where(*where).order_by(
+        plans.c.created_at.desc(), plans.c.plan_version_id.desc()).limit(limit).offset(offset)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def plan_row(data: dict[str, Any]) -> q.PlanRow:
+    return q.PlanRow.model_validate({k: data[k] for k in q.PlanRow.model_fields})
+
+
+def list_plans(conn: Connection, query: q.ListPlans) -> q.PlansPage:
+    where = [plans.c[c] == getattr(query, c) for c in ("base_scenario_id", "config_version_id")
+             if getattr(query, c) is not None]
+    found = _plan_rows(conn, *where, limit=query.limit, offset=query.offset)
+    total = conn.execute(select(func.count()).select_from(plans).where(*where)).scalar() or 0
+    return q.PlansPage(plans=[plan_row(p) for p in found], total=total, **position(conn))
+
+
+def get_plan(conn: Connection, query: q.GetPlan) -> q.PlanDetail:
+    found = _plan_rows(conn, plans.c.plan_version_id == query.plan_version_id)
+    if not found:
+        raise NotFound("plan", query.plan_version_id)
+    own = select(runs).where(runs.c.plan_version_id == query.plan_version_id)
+    rows = conn.execute(own.order_by(runs.c.started_at.desc(), runs.c.run_id.desc()).limit(1000))
+    return q.PlanDetail(plan=plan_row(found[0]), runs=[run_row(r) for r in rows], **position(conn))
+
+
+def _run_or_404(conn: Connection, run_id: str) -> q.RunRow:
+    row = _one(conn, runs, "run_id", run_id)
+    if row is None:
+        raise NotFound("run", run_id)
+    return run_row(row)
+
+
+def get_run(conn: Connection, query: q.GetRun) -> q.RunDetail:
+    run = _run_or_404(conn, query.run_id)
+    found = _plan_rows(conn, plans.c.plan_version_id == run.plan_version_id)
+    plan = plan_row(found[0]).model_dump(mode="json") | {"options": found[0]["options"]} if found else None
+    scenario = _one(conn, db.scenarios, "scenario_id", run.scenario_id)
+    config = _one(conn, db.configs, "config_version_id", run.config_version_id)
+    return q.RunDetail(
+        run=run, plan=plan,
+        scenario=q.ScenarioRow.model_validate(dict(scenario._mapping)).model_dump(mode="json") if scenario else None,
+        config=q.ConfigRow.model_validate(dict(config._mapping)).model_dump(mode="json") if config else None,
+        **position(conn))
+
+
+def compare_runs(conn: Connection, query: q.CompareRuns) -> q.Comparison:
+    ids = list(dict.fromkeys(query.run_ids))
+    base_id = query.base_id or ids[0]
+    if base_id not in ids:
+        ids.insert(0, base_id)
+    found = [_run_or_404(conn, run_id) for run_id in ids]
+    kpis = kpi_comparisons(found, base_id, query.threshold, query.keys)
+    return q.Comparison(base_id=base_id, runs=found, kpis=kpis, **position(conn))
+
+
+_SUMMARY_ORDER = {name: i for i, name in enumerate(RunSummary.model_fields)}
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _kpi_keys(found: list[q.RunRow], keys: list[str] | None) -> list[str]:
+    if keys is not None:
+        return list(dict.fromkeys(keys))
+    present = {k for run in found for k, v in run.summary.items() if _numeric(v)}
+    return sorted(present, key=lambda k: (_SUMMARY_ORDER.get(k, len(_SUMMARY_ORDER)), k))
+
+
+def _diff(value: float | None, base: float | None, threshold: float) -> tuple[float | None, float | None, bool]:
+    """(absolute, relative, flagged) difference of value against base."""
+    if value is None or base is None:
+        return None, None, False
+    delta = value - base
+    if base == 0:
+        return delta, (0.0 if delta == 0 else None), delta != 0
+    pct = delta / abs(base)
+    return delta, pct, abs(pct) > threshold
+
+
+def kpi_comparisons(found: list[q.RunRow], base_id: str, threshold: float,
+                    keys: list[str] | None) -> list[q.KpiComparison]:
+    """Numeric summary KPIs side by side, each run against the base run."""
+    by_id = {run.run_id: run for run in found}
+    result = []
+    for key in _kpi_keys(found, keys):
+        values = {rid: (float(v) if _numeric(v := run.summary.get(key)) else None) for rid, run in by_id.items()}
+        diffs = {rid: _diff(v, values[base_id], threshold) for rid, v in values.items()}
+        result.append(q.KpiComparison(
+            key=key, values=values, diff_abs={r: d[0] for r, d in diffs.items()},
+            diff_pct={r: d[1] for r, d in diffs.items()}, flagged={r: d[2] for r, d in diffs.items()}))
+    return result
+
+
+def _page(conn: Connection, table: Any, where: list[Any], order: list[Any], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    rows = conn.execute(select(table).where(*where).order_by(*order).limit(limit).offset(offset))
+    total = conn.execute(select(func.count()).select_from(table).where(*where)).scalar() or 0
+    return [dict(r._mapping) for r in rows], total
+
+
+def list_jobs(conn: Connection, query: q.ListJobs) -> q.JobsPage:
+    where = [jobs.c[c] == getattr(query, c).value for c in ("state", "job_type") if getattr(query, c) is not None]
+    order = [jobs.c.created_at.desc(), jobs.c.job_id.desc()]
+    found, total = _page(conn, jobs, where, order, query.limit, query.offset)
+    return q.JobsPage(jobs=[q.JobRow.model_validate(j) for j in found], total=total, **position(conn))
+
+
+def get_job(conn: Connection, query: q.GetJob) -> q.JobDetail:
+    row = _one(conn, jobs, "job_id", query.job_id)
+    if row is None:
+        raise NotFound("job", query.job_id)
+    return q.JobDetail(job=q.JobRow.model_validate(dict(row._mapping)), **position(conn))
+
+
+def list_scenarios(conn: Connection, query: q.ListScenarios) -> q.ScenariosPage:
+    table = db.scenarios
+    where = [] if query.include_archived else [table.c.archived.is_(False)]
+    rows = conn.execute(select(table).where(*where).order_by(table.c.name, table.c.scenario_id))
+    return q.ScenariosPage(scenarios=[q.ScenarioRow.model_validate(dict(r._mapping)) for r in rows], **position(conn))
+
+
+def get_scenario(conn: Connection, query: q.GetScenario) -> q.ScenarioDetail:
+    row = _one(conn, db.scenarios, "scenario_id", query.scenario_id)
+    if row is None:
+        raise NotFound("scenario", query.scenario_id)
+    return q.ScenarioDetail(scenario=q.ScenarioRow.model_validate(dict(row._mapping)), **position(conn))
+
+
+def list_configs(conn: Connection, query: q.ListConfigs) -> q.ConfigsPage:
+    table = db.configs
+    order = [table.c.created_at.desc(), table.c.config_version_id.desc()]
+    found, total = _page(conn, table, [], order, query.limit, query.offset)
+    return q.ConfigsPage(configs=[q.ConfigRow.model_validate(c) for c in found], total=total, **position(conn))
+
+
+def get_config(conn: Connection, query: q.GetConfig) -> q.ConfigDetail:
+    row = _one(conn, db.configs, "config_version_id", query.config_version_id)
+    if row is None:
+        raise NotFound("config", query.config_version_id)
+    return q.ConfigDetail(config=q.ConfigRow.model_validate(dict(row._mapping)), **position(conn))
+
+
+def status(conn: Connection, query: q.Consistency | None = None) -> q.RegistryStatus:
+    total = sum(counter(conn, _STATUS_COUNTER.format(s)) for s in ("succeeded", "failed"))
+    letters = conn.execute(select(func.count()).select_from(db.dead_letters)).scalar() or 0
+    return q.RegistryStatus(runs=total, runs_dropped_by_retention=counter(conn, "runs_dropped_by_retention"),
+                            dead_letters=letters, **position(conn))
