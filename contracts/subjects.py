@@ -54,8 +54,7 @@ QRY_CONFIG_GET = f"{QRY_PREFIX}.configs.get"
 QRY_STATUS = f"{QRY_PREFIX}.status"
 
 # durable consumers
-SIMULATOR_DURABLE = "simulator"
-SIMULATOR_SUBJECTS = (PLAN_CREATED, RUN_REQUESTED)
+SIMULATOR_DURABLES = {PLAN_CREATED: "simulator_plans", RUN_REQUESTED: "simulator_reruns"}
 REGISTRY_DURABLE = "run_registry"
 
 # object store buckets

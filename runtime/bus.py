@@ -1,0 +1,83 @@
+"""Connecting to NATS and binding to the event stream, the same way in every service."""
+
+import asyncio
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from contracts import subjects
+
+log = logging.getLogger("runtime.bus")
+
+MAX_STORAGE_BYTES = 50 * 1024**3
+DUPLICATE_WINDOW_S = 120.0
+
+
+def stream_config(max_bytes: int = MAX_STORAGE_BYTES) -> StreamConfig:
+    """The event log: every event kept forever; no delete, no purge; refuse writes when full."""
+    return StreamConfig(
+        name=subjects.STREAM_NAME,
+        subjects=[subjects.EVENTS_WILDCARD],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        max_msgs=-1,
+        max_bytes=max_bytes,
+        max_age=0,
+        discard=DiscardPolicy.NEW,
+        duplicate_window=DUPLICATE_WINDOW_S,
+        deny_delete=True,
+        deny_purge=True,
+        max_msg_size=1024 * 1024,
+    )
+
+
+async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: int | None = None) -> Client:
+    """Connect, retrying with capped exponential backoff until the server answers."""
+    delay, tried = 0.2, 0
+    while True:
+        tried += 1
+        try:
+            return await nats.connect(
+                url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
+                allow_reconnect=True,
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure to reach the server is retried
+            if attempts is not None and tried >= attempts:
+                raise
+            log.warning("NATS not reachable at %s (%s); retrying in %.1fs", url, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, retry_max_s)
+
+
+async def declare_stream(js: JetStreamContext, max_bytes: int = MAX_STORAGE_BYTES) -> None:
+    """Create the event stream, or bring its config up to date. Called by its one owner."""
+    config = stream_config(max_bytes)
+    try:
+        await js.stream_info(subjects.STREAM_NAME)
+        await js.update_stream(config)
+    except NotFoundError:
+        await js.add_stream(config)
+
+
+async def wait_for_stream(js: JetStreamContext, *, retry_max_s: float = 2.0) -> None:
+    """Bind without declaring: wait until the owner has declared the stream."""
+    delay = 0.1
+    while True:
+        try:
+            await js.stream_info(subjects.STREAM_NAME)
+            return
+        except NotFoundError:
+            log.info("waiting for stream %s to be declared", subjects.STREAM_NAME)
+        except Exception as exc:  # noqa: BLE001 - JetStream not ready yet
+            log.info("waiting for JetStream: %s", exc)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, retry_max_s)
+
+
+async def last_stream_seq(js: JetStreamContext) -> int:
+    info = await js.stream_info(subjects.STREAM_NAME)
+    return info.state.last_seq

@@ -1,0 +1,74 @@
+"""The object store port: large documents (configs, artifacts, daily results) by key."""
+
+import hashlib
+from typing import Protocol
+
+from nats.js import JetStreamContext
+from nats.js.api import ObjectStoreConfig, StorageType
+from nats.js.errors import BucketNotFoundError, NotFoundError, ObjectNotFoundError
+
+from contracts.events import ArtifactRef
+
+
+class ObjectMissing(LookupError):
+    """No object under that bucket and key."""
+
+
+class ObjectStore(Protocol):
+    async def put(self, name: str, bucket: str, key: str, data: bytes, content_type: str = "application/json") -> ArtifactRef: ...
+
+    async def get(self, bucket: str, key: str) -> bytes: ...
+
+
+def artifact_ref(name: str, bucket: str, key: str, data: bytes, content_type: str) -> ArtifactRef:
+    return ArtifactRef(name=name, bucket=bucket, key=key, sha256=hashlib.sha256(data).hexdigest(),
+                       size=len(data), content_type=content_type)
+
+
+class NatsObjectStore:
+    """Buckets are created on first write by their writer; readers only bind."""
+
+    def __init__(self, js: JetStreamContext) -> None:
+        self._js = js
+        self._stores: dict[str, object] = {}
+
+    async def _bucket(self, bucket: str, create: bool):  # type: ignore[no-untyped-def]
+        if bucket not in self._stores:
+            try:
+                self._stores[bucket] = await self._js.object_store(bucket)
+            except (BucketNotFoundError, NotFoundError):
+                if not create:
+                    raise ObjectMissing(bucket) from None
+                config = ObjectStoreConfig(bucket=bucket, storage=StorageType.FILE)
+                self._stores[bucket] = await self._js.create_object_store(bucket, config=config)
+        return self._stores[bucket]
+
+    async def put(self, name: str, bucket: str, key: str, data: bytes, content_type: str = "application/json") -> ArtifactRef:
+        store = await self._bucket(bucket, create=True)
+        await store.put(key, data)  # type: ignore[attr-defined]
+        return artifact_ref(name, bucket, key, data, content_type)
+
+    async def get(self, bucket: str, key: str) -> bytes:
+        store = await self._bucket(bucket, create=False)
+        try:
+            result = await store.get(key)  # type: ignore[attr-defined]
+        except (ObjectNotFoundError, NotFoundError):
+            raise ObjectMissing(f"{bucket}/{key}") from None
+        return result.data or b""
+
+
+class InMemoryObjectStore:
+    """Fake for unit tests."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], bytes] = {}
+
+    async def put(self, name: str, bucket: str, key: str, data: bytes, content_type: str = "application/json") -> ArtifactRef:
+        self.objects[(bucket, key)] = data
+        return artifact_ref(name, bucket, key, data, content_type)
+
+    async def get(self, bucket: str, key: str) -> bytes:
+        try:
+            return self.objects[(bucket, key)]
+        except KeyError:
+            raise ObjectMissing(f"{bucket}/{key}") from None

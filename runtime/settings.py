@@ -1,0 +1,19 @@
+"""Settings every SCPLN service shares; each service extends this with its own fields."""
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    scpln_data_dir: Path = Path("data")
+    log_level: str = "INFO"
+    metrics_port: int = 0
+    connect_retry_max_s: float = 5.0
+
+    @property
+    def data_dir(self) -> Path:
+        return self.scpln_data_dir

@@ -1,0 +1,96 @@
+"""``scpln up``: bring the whole system up on this machine."""
+
+import argparse
+import os
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from runtime import nats_server
+from scpln.supervisor import Supervisor, say, service_child
+
+SERVICES = (
+    ("plan_service", "services.plan_service"),
+    ("run_registry", "services.run_registry"),
+    ("simulator", "services.simulator"),
+    ("ui_gateway", "services.ui_gateway"),
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("SCPLN_DATA_DIR", "data")),
+                        help="where the event log, read models and logs live (SCPLN_DATA_DIR)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GATEWAY_PORT", 8000)),
+                        help="HTTP port of the UI and API (GATEWAY_PORT)")
+    parser.add_argument("--nats-port", type=int, default=int(os.environ.get("SCPLN_NATS_PORT", 4222)),
+                        help="port of the embedded NATS server (SCPLN_NATS_PORT)")
+    parser.add_argument("--metrics-base-port", type=int, default=int(os.environ.get("SCPLN_METRICS_BASE_PORT", 9101)),
+                        help="/metrics of plan_service, run_registry, simulator on this port and the next two; 0 disables")
+
+
+def _check_ports(ports: dict[str, int]) -> str | None:
+    for what, port in ports.items():
+        if port and nats_server.port_in_use(port):
+            return f"port {port} ({what}) is already in use on 127.0.0.1; stop what uses it or choose another port"
+    return None
+
+
+def _child_env(args: argparse.Namespace, nats_url: str, index: int) -> dict[str, str]:
+    env = dict(os.environ, NATS_URL=nats_url, SCPLN_DATA_DIR=str(args.data_dir),
+               GATEWAY_PORT=str(args.port), GATEWAY_HOST="127.0.0.1", PYTHONUNBUFFERED="1")
+    env.setdefault("SCPLN_DB", str(args.data_dir / "scpln.db"))
+    env["METRICS_PORT"] = str(args.metrics_base_port + index if args.metrics_base_port else 0)
+    return env
+
+
+def _wait_healthy(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def run(args: argparse.Namespace) -> int:
+    args.data_dir = args.data_dir.resolve()
+    logs = args.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    external = os.environ.get("NATS_URL")
+    ports = {"ui_gateway": args.port, **({} if external else {"nats": args.nats_port})}
+    if args.metrics_base_port:
+        ports.update({f"{name} metrics": args.metrics_base_port + i for i, (name, _) in enumerate(SERVICES[:3])})
+    if problem := _check_ports(ports):
+        print(f"scpln: {problem}", file=sys.stderr)
+        return 2
+    nats = None
+    if external:
+        nats_url = external
+        say(f"using NATS at {nats_url}")
+    else:
+        nats = nats_server.start(args.data_dir / "jetstream", args.nats_port, log_file=logs / "nats-server.log")
+        if not nats_server.wait_listening(args.nats_port):
+            print(f"scpln: nats-server did not start; see {logs / 'nats-server.log'}", file=sys.stderr)
+            nats.kill()
+            return 1
+        nats_url = f"nats://127.0.0.1:{args.nats_port}"
+        say(f"embedded NATS (JetStream) on {nats_url}, store {args.data_dir / 'jetstream'}")
+    children = [service_child(name, module, _child_env(args, nats_url, i), logs)
+                for i, (name, module) in enumerate(SERVICES)]
+    supervisor = Supervisor(children)
+    for child in children:
+        child.start()
+    if _wait_healthy(args.port, 30):
+        say(f"SCPLN is up: http://127.0.0.1:{args.port}/ui/plans  (logs in {logs}; Ctrl-C stops)")
+    else:
+        say(f"the gateway is not healthy yet; see {logs}")
+    try:
+        supervisor.watch()
+    finally:
+        supervisor.shutdown(nats)
+    return 0

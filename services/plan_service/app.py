@@ -1,0 +1,82 @@
+"""plan_service wiring: the one place its subscriptions and adapters are put together."""
+
+import asyncio
+import logging
+from functools import partial
+
+from faststream.nats import NatsBroker
+
+from contracts import commands as c
+from contracts import subjects
+from contracts.events import decode
+from runtime import bus
+from runtime.lifecycle import wait_for_shutdown
+from runtime.logs import setup_logging
+from runtime.metrics import serve_metrics
+from runtime.objects import NatsObjectStore
+from runtime.publisher import JetStreamPublisher
+from runtime.replay import read_log
+from runtime.rpc import responder
+from services.plan_service import configs, plans, scenarios
+from services.plan_service.ports import Ports
+from services.plan_service.sample_data import load_samples
+from services.plan_service.settings import Settings
+
+log = logging.getLogger("plan_service")
+
+OWN_EVENTS = (
+    "scpln.events.scenario.>", subjects.CONFIG_VERSION_CREATED, subjects.PLAN_CREATED,
+)
+
+
+def subscribe(broker: NatsBroker, ports: Ports) -> None:
+    """Every command plan_service answers, subject → handler."""
+    routes = {
+        subjects.CMD_PLAN_CREATE: (c.CreatePlan, plans.create_plan),
+        subjects.CMD_PLAN_RERUN: (c.RerunPlan, plans.rerun_plan),
+        subjects.CMD_CONFIG_IMPORT: (c.ImportConfig, configs.import_config),
+        subjects.CMD_SCENARIO_CREATE: (c.CreateScenario, scenarios.create_scenario),
+        subjects.CMD_SCENARIO_UPDATE: (c.UpdateScenario, scenarios.update_scenario),
+        subjects.CMD_SCENARIO_LOCK: (c.ScenarioAction, scenarios.lock_scenario),
+        subjects.CMD_SCENARIO_UNLOCK: (c.ScenarioAction, scenarios.unlock_scenario),
+        subjects.CMD_SCENARIO_ARCHIVE: (c.ScenarioAction, scenarios.archive_scenario),
+    }
+    for subject, (model, handler) in routes.items():
+        broker.subscriber(subject, queue="plan_service")(responder(model, partial(handler, ports=ports)))
+
+
+async def restore_state(ports: Ports, js) -> None:  # type: ignore[no-untyped-def]
+    """Fold plan_service's own events from the log: the log is its source of truth."""
+    async for batch in read_log(js, filter_subjects=OWN_EVENTS):
+        for msg in batch:
+            ports.state.apply(decode(msg.data))
+
+
+async def main(settings: Settings | None = None) -> None:
+    settings = settings or Settings()
+    setup_logging("plan_service", settings.log_level)
+    serve_metrics(settings.metrics_port)
+    nc = await bus.connect(settings.nats_url, "plan_service", retry_max_s=settings.connect_retry_max_s)
+    js = nc.jetstream()
+    await bus.declare_stream(js, settings.stream_max_bytes)
+    tasks: set[asyncio.Task] = set()
+
+    def spawn(coro) -> None:  # type: ignore[no-untyped-def]
+        task = asyncio.create_task(coro)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    ports = Ports(publisher=JetStreamPublisher(js), objects=NatsObjectStore(js), spawn=spawn)
+    await restore_state(ports, js)
+    if settings.load_samples:
+        await load_samples(ports, settings.samples_dir)
+    broker = NatsBroker(settings.nats_url, logger=None)
+    subscribe(broker, ports)
+    await broker.start()
+    log.info("plan_service ready: %d scenarios, %d configs, %d plans",
+             len(ports.state.scenarios), len(ports.state.configs), len(ports.state.plans))
+    await wait_for_shutdown()
+    await broker.stop()
+    if tasks:
+        await asyncio.wait(tasks, timeout=10)
+    await nc.drain()

@@ -1,0 +1,40 @@
+"""Importing canonical config documents as immutable versions."""
+
+import hashlib
+
+from contracts import subjects
+from contracts.commands import ConfigImported, ErrorReply, ImportConfig
+from contracts.events import ConfigVersionCreated
+from services.plan_service import ids
+from services.plan_service.domain.validation import canonical_bytes, validate_document
+from services.plan_service.metrics import CONFIGS_IMPORTED
+from services.plan_service.ports import PRODUCER, Ports
+
+
+async def import_config(cmd: ImportConfig, ports: Ports, *, causation_id: str | None = None) -> ConfigImported | ErrorReply:
+    """Validate completely; store the document; publish ConfigVersionCreated. Identical content
+    (same sha256 of the canonical bytes) answers with the existing version."""
+    validation = validate_document(cmd.document)
+    if not validation.ok or validation.config is None:
+        CONFIGS_IMPORTED.labels("rejected").inc()
+        errors = [issue.as_dict() for issue in validation.errors]
+        return ErrorReply(error="config_invalid", message=f"{len(errors)} validation error(s)", details=errors)
+    data = canonical_bytes(cmd.document)
+    ref_sha = hashlib.sha256(data).hexdigest()
+    warnings = [issue.as_dict() for issue in validation.warnings]
+    if existing := ports.state.config_by_sha(ref_sha):
+        CONFIGS_IMPORTED.labels("existing").inc()
+        return ConfigImported(config_version_id=existing.config_version_id, sha256=ref_sha, created=False, warnings=warnings)
+    config = validation.config
+    version_id = ids.config_version_id(ref_sha)
+    ref = await ports.objects.put("config", subjects.CONFIGS_BUCKET, f"{version_id}.json", data)
+    counts = {"items": len(config.items), "nodes": len(config.nodes), "arcs": len(config.arcs),
+              "bom": len(config.bom), "demands": len(config.demands), "capacities": len(config.capacities)}
+    await ports.record(ConfigVersionCreated(
+        event_id=ids.stable_event_id("config", version_id), correlation_id=version_id,
+        causation_id=causation_id, producer=PRODUCER, config_version_id=version_id, name=config.meta.name,
+        version_tag=config.meta.version_tag, sha256=ref_sha, document=ref, planning_days=config.planning_days,
+        counts=counts, warnings=warnings,
+    ))
+    CONFIGS_IMPORTED.labels("created").inc()
+    return ConfigImported(config_version_id=version_id, sha256=ref_sha, created=True, warnings=warnings)

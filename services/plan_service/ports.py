@@ -1,0 +1,29 @@
+"""What plan_service's handlers work with; production adapters and test fakes both fit."""
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.objects import ObjectStore
+from runtime.publisher import EventPublisher
+from services.plan_service.state import PlanServiceState
+
+PRODUCER = "plan_service"
+
+
+def run_inline(coro: Coroutine[Any, Any, Any]) -> None:  # pragma: no cover - replaced in bootstrap
+    raise RuntimeError("no task runner configured")
+
+
+@dataclass
+class Ports:
+    publisher: EventPublisher
+    objects: ObjectStore
+    state: PlanServiceState = field(default_factory=PlanServiceState)
+    spawn: Callable[[Coroutine[Any, Any, Any]], None] = run_inline
+
+    async def record(self, event: Any) -> int:
+        """Publish an event and, once the log has stored it, fold it into the state."""
+        seq = await self.publisher.publish(event)
+        self.state.apply(event)
+        return seq

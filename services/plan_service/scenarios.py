@@ -1,0 +1,82 @@
+"""Scenario commands: create, update, lock, unlock, archive. Each change is an event."""
+
+from contracts.commands import CreateScenario, ErrorReply, ScenarioAccepted, ScenarioAction, UpdateScenario
+from contracts.events import ScenarioArchived, ScenarioCreated, ScenarioLocked, ScenarioUnlocked, ScenarioUpdated
+from services.plan_service import ids
+from services.plan_service.ports import PRODUCER, Ports
+from services.plan_service.state import Scenario
+
+
+def _missing(scenario_id: str) -> ErrorReply:
+    return ErrorReply(error="scenario_not_found", message=f"scenario {scenario_id} does not exist")
+
+
+async def create_scenario(cmd: CreateScenario, ports: Ports, *, scenario_id: str | None = None) -> ScenarioAccepted | ErrorReply:
+    if cmd.parent_id and cmd.parent_id not in ports.state.scenarios:
+        return _missing(cmd.parent_id)
+    sid = scenario_id or ids.new_id("scn")
+    await ports.record(ScenarioCreated(
+        event_id=ids.stable_event_id("scenario", sid), correlation_id=sid, producer=PRODUCER,
+        scenario_id=sid, name=cmd.name, description=cmd.description, tag=cmd.tag, parent_id=cmd.parent_id,
+    ))
+    return ScenarioAccepted(scenario_id=sid)
+
+
+async def update_scenario(cmd: UpdateScenario, ports: Ports) -> ScenarioAccepted | ErrorReply:
+    current = ports.state.scenarios.get(cmd.scenario_id)
+    if current is None:
+        return _missing(cmd.scenario_id)
+    if cmd.parent_id and (cmd.parent_id not in ports.state.scenarios or cmd.parent_id == cmd.scenario_id):
+        return ErrorReply(error="validation_failed", message=f"parent {cmd.parent_id} is not another existing scenario")
+    await ports.record(ScenarioUpdated(
+        correlation_id=cmd.scenario_id, producer=PRODUCER, scenario_id=cmd.scenario_id,
+        name=cmd.name if cmd.name is not None else current.name,
+        description=cmd.description if cmd.description is not None else current.description,
+        tag=cmd.tag if cmd.tag is not None else current.tag,
+        parent_id=cmd.parent_id if cmd.parent_id is not None else current.parent_id,
+    ))
+    return ScenarioAccepted(scenario_id=cmd.scenario_id)
+
+
+async def lock_scenario(cmd: ScenarioAction, ports: Ports) -> ScenarioAccepted | ErrorReply:
+    current = ports.state.scenarios.get(cmd.scenario_id)
+    if current is None:
+        return _missing(cmd.scenario_id)
+    if current.locked_by is None:
+        await ports.record(ScenarioLocked(correlation_id=cmd.scenario_id, producer=PRODUCER,
+                                          scenario_id=cmd.scenario_id, locked_by=cmd.by))
+    return ScenarioAccepted(scenario_id=cmd.scenario_id)
+
+
+async def unlock_scenario(cmd: ScenarioAction, ports: Ports) -> ScenarioAccepted | ErrorReply:
+    current = ports.state.scenarios.get(cmd.scenario_id)
+    if current is None:
+        return _missing(cmd.scenario_id)
+    if current.locked_by is not None:
+        await ports.record(ScenarioUnlocked(correlation_id=cmd.scenario_id, producer=PRODUCER,
+                                            scenario_id=cmd.scenario_id, unlocked_by=cmd.by))
+    return ScenarioAccepted(scenario_id=cmd.scenario_id)
+
+
+async def archive_scenario(cmd: ScenarioAction, ports: Ports) -> ScenarioAccepted | ErrorReply:
+    current = ports.state.scenarios.get(cmd.scenario_id)
+    if current is None:
+        return _missing(cmd.scenario_id)
+    if not current.archived:
+        await ports.record(ScenarioArchived(correlation_id=cmd.scenario_id, producer=PRODUCER,
+                                            scenario_id=cmd.scenario_id, archived_by=cmd.by))
+    return ScenarioAccepted(scenario_id=cmd.scenario_id)
+
+
+def refusal(scenario: Scenario | None, scenario_id: str) -> ErrorReply | None:
+    """Why no plan may be made from this scenario, or None when one may."""
+    if scenario is None:
+        return _missing(scenario_id)
+    if scenario.archived:
+        return ErrorReply(error="scenario_archived", message=f"scenario {scenario.name!r} is archived")
+    if scenario.locked_by is not None:
+        when = scenario.locked_at.isoformat(timespec="seconds") if scenario.locked_at else "an unknown time"
+        return ErrorReply(error="scenario_locked",
+                          message=f"scenario {scenario.name!r} was locked by {scenario.locked_by} at {when}",
+                          details=[{"locked_by": scenario.locked_by, "locked_at": when}])
+    return None

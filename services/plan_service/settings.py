@@ -1,0 +1,13 @@
+from pathlib import Path
+
+from runtime.settings import CommonSettings
+
+REPO_SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+class Settings(CommonSettings):
+    """plan_service settings (environment variables of the same names, any case)."""
+
+    load_samples: bool = True
+    samples_dir: Path = REPO_SAMPLES
+    stream_max_bytes: int = 50 * 1024**3

@@ -1,0 +1,76 @@
+"""What plan_service knows: a fold over its own events, rebuilt from the log at start-up."""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from contracts.events import (
+    ArtifactRef, ConfigVersionCreated, PlanCreated, ScenarioArchived, ScenarioCreated, ScenarioLocked,
+    ScenarioUnlocked, ScenarioUpdated,
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    scenario_id: str
+    name: str
+    description: str = ""
+    tag: str = ""
+    parent_id: str | None = None
+    locked_by: str | None = None
+    locked_at: datetime | None = None
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class ConfigVersion:
+    config_version_id: str
+    name: str
+    sha256: str
+    document: ArtifactRef
+    planning_days: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    plan_version_id: str
+    config_version_id: str
+    base_scenario_id: str
+    scenario_name: str
+    seed: int
+    config: ArtifactRef
+
+
+@dataclass
+class PlanServiceState:
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    configs: dict[str, ConfigVersion] = field(default_factory=dict)
+    plans: dict[str, Plan] = field(default_factory=dict)
+
+    def apply(self, event: object) -> None:
+        """Fold one event in. Events of other types are ignored."""
+        match event:
+            case ScenarioCreated():
+                self.scenarios[event.scenario_id] = Scenario(
+                    event.scenario_id, event.name, event.description, event.tag, event.parent_id)
+            case ScenarioUpdated() if event.scenario_id in self.scenarios:
+                self._change(event.scenario_id, name=event.name, description=event.description,
+                             tag=event.tag, parent_id=event.parent_id)
+            case ScenarioLocked() if event.scenario_id in self.scenarios:
+                self._change(event.scenario_id, locked_by=event.locked_by, locked_at=event.occurred_at)
+            case ScenarioUnlocked() if event.scenario_id in self.scenarios:
+                self._change(event.scenario_id, locked_by=None, locked_at=None)
+            case ScenarioArchived() if event.scenario_id in self.scenarios:
+                self._change(event.scenario_id, archived=True)
+            case ConfigVersionCreated():
+                self.configs[event.config_version_id] = ConfigVersion(
+                    event.config_version_id, event.name, event.sha256, event.document, event.planning_days)
+            case PlanCreated():
+                self.plans[event.plan_version_id] = Plan(
+                    event.plan_version_id, event.config_version_id, event.base_scenario_id,
+                    event.scenario_name, event.seed, event.config)
+
+    def _change(self, scenario_id: str, **values: object) -> None:
+        self.scenarios[scenario_id] = replace(self.scenarios[scenario_id], **values)
+
+    def config_by_sha(self, sha256: str) -> ConfigVersion | None:
+        return next((c for c in self.configs.values() if c.sha256 == sha256), None)

@@ -1,0 +1,11 @@
+"""run_registry's Prometheus metrics (DESIGN §7)."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+RUNS_TOTAL = Counter("runs_total", "Runs completed, counted once when first projected live (a rebuild does not re-count).")
+EVENTS_APPLIED = Counter("registry_events_applied_total", "Events applied to the read models by the live projection.")
+PROJECTION_LAG = Gauge("registry_projection_lag_events", "Events in the stream not yet applied to the read models.")
+LAST_SEQ = Gauge("registry_checkpoint_seq", "Last stream sequence applied to the read models.")
+DEAD_LETTERS = Counter("registry_dead_letters_total", "Events that failed to apply and were set aside.")
+REBUILD_SECONDS = Histogram("registry_rebuild_duration_seconds", "Wall time of read-model rebuilds.",
+                            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800))

@@ -1,0 +1,104 @@
+"""Simulating a plan: from the triggering event to RunCompleted (or RunFailed).
+
+The run id is derived from the triggering event, so a redelivery after a crash produces the
+same run (and the same event ids, which the stream deduplicates) instead of a second one.
+"""
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from datetime import datetime, timezone
+
+from contracts import subjects
+from contracts.canonical import CanonicalConfig
+from contracts.events import JobProgress, JobState, JobType, PlanCreated, RunCompleted, RunFailed, RunRequested
+from services.simulator.metrics import RUNS_FAILED, SIMULATION_SECONDS
+from services.simulator.ports import PRODUCER, SIMULATOR_VERSION, Ports
+
+log = logging.getLogger("simulator.handlers")
+RUN_NAMESPACE = uuid.UUID("0b6f3c1e-8a7d-4e42-9d1b-3c5a7e9f2b40")
+
+Trigger = PlanCreated | RunRequested
+
+
+def run_id_for(trigger: Trigger) -> str:
+    return f"run_{uuid.uuid5(RUN_NAMESPACE, str(trigger.event_id)).hex[:16]}"
+
+
+def job_id_for(trigger: Trigger) -> str:
+    return trigger.simulation_job_id if isinstance(trigger, PlanCreated) else trigger.job_id
+
+
+def _event_id(run_id: str, what: str) -> uuid.UUID:
+    return uuid.uuid5(RUN_NAMESPACE, f"{run_id}/{what}")
+
+
+def _progress(trigger: Trigger, run_id: str, state: JobState, progress: float, step: str, message: str = "") -> JobProgress:
+    job_id = job_id_for(trigger)
+    return JobProgress(event_id=_event_id(run_id, f"progress/{step}/{state}"), correlation_id=job_id,
+                       causation_id=str(trigger.event_id), producer=PRODUCER, job_id=job_id,
+                       job_type=JobType.simulation, state=state, progress=progress, step=step, message=message,
+                       plan_version_id=trigger.plan_version_id, run_id=run_id)
+
+
+async def simulate_plan(trigger: Trigger, ports: Ports) -> None:
+    """Run one simulation; every failure becomes a RunFailed, so the consumer always moves on."""
+    run_id = run_id_for(trigger)
+    started = datetime.now(timezone.utc)
+    await ports.publisher.publish(_progress(trigger, run_id, JobState.running, 0.0, "starting"))
+    try:
+        document = json.loads(await ports.objects.get(trigger.config.bucket, trigger.config.key))
+        config = CanonicalConfig.model_validate(document)
+        summary, results = await _simulate(config, trigger, run_id, ports)
+    except Exception as exc:  # noqa: BLE001 - bad input or engine failure ends in RunFailed
+        log.warning("run %s failed: %s", run_id, exc, exc_info=True)
+        await _fail(trigger, run_id, started, f"{type(exc).__name__}: {exc}", ports)
+        return
+    finished = datetime.now(timezone.utc)
+    duration_ms = (finished - started).total_seconds() * 1000
+    SIMULATION_SECONDS.observe(duration_ms / 1000)
+    await ports.publisher.publish(RunCompleted(
+        event_id=_event_id(run_id, "completed"), correlation_id=job_id_for(trigger),
+        causation_id=str(trigger.event_id), producer=PRODUCER, run_id=run_id,
+        plan_version_id=trigger.plan_version_id, config_version_id=trigger.config_version_id,
+        scenario_id=trigger.base_scenario_id, scenario_name=trigger.scenario_name, job_id=job_id_for(trigger),
+        seed=trigger.seed, started_at=started, finished_at=finished, duration_ms=duration_ms, summary=summary,
+        results=results, simulator_version=SIMULATOR_VERSION, stub=ports.stub,
+    ))
+    await ports.publisher.publish(_progress(trigger, run_id, JobState.succeeded, 1.0, "done", "run completed"))
+
+
+async def _simulate(config: CanonicalConfig, trigger: Trigger, run_id: str, ports: Ports):  # type: ignore[no-untyped-def]
+    if ports.stub:
+        from services.simulator.stub import estimate_summary
+
+        return estimate_summary(config, seed=trigger.seed), None
+    from services.simulator.engine import simulate
+
+    loop = asyncio.get_running_loop()
+
+    def on_progress(day: int, days: int) -> None:
+        event = _progress(trigger, run_id, JobState.running, day / days, f"day {day}/{days}")
+        asyncio.run_coroutine_threadsafe(ports.publisher.publish(event), loop).result()
+
+    t0 = time.perf_counter()
+    output = await asyncio.to_thread(simulate, config, seed=trigger.seed, run_id=run_id, on_progress=on_progress)
+    log.info("run %s simulated in %.3fs", run_id, time.perf_counter() - t0)
+    data = await asyncio.to_thread(output.results_bytes)
+    ref = await ports.objects.put("daily_results", subjects.RESULTS_BUCKET, f"{run_id}.json.gz", data,
+                                  content_type="application/gzip")
+    return output.summary, ref
+
+
+async def _fail(trigger: Trigger, run_id: str, started: datetime, reason: str, ports: Ports) -> None:
+    RUNS_FAILED.inc()
+    await ports.publisher.publish(RunFailed(
+        event_id=_event_id(run_id, "failed"), correlation_id=job_id_for(trigger), causation_id=str(trigger.event_id),
+        producer=PRODUCER, run_id=run_id, plan_version_id=trigger.plan_version_id,
+        config_version_id=trigger.config_version_id, scenario_id=trigger.base_scenario_id,
+        scenario_name=trigger.scenario_name, job_id=job_id_for(trigger), reason=reason, started_at=started,
+        finished_at=datetime.now(timezone.utc),
+    ))
+    await ports.publisher.publish(_progress(trigger, run_id, JobState.failed, 1.0, "failed", reason))

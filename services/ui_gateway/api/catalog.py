@@ -1,0 +1,75 @@
+"""JSON API: scenarios, config versions and jobs (DESIGN §6)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+
+from contracts import subjects
+from contracts.commands import (
+    ConfigImported, CreateScenario, ImportConfig, ScenarioAccepted, ScenarioAction, UpdateScenario,
+)
+from contracts.queries import (
+    ConfigDetail, ConfigsPage, GetConfig, GetJob, GetScenario, JobDetail, JobsPage, ListConfigs, ListJobs,
+    ListScenarios, ScenarioDetail, ScenariosPage,
+)
+from services.ui_gateway.deps import BusDep, ask, validated
+
+router = APIRouter()
+
+
+@router.get("/scenarios", response_model=ScenariosPage, tags=["scenarios"])
+async def list_scenarios(bus: BusDep, min_seq: int = 0) -> ScenariosPage:
+    return await ask(bus, subjects.QRY_SCENARIOS_LIST, ListScenarios(min_seq=min_seq), ScenariosPage)
+
+
+@router.post("/scenarios", status_code=201, response_model=ScenarioAccepted, tags=["scenarios"])
+async def create_scenario(body: CreateScenario, bus: BusDep) -> ScenarioAccepted:
+    return await ask(bus, subjects.CMD_SCENARIO_CREATE, body, ScenarioAccepted)
+
+
+@router.get("/scenarios/{scenario_id}", response_model=ScenarioDetail, tags=["scenarios"])
+async def get_scenario(scenario_id: str, bus: BusDep, min_seq: int = 0) -> ScenarioDetail:
+    return await ask(bus, subjects.QRY_SCENARIO_GET, GetScenario(scenario_id=scenario_id, min_seq=min_seq), ScenarioDetail)
+
+
+@router.patch("/scenarios/{scenario_id}", response_model=ScenarioAccepted, tags=["scenarios"])
+async def update_scenario(scenario_id: str, bus: BusDep, body: Annotated[dict[str, Any], Body()]) -> ScenarioAccepted:
+    command = validated(UpdateScenario, {**body, "scenario_id": scenario_id})
+    return await ask(bus, subjects.CMD_SCENARIO_UPDATE, command, ScenarioAccepted)
+
+
+@router.post("/scenarios/{scenario_id}/lock", response_model=ScenarioAccepted, tags=["scenarios"])
+async def lock_scenario(scenario_id: str, bus: BusDep, by: str = "planner") -> ScenarioAccepted:
+    return await ask(bus, subjects.CMD_SCENARIO_LOCK, ScenarioAction(scenario_id=scenario_id, by=by), ScenarioAccepted)
+
+
+@router.post("/scenarios/{scenario_id}/unlock", response_model=ScenarioAccepted, tags=["scenarios"])
+async def unlock_scenario(scenario_id: str, bus: BusDep, by: str = "planner") -> ScenarioAccepted:
+    return await ask(bus, subjects.CMD_SCENARIO_UNLOCK, ScenarioAction(scenario_id=scenario_id, by=by), ScenarioAccepted)
+
+
+@router.get("/configs", response_model=ConfigsPage, tags=["configs"])
+async def list_configs(query: Annotated[ListConfigs, Query()], bus: BusDep) -> ConfigsPage:
+    return await ask(bus, subjects.QRY_CONFIGS_LIST, query, ConfigsPage)
+
+
+@router.post("/configs", status_code=201, response_model=ConfigImported, tags=["configs"])
+async def import_config(document: Annotated[dict[str, Any], Body()], bus: BusDep) -> ConfigImported:
+    """Import a canonical JSON document; 422 lists every validation error."""
+    return await ask(bus, subjects.CMD_CONFIG_IMPORT, ImportConfig(document=document), ConfigImported)
+
+
+@router.get("/configs/{config_version_id}", response_model=ConfigDetail, tags=["configs"])
+async def get_config(config_version_id: str, bus: BusDep, min_seq: int = 0) -> ConfigDetail:
+    query = GetConfig(config_version_id=config_version_id, min_seq=min_seq)
+    return await ask(bus, subjects.QRY_CONFIG_GET, query, ConfigDetail)
+
+
+@router.get("/jobs", response_model=JobsPage, tags=["jobs"])
+async def list_jobs(query: Annotated[ListJobs, Query()], bus: BusDep) -> JobsPage:
+    return await ask(bus, subjects.QRY_JOBS_LIST, query, JobsPage)
+
+
+@router.get("/jobs/{job_id}", response_model=JobDetail, tags=["jobs"])
+async def get_job(job_id: str, bus: BusDep, min_seq: int = 0) -> JobDetail:
+    return await ask(bus, subjects.QRY_JOB_GET, GetJob(job_id=job_id, min_seq=min_seq), JobDetail)

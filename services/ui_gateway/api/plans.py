@@ -1,0 +1,34 @@
+"""JSON API: plans (DESIGN §6)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from contracts import subjects
+from contracts.commands import CreatePlan, JobAccepted, PlanAccepted, RerunPlan
+from contracts.queries import GetPlan, ListPlans, PlanDetail, PlansPage
+from services.ui_gateway.deps import BusDep, ask
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+
+
+@router.post("", status_code=202, response_model=PlanAccepted)
+async def create_plan(body: CreatePlan, bus: BusDep) -> PlanAccepted:
+    """Create a plan version from a base scenario and a config version; follow its job."""
+    return await ask(bus, subjects.CMD_PLAN_CREATE, body, PlanAccepted)
+
+
+@router.get("", response_model=PlansPage)
+async def list_plans(query: Annotated[ListPlans, Query()], bus: BusDep) -> PlansPage:
+    return await ask(bus, subjects.QRY_PLANS_LIST, query, PlansPage)
+
+
+@router.get("/{plan_version_id}", response_model=PlanDetail)
+async def get_plan(plan_version_id: str, bus: BusDep, min_seq: int = 0) -> PlanDetail:
+    return await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id, min_seq=min_seq), PlanDetail)
+
+
+@router.post("/{plan_version_id}/runs", status_code=202, response_model=JobAccepted)
+async def simulate_again(plan_version_id: str, bus: BusDep, seed: int | None = None) -> JobAccepted:
+    """Simulate this plan again: a new run of the same plan version."""
+    return await ask(bus, subjects.CMD_PLAN_RERUN, RerunPlan(plan_version_id=plan_version_id, seed=seed), JobAccepted)

@@ -1,0 +1,39 @@
+"""ui_gateway wiring: ``create_app`` builds the FastAPI app with production defaults that tests
+override by argument (a fake bus, say)."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from services.ui_gateway.api import catalog, plans, runs, system
+from services.ui_gateway.bus import Bus, NatsBus
+from services.ui_gateway.settings import Settings
+
+DESCRIPTION = "SCPLN Plan & Run: plans, runs, jobs, scenarios and config versions of a supply-chain network."
+
+
+def create_app(settings: Settings | None = None, bus: Bus | None = None) -> FastAPI:
+    settings = settings or Settings()
+    owned = bus is None
+    the_bus: Bus = bus or NatsBus(settings.nats_url, timeout=settings.request_timeout_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        if owned:
+            the_bus.start()  # type: ignore[attr-defined]
+        yield
+        if owned:
+            await the_bus.close()  # type: ignore[attr-defined]
+
+    app = FastAPI(title="SCPLN", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app.state.bus = the_bus
+    app.state.settings = settings
+    for module in (plans, runs, catalog, system):
+        app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/ui/plans")
+
+    return app

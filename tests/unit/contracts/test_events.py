@@ -1,0 +1,98 @@
+import json
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from contracts import subjects
+from contracts.events import (
+    EVENT_TYPES, SUBJECT_OF, ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunSummary, UnknownEvent, decode,
+    encode, subject_for,
+)
+from contracts.schema_gen import SCHEMA_DIR, event_schemas
+from contracts.upcast import UPCASTERS, upcaster
+
+REF = ArtifactRef(name="config", bucket="b", key="k", sha256="0" * 64, size=3)
+SUMMARY = RunSummary(
+    planning_days=10, fill_rate=0.9, store_demand_total=100, store_sales_total=90, customer_shortage_total=10,
+    network_shortage_total=0, avg_on_hand_by_type={"store": 5}, backorder_peak=3, backorder_peak_day=4,
+    revenue_total=900, cost_total=500, penalty_total=20, profit_total=400, profit_per_day_avg=40,
+)
+
+
+def plan_created() -> PlanCreated:
+    return PlanCreated(correlation_id="plan_1", producer="test", plan_version_id="plan_1", config_version_id="cfg_1",
+                       base_scenario_id="scn_1", scenario_name="Base", job_id="job_1", seed=7, config=REF,
+                       simulation_job_id="job_2")
+
+
+def test_every_event_round_trips_through_the_discriminated_union():
+    event = plan_created()
+    assert decode(encode(event)) == event
+    completed = RunCompleted(
+        correlation_id="job_2", producer="test", run_id="run_1", plan_version_id="plan_1", config_version_id="cfg_1",
+        scenario_id="scn_1", scenario_name="Base", job_id="job_2", seed=7, started_at=datetime.now(timezone.utc),
+        finished_at=datetime.now(timezone.utc), duration_ms=3.5, summary=SUMMARY, simulator_version="1", stub=True)
+    assert decode(encode(completed)) == completed
+
+
+def test_every_event_type_has_exactly_one_subject_under_the_events_prefix():
+    assert {m.model_fields["event_type"].default for m in EVENT_TYPES} == set(SUBJECT_OF)
+    assert len(set(SUBJECT_OF.values())) == len(SUBJECT_OF)
+    assert all(s.startswith(subjects.EVENTS_PREFIX + ".") for s in SUBJECT_OF.values())
+    assert subject_for(plan_created()) == subjects.PLAN_CREATED
+
+
+def test_envelope_carries_ids_version_and_time():
+    event = plan_created()
+    assert isinstance(event.event_id, uuid.UUID)
+    assert event.schema_version == 1 and event.occurred_at.tzinfo is not None
+
+
+def test_events_are_frozen_and_reject_unknown_fields():
+    event = plan_created()
+    with pytest.raises(ValidationError):
+        event.seed = 3  # type: ignore[misc]
+    raw = json.loads(encode(event))
+    raw["surprise"] = 1
+    with pytest.raises(ValidationError):
+        decode(json.dumps(raw))
+
+
+def test_job_progress_is_bounded_and_typed():
+    with pytest.raises(ValidationError):
+        JobProgress(correlation_id="j", producer="t", job_id="j", job_type="planning", state="queued", progress=1.5)
+    with pytest.raises(ValidationError):
+        JobProgress(correlation_id="j", producer="t", job_id="j", job_type="cooking", state="queued", progress=0)
+
+
+def test_unknown_event_types_and_non_objects_are_refused():
+    with pytest.raises(ValidationError):
+        decode(b'{"event_type": "Nope"}')
+    with pytest.raises(UnknownEvent):
+        decode(b"[1, 2]")
+
+
+def test_old_schema_versions_are_upcast_by_pure_functions():
+    @upcaster("RunDeleted", 0)
+    def add_deleted_by(raw: dict) -> dict:
+        upgraded = {k: v for k, v in raw.items() if k != "by"}
+        return {**upgraded, "schema_version": 1, "deleted_by": raw.get("by", "")}
+
+    try:
+        old = {"event_type": "RunDeleted", "schema_version": 0, "correlation_id": "r", "producer": "p",
+               "run_id": "run_1", "by": "ana", "event_id": str(uuid.uuid4()), "occurred_at": "2025-01-01T00:00:00Z"}
+        event = decode(json.dumps(old))
+        assert event.deleted_by == "ana" and event.schema_version == 1
+    finally:
+        UPCASTERS.pop(("RunDeleted", 0))
+
+
+def test_checked_in_json_schemas_match_the_models():
+    """Fails when a model changes without `make schemas` (the schemas are the public contract)."""
+    generated = event_schemas()
+    on_disk = {p.name: p.read_text() for p in SCHEMA_DIR.glob("*.json")}
+    assert set(on_disk) == set(generated), "run `make schemas`"
+    for name, text in generated.items():
+        assert on_disk[name] == text, f"{name} drifted from its model: run `make schemas`"
