@@ -1,0 +1,93 @@
+"""The simulation input compiled from a canonical config: flat numpy arrays over node-item
+pairs, sorted by echelon (downstream first), so the daily loop works on contiguous slices."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from contracts.buckets import start_date_of
+from contracts.canonical import CanonicalConfig
+
+from . import levels, params
+from .demand import daily_demand
+from .errors import SimulationInputError
+from .pairs import PairGraph, build_pairs
+
+INF = np.inf
+
+
+@dataclass
+class Network:
+    days: int
+    start_date: str | None
+    node_codes: list[str]
+    node_types: list[str]
+    item_codes: list[str]
+    pair_node: np.ndarray
+    pair_item: np.ndarray
+    echelon: np.ndarray
+    up: np.ndarray
+    arc: np.ndarray
+    lead: np.ndarray
+    review: np.ndarray
+    init: np.ndarray
+    infinite: np.ndarray
+    produced: np.ndarray
+    lost: np.ndarray
+    cust: np.ndarray
+    demand: np.ndarray
+    order_up_to: np.ndarray
+    reorder_at: np.ndarray
+    moq: np.ndarray
+    multiple: np.ndarray
+    group: np.ndarray
+    groups: dict
+    bom: dict
+    arcs: dict
+    costs: dict
+    node_costs: dict
+
+    @property
+    def pair_count(self) -> int:
+        return len(self.pair_node)
+
+
+def _relabel(graph: PairGraph, order: list[int]) -> PairGraph:
+    new = {old: k for k, old in enumerate(order)}
+    return PairGraph(
+        pairs=[graph.pairs[k] for k in order],
+        upstream={new[d]: new[u] for d, u in graph.upstream.items()},
+        arc_of={new[d]: a for d, a in graph.arc_of.items()},
+        produced={new[k] for k in graph.produced}, infinite={new[k] for k in graph.infinite},
+        echelon=[graph.echelon[k] for k in order])
+
+
+def build(config: CanonicalConfig, seed: int) -> Network:
+    days = config.planning_days
+    if days <= 0:
+        raise SimulationInputError("the planning horizon (meta.attributes.planning_horizon) must be at least one day")
+    node_ix = {n.code: k for k, n in enumerate(config.nodes)}
+    item_ix = {i.code: k for k, i in enumerate(config.items)}
+    raw = build_pairs(config)
+    order = sorted(range(len(raw.pairs)), key=lambda k: (raw.echelon[k], node_ix[raw.pairs[k][0]],
+                                                          item_ix[raw.pairs[k][1]]))
+    graph = _relabel(raw, order)
+    count = len(graph.pairs)
+    cust_pairs = list(dict.fromkeys((d.node_code, d.item_code) for d in config.demands))
+    demand, mean, std = daily_demand(config, {p: k for k, p in enumerate(cust_pairs)}, days, seed)
+    index = graph.index()
+    arrays = levels.pair_arrays(config, graph)
+    return Network(
+        days=days, start_date=config.meta.attributes.get("start_date") and start_date_of(config.meta.attributes).isoformat(),
+        node_codes=list(node_ix), node_types=[n.node_type for n in config.nodes], item_codes=list(item_ix),
+        pair_node=np.array([node_ix[n] for n, _ in graph.pairs], dtype=np.int64),
+        pair_item=np.array([item_ix[i] for _, i in graph.pairs], dtype=np.int64),
+        echelon=np.array(graph.echelon, dtype=np.int64),
+        up=np.array([graph.upstream.get(k, -1) for k in range(count)], dtype=np.int64),
+        arc=np.array([graph.arc_of.get(k, -1) for k in range(count)], dtype=np.int64),
+        infinite=np.array([k in graph.infinite for k in range(count)]),
+        produced=np.array([k in graph.produced for k in range(count)]),
+        cust=np.array([index[p] for p in cust_pairs], dtype=np.int64), demand=demand,
+        **arrays, **levels.order_levels(config, graph, arrays, index, cust_pairs, mean, std),
+        **params.production_groups(config, graph), bom=params.bom_lines(config, graph),
+        arcs=params.arc_arrays(config), **params.cost_rates(config, graph))

@@ -1,0 +1,99 @@
+"""Per-echelon index plans: every fancy index the daily loop needs, computed once.
+
+Indices are global pair positions; a run of consecutive positions becomes a ``slice`` so the
+loop works on views. Downstream pairs (``down``) are those whose upstream pair lies in the
+echelon; ``uloc`` maps each of them to its upstream's position within the echelon.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Network
+
+
+def as_index(positions: np.ndarray):
+    """A slice when the positions are one ascending run, else the array itself."""
+    if len(positions) and positions[-1] - positions[0] == len(positions) - 1 and np.all(np.diff(positions) == 1):
+        return slice(int(positions[0]), int(positions[-1]) + 1)
+    return positions
+
+
+def compact(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(unique values, position of each value in the unique list)."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    return unique, inverse.astype(np.int64)
+
+
+@dataclass
+class Echelon:
+    sl: slice
+    size: int
+    inf_add: np.ndarray
+    infinite: np.ndarray
+    prod: dict | None
+    cust: dict | None
+    down: dict | None
+    orders: dict | None
+
+
+def _production(net: Network, members: np.ndarray) -> dict | None:
+    prod = members[net.produced[members]]
+    if not len(prod):
+        return None
+    groups, grp = compact(net.group[prod])
+    line_mask = np.isin(net.bom["parent"], prod)
+    par_global = net.bom["parent"][line_mask]
+    order = np.argsort(par_global, kind="stable")
+    par_global, child = par_global[order], net.bom["child"][line_mask][order]
+    local = {int(p): k for k, p in enumerate(prod)}
+    lpar = np.array([local[int(p)] for p in par_global], dtype=np.int64)
+    childs, lchild = compact(child)
+    with_lines, starts = np.unique(lpar, return_index=True)
+    return {"ix": as_index(prod), "grp": grp, "groups": groups, "lpar": lpar, "lchild": lchild,
+            "childs": childs, "factor": net.bom["factor"][line_mask][order], "starts": starts,
+            "with_lines": with_lines, "child_inf": np.where(net.infinite[childs], np.inf, 0.0),
+            "review": net.review[prod], "periodic": bool((net.review[prod] > 1).any()),
+            "up_to": net.order_up_to[prod]}
+
+
+def _customers(net: Network, lo: int, hi: int) -> dict | None:
+    cols = np.nonzero((net.cust >= lo) & (net.cust < hi))[0]
+    if not len(cols):
+        return None
+    pairs = net.cust[cols]
+    order = np.argsort(pairs)
+    return {"ix": as_index(pairs[order]), "cols": as_index(cols[order]), "lost": net.lost[pairs[order]]}
+
+
+def _downstream(net: Network, lo: int, hi: int) -> dict | None:
+    down = np.nonzero((net.up >= lo) & (net.up < hi))[0]
+    if not len(down):
+        return None
+    arcs, darc = compact(net.arc[down])
+    return {"pos": down, "uloc": net.up[down] - lo, "arcs": arcs, "darc": darc,
+            "capped": bool(np.isfinite(net.arcs["cap"][arcs]).any()), "lead": net.lead[down]}
+
+
+def _orders(net: Network, members: np.ndarray) -> dict | None:
+    own = members[net.up[members] >= 0]
+    if not len(own):
+        return None
+    ups, upc = compact(net.up[own])
+    mult = net.multiple[own]
+    return {"ix": as_index(own), "ups": ups, "upc": upc, "review": net.review[own],
+            "periodic": bool((net.review[own] > 1).any()), "up_to": net.order_up_to[own],
+            "reorder_at": net.reorder_at[own], "moq": net.moq[own], "has_mult": mult > 0,
+            "mult": np.where(mult > 0, mult, 1.0), "any_mult": bool((mult > 0).any())}
+
+
+def echelons(net: Network) -> list[Echelon]:
+    plans = []
+    for level in range(int(net.echelon.max()) + 1 if net.pair_count else 0):
+        members = np.nonzero(net.echelon == level)[0]
+        lo, hi = int(members[0]), int(members[-1]) + 1
+        infinite = net.infinite[lo:hi]
+        plans.append(Echelon(sl=slice(lo, hi), size=hi - lo, inf_add=np.where(infinite, np.inf, 0.0),
+                             infinite=infinite, prod=_production(net, members), cust=_customers(net, lo, hi),
+                             down=_downstream(net, lo, hi), orders=_orders(net, members)))
+    return plans
