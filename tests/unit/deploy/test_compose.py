@@ -1,0 +1,41 @@
+"""compose.yaml and deploy/ stay in step with the code."""
+
+import importlib.util
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def test_every_service_command_names_a_real_module():
+    services = compose()["services"]
+    modules = {name: svc["command"][svc["command"].index("-m") + 1]
+               for name, svc in services.items() if svc.get("image") == "scpln:local"}
+    assert set(modules) == {"plan_service", "run_registry", "simulator", "ui_gateway"}
+    for name, module in modules.items():
+        assert importlib.util.find_spec(f"{module}.__main__") is not None, f"{name}: {module} has no __main__"
+
+
+def test_services_wait_for_a_healthy_nats_and_the_gateway_has_a_healthcheck():
+    services = compose()["services"]
+    assert "healthcheck" in services["nats"] and "-js" in services["nats"]["command"]
+    for name in ("plan_service", "run_registry", "simulator", "ui_gateway"):
+        assert services[name]["depends_on"]["nats"]["condition"] == "service_healthy"
+    assert "healthcheck" in services["ui_gateway"]
+
+
+def test_prometheus_scrapes_every_service():
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    jobs = {job["job_name"] for job in config["scrape_configs"]}
+    assert jobs == {"plan_service", "run_registry", "simulator", "ui_gateway"}
+
+
+def test_the_dockerfile_copies_every_package_the_services_import():
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    for package in ("contracts", "runtime", "services", "samples"):
+        assert f"COPY {package} " in dockerfile
