@@ -52,7 +52,7 @@ async def restore_state(ports: Ports, js) -> None:  # type: ignore[no-untyped-de
             ports.state.apply(decode(msg.data))
 
 
-async def main(settings: Settings | None = None) -> None:
+async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
     settings = settings or Settings()
     setup_logging("plan_service", settings.log_level)
     serve_metrics(settings.metrics_port)
@@ -75,7 +75,7 @@ async def main(settings: Settings | None = None) -> None:
     await broker.start()
     log.info("plan_service ready: %d scenarios, %d configs, %d plans",
              len(ports.state.scenarios), len(ports.state.configs), len(ports.state.plans))
-    await wait_for_shutdown()
+    await wait_for_shutdown(stop)
     await broker.stop()
     if tasks:
         await asyncio.wait(tasks, timeout=10)

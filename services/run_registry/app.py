@@ -59,7 +59,7 @@ def open_read_model(settings: Settings) -> Engine:
     return engine
 
 
-async def main(settings: Settings | None = None) -> None:
+async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
     settings = settings or Settings()
     setup_logging("run_registry", settings.log_level)
     serve_metrics(settings.metrics_port)
@@ -72,13 +72,17 @@ async def main(settings: Settings | None = None) -> None:
     broker = NatsBroker(settings.nats_url, logger=None)
     subscribe(broker, engine, position, JetStreamPublisher(js), settings)
     await broker.start()
-    stop = asyncio.Event()
+    halt = asyncio.Event()
     follower = asyncio.create_task(follow(js, writer, position, batch_size=settings.batch_size,
-                                          fetch_timeout=settings.fetch_timeout_s, stop=stop))
+                                          fetch_timeout=settings.fetch_timeout_s, stop=halt))
     log.info("run_registry ready at checkpoint %d (%s)", position.last_seq, settings.registry_backend)
-    await wait_for_shutdown()
-    stop.set()
-    await asyncio.wait_for(follower, timeout=settings.fetch_timeout_s + 5)
-    await broker.stop()
-    await nc.drain()
-    engine.dispose()
+    shutdown = asyncio.create_task(wait_for_shutdown(stop))
+    await asyncio.wait({follower, shutdown}, return_when=asyncio.FIRST_COMPLETED)
+    halt.set()
+    try:
+        await asyncio.wait_for(follower, timeout=settings.fetch_timeout_s + 5)
+    finally:
+        shutdown.cancel()
+        await broker.stop()
+        await nc.drain()
+        engine.dispose()

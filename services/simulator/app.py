@@ -1,5 +1,6 @@
 """simulator wiring: shared durable pull consumers (a work queue) feeding ``simulate_plan``."""
 
+import asyncio
 import logging
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
@@ -50,7 +51,7 @@ def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
                           pull_sub=PullSub(batch_size=1, timeout=2.0))(trigger_handler(ports, durable))
 
 
-async def main(settings: Settings | None = None) -> None:
+async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
     settings = settings or Settings()
     setup_logging("simulator", settings.log_level)
     serve_metrics(settings.metrics_port)
@@ -63,6 +64,6 @@ async def main(settings: Settings | None = None) -> None:
     subscribe(broker, ports, settings)
     await broker.start()
     log.info("simulator ready (stub=%s)", ports.stub)
-    await wait_for_shutdown()
+    await wait_for_shutdown(stop)
     await broker.stop()
     await nc.drain()

@@ -1,0 +1,49 @@
+"""Integration fixtures: services run in-process against a real nats-server."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+
+import nats
+import pytest
+
+from contracts.events import decode
+from runtime import bus
+from runtime.replay import read_log
+
+
+@pytest.fixture()
+async def js(fresh_nats: str) -> AsyncIterator:
+    nc = await nats.connect(fresh_nats)
+    context = nc.jetstream()
+    await bus.declare_stream(context, max_bytes=256 * 1024**2)
+    yield context
+    await nc.drain()
+
+
+async def log_events(js, filter_subjects=("scpln.events.>",)) -> list:  # type: ignore[no-untyped-def]
+    return [decode(m.data) async for batch in read_log(js, filter_subjects=filter_subjects) for m in batch]
+
+
+async def wait_events(js, ready: Callable[[list], bool], timeout: float = 15.0) -> list:  # type: ignore[no-untyped-def]
+    """Read the whole log until ``ready(events)`` holds."""
+    deadline = time.monotonic() + timeout
+    events: list = []
+    while time.monotonic() < deadline:
+        events = await log_events(js)
+        if ready(events):
+            return events
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"log never got ready; it holds {[e.event_type for e in events]}")
+
+
+class Running:
+    """A service's ``main(settings, stop)`` running as a task until ``stop()``."""
+
+    def __init__(self, main, settings) -> None:  # type: ignore[no-untyped-def]
+        self.halt = asyncio.Event()
+        self.task = asyncio.create_task(main(settings, self.halt))
+
+    async def stop(self) -> None:
+        self.halt.set()
+        await asyncio.wait_for(self.task, 15)

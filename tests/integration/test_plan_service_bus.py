@@ -1,0 +1,102 @@
+"""plan_service against a real nats-server: commands answered at once, work flowing as events."""
+
+import asyncio
+import hashlib
+
+import pytest
+from nats.errors import NoRespondersError
+
+from contracts import subjects
+from contracts.commands import ConfigImported, CreatePlan, ErrorReply, PlanAccepted, parse_reply
+from contracts.events import JobProgress, PlanCreated
+from runtime.objects import NatsObjectStore
+from services.plan_service.app import main
+from services.plan_service.settings import Settings
+from tests.integration.conftest import Running, log_events, wait_events
+
+
+def has_samples(events: list) -> bool:
+    return sum(e.event_type == "ScenarioCreated" for e in events) == 3 and \
+        sum(e.event_type == "ConfigVersionCreated" for e in events) == 3
+
+
+@pytest.fixture()
+async def plan_service(fresh_nats, js):  # type: ignore[no-untyped-def]
+    service = Running(main, Settings(nats_url=fresh_nats))
+    events = await wait_events(js, has_samples)
+    yield service, events
+    await service.stop()
+
+
+async def ask(js, subject: str, body: bytes, model):  # type: ignore[no-untyped-def]
+    """Request, waiting for the service to subscribe (it may be starting)."""
+    for _ in range(100):
+        try:
+            reply = await js._nc.request(subject, body, timeout=10)
+            return parse_reply(reply.data, model)
+        except NoRespondersError:
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"nobody answers {subject}")
+
+
+def small_config(events: list) -> str:
+    return min((e for e in events if e.event_type == "ConfigVersionCreated"), key=lambda e: e.planning_days).config_version_id
+
+
+async def test_create_plan_emits_progress_in_order_then_plan_created_with_readable_artifacts(plan_service, js):
+    _, events = plan_service
+    command = CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(events), seed=3)
+    accepted = await ask(js, subjects.CMD_PLAN_CREATE, command.model_dump_json().encode(), PlanAccepted)
+    assert isinstance(accepted, PlanAccepted)
+
+    def plan_done(evts: list) -> bool:
+        return any(isinstance(e, JobProgress) and e.job_id == accepted.job_id and e.state == "succeeded" for e in evts)
+
+    log = await wait_events(js, plan_done)
+    progress = [e for e in log if isinstance(e, JobProgress) and e.job_id == accepted.job_id]
+    assert [p.state for p in progress] == ["queued"] + ["running"] * 5 + ["succeeded"]
+    assert [p.step for p in progress[1:6]] == ["aggregate", "allocate", "mrp", "reconcile", "plan_final"]
+    assert all(p.plan_version_id == accepted.plan_version_id for p in progress)
+    assert [p.progress for p in progress] == sorted(p.progress for p in progress)
+    created = next(e for e in log if isinstance(e, PlanCreated))
+    assert created.plan_version_id == accepted.plan_version_id and created.seed == 3
+    assert log.index(created) < log.index(progress[-1])
+    store = NatsObjectStore(js)
+    assert {a.name for a in created.artifacts} == {"aggregate", "allocate", "mrp", "reconcile", "plan_final"}
+    for artifact in created.artifacts:
+        data = await store.get(artifact.bucket, artifact.key)
+        assert hashlib.sha256(data).hexdigest() == artifact.sha256 and len(data) == artifact.size
+
+
+async def test_refusals_are_typed_and_store_nothing(plan_service, js):
+    _, events = plan_service
+    config_id = small_config(events)
+    before = len(await log_events(js))
+    cases = {
+        "scenario_locked": CreatePlan(base_scenario_id="scn_budget_2025", config_version_id=config_id),
+        "scenario_not_found": CreatePlan(base_scenario_id="scn_nope", config_version_id=config_id),
+        "config_not_found": CreatePlan(base_scenario_id="scn_baseline", config_version_id="cfg_nope"),
+    }
+    for code, command in cases.items():
+        reply = await ask(js, subjects.CMD_PLAN_CREATE, command.model_dump_json().encode(), PlanAccepted)
+        assert isinstance(reply, ErrorReply) and reply.error == code, reply
+    locked = await ask(js, subjects.CMD_PLAN_CREATE, cases["scenario_locked"].model_dump_json().encode(), PlanAccepted)
+    assert "planning-lead" in locked.message and locked.details[0]["locked_at"]
+    malformed = await ask(js, subjects.CMD_PLAN_CREATE, b'{"base_scenario_id": 1}', PlanAccepted)
+    assert malformed.error == "validation_failed" and "config_version_id" in malformed.message
+    invalid = await ask(js, subjects.CMD_CONFIG_IMPORT, b'{"document": {"meta": {}}}', ConfigImported)
+    assert invalid.error == "config_invalid" and invalid.details
+    assert len(await log_events(js)) == before
+
+
+async def test_a_restarted_plan_service_restores_its_state_from_the_log(plan_service, fresh_nats, js):
+    service, events = plan_service
+    await service.stop()
+    again = Running(main, Settings(nats_url=fresh_nats))
+    try:
+        command = CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(events))
+        reply = await ask(js, subjects.CMD_PLAN_CREATE, command.model_dump_json().encode(), PlanAccepted)
+        assert isinstance(reply, PlanAccepted)
+        assert has_samples(await log_events(js)), "samples are loaded once, not again on restart"
+    finally:
+        await again.stop()
