@@ -50,11 +50,11 @@ def _check_codes(config: CanonicalConfig) -> None:
 
 def produced_items(config: CanonicalConfig, node) -> list[str]:
     """Items a node makes: those its production policies name, and with a node-wide policy
-    every BOM parent it holds."""
+    every product or BOM parent it holds."""
     named = [p.item_code for p in node.production_policies if p.item_code]
     if any(p.item_code is None for p in node.production_policies):
-        parents = {b.parent_item for b in config.bom}
-        named += [p.item_code for p in node.inventory_policies if p.item_code in parents]
+        makeable = {b.parent_item for b in config.bom} | {i.code for i in config.items if i.item_type == "product"}
+        named += [p.item_code for p in node.inventory_policies if p.item_code in makeable]
     return list(dict.fromkeys(named))
 
 
