@@ -5,6 +5,7 @@ import logging
 from functools import partial
 
 from faststream.nats import NatsBroker
+from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 
 from contracts import commands as c
 from contracts import subjects
@@ -17,7 +18,7 @@ from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
 from runtime.replay import read_log
 from runtime.rpc import responder
-from services.plan_service import configs, plans, scenarios
+from services.plan_service import aggregates, configs, plans, scenarios
 from services.plan_service.ports import Ports
 from services.plan_service.sample_data import load_samples
 from services.plan_service.settings import Settings
@@ -40,6 +41,7 @@ def subscribe(broker: NatsBroker, ports: Ports) -> None:
         subjects.CMD_SCENARIO_LOCK: (c.ScenarioAction, scenarios.lock_scenario),
         subjects.CMD_SCENARIO_UNLOCK: (c.ScenarioAction, scenarios.unlock_scenario),
         subjects.CMD_SCENARIO_ARCHIVE: (c.ScenarioAction, scenarios.archive_scenario),
+        subjects.CMD_AGGREGATE: (c.RequestAggregate, aggregates.request_aggregate),
     }
     for subject, (model, handler) in routes.items():
         broker.subscriber(subject, queue="plan_service")(responder(model, partial(handler, ports=ports)))
@@ -66,7 +68,15 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
-    ports = Ports(publisher=JetStreamPublisher(js), objects=NatsObjectStore(js), spawn=spawn)
+    async def ask_registry(subject: str, request, reply):  # type: ignore[no-untyped-def]
+        try:
+            answer = await nc.request(subject, request.model_dump_json().encode(), timeout=5)
+        except (NoRespondersError, NatsTimeout, asyncio.TimeoutError):
+            return c.ErrorReply(error="unavailable", message="the run registry does not answer; try again")
+        return c.parse_reply(answer.data, reply)
+
+    ports = Ports(publisher=JetStreamPublisher(js), objects=NatsObjectStore(js), spawn=spawn,
+                  ask_registry=ask_registry)
     await restore_state(ports, js)
     if settings.load_samples:
         await load_samples(ports, settings.samples_dir)

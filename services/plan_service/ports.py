@@ -1,6 +1,6 @@
 """What plan_service's handlers work with; production adapters and test fakes both fit."""
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,12 +15,17 @@ def run_inline(coro: Coroutine[Any, Any, Any]) -> None:  # pragma: no cover - re
     raise RuntimeError("no task runner configured")
 
 
+async def no_registry(subject: str, request: Any, reply: Any) -> Any:  # pragma: no cover - replaced in bootstrap
+    raise RuntimeError("no registry client configured")
+
+
 @dataclass
 class Ports:
     publisher: EventPublisher
     objects: ObjectStore
     state: PlanServiceState = field(default_factory=PlanServiceState)
     spawn: Callable[[Coroutine[Any, Any, Any]], None] = run_inline
+    ask_registry: Callable[[str, Any, Any], Awaitable[Any]] = no_registry
 
     async def record(self, event: Any) -> int:
         """Publish an event and, once the log has stored it, fold it into the state."""

@@ -1,0 +1,172 @@
+"""plan_service's command handlers with in-memory fakes: refusals, the planning job, reruns."""
+
+import asyncio
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from contracts.commands import (
+    CreatePlan, CreateScenario, ErrorReply, ImportConfig, PlanAccepted, RequestAggregate, RerunPlan, ScenarioAction,
+    UpdateScenario,
+)
+from contracts.events import JobProgress, PlanCreated, RunRequested
+from contracts.queries import RunDetail, RunRow
+from runtime.objects import InMemoryObjectStore
+from runtime.publisher import InMemoryPublisher
+from services.plan_service import aggregates, configs, plans, scenarios
+from services.plan_service.ports import Ports
+from services.plan_service.sample_data import load_samples
+
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+
+
+class Tasks:
+    """A spawn port that keeps tasks so a test can wait for the background work."""
+
+    def __init__(self) -> None:
+        self.tasks: list[asyncio.Task] = []
+
+    def __call__(self, coro) -> None:  # type: ignore[no-untyped-def]
+        self.tasks.append(asyncio.ensure_future(coro))
+
+    async def done(self) -> None:
+        await asyncio.gather(*self.tasks)
+
+
+@pytest.fixture()
+async def ports() -> Ports:
+    spawn = Tasks()
+    ports = Ports(publisher=InMemoryPublisher(), objects=InMemoryObjectStore(), spawn=spawn)
+    await load_samples(ports, SAMPLES)
+    return ports
+
+
+def small_config(ports: Ports) -> str:
+    return min(ports.state.configs.values(), key=lambda c: c.planning_days).config_version_id
+
+
+def fake_pipeline(config, *, options, on_step):  # type: ignore[no-untyped-def]
+    for index, step in enumerate(["aggregate", "allocate", "mrp", "reconcile", "plan_final"]):
+        on_step(step, index, 5)
+    return SimpleNamespace(artifacts={"plan_final": {"weeks": [1, 2]}}, kpis={"demand_total": 10.0})
+
+
+def failing_pipeline(config, *, options, on_step):  # type: ignore[no-untyped-def]
+    on_step("aggregate", 0, 5)
+    raise ValueError("capacity table is empty")
+
+
+async def test_samples_are_three_configs_and_three_scenarios_one_locked(ports):
+    assert len(ports.state.configs) == 3 and len(ports.state.scenarios) == 3
+    assert [s.locked_by for s in ports.state.scenarios.values()].count(None) == 2
+    before = len(ports.publisher.events)
+    await load_samples(ports, SAMPLES)
+    assert len(ports.publisher.events) == before
+
+
+async def test_create_plan_answers_at_once_then_runs_the_steps_and_publishes_plan_created(ports):
+    reply = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports)),
+                                    ports, pipeline=fake_pipeline)
+    assert isinstance(reply, PlanAccepted)
+    await ports.spawn.done()  # type: ignore[attr-defined]
+    progress = [e for e in ports.publisher.events if isinstance(e, JobProgress)]
+    assert [p.state for p in progress] == ["queued"] + ["running"] * 5 + ["succeeded"]
+    created = ports.publisher.of_type("PlanCreated")
+    assert len(created) == 1 and created[0].plan_version_id == reply.plan_version_id
+    artifact = created[0].artifacts[0]
+    assert json.loads(await ports.objects.get(artifact.bucket, artifact.key)) == {"weeks": [1, 2]}
+    assert reply.plan_version_id in ports.state.plans
+
+
+async def test_a_failed_step_fails_the_job_and_publishes_no_plan(ports):
+    reply = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports)),
+                                    ports, pipeline=failing_pipeline)
+    await ports.spawn.done()  # type: ignore[attr-defined]
+    last = ports.publisher.events[-1]
+    assert isinstance(last, JobProgress) and last.state == "failed" and "capacity table is empty" in last.message
+    assert last.job_id == reply.job_id
+    assert not ports.publisher.of_type("PlanCreated")
+
+
+@pytest.mark.parametrize("scenario, config, code", [
+    ("scn_budget_2025", None, "scenario_locked"),
+    ("scn_missing", None, "scenario_not_found"),
+    ("scn_baseline", "cfg_missing", "config_not_found"),
+])
+async def test_plan_refusals_are_typed_and_publish_nothing(ports, scenario, config, code):
+    before = len(ports.publisher.events)
+    reply = await plans.create_plan(CreatePlan(base_scenario_id=scenario, config_version_id=config or small_config(ports)),
+                                    ports, pipeline=fake_pipeline)
+    assert isinstance(reply, ErrorReply) and reply.error == code
+    assert len(ports.publisher.events) == before
+
+
+async def test_archived_scenarios_and_empty_horizons_are_refused(ports):
+    await scenarios.archive_scenario(ScenarioAction(scenario_id="scn_peak_season"), ports)
+    reply = await plans.create_plan(CreatePlan(base_scenario_id="scn_peak_season", config_version_id=small_config(ports)), ports)
+    assert reply.error == "scenario_archived"
+    document = json.loads((SAMPLES / "small.json").read_text())
+    document["meta"]["attributes"]["planning_horizon"] = 0
+    document["meta"]["name"] = "no horizon"
+    imported = await configs.import_config(ImportConfig(document=document), ports)
+    if isinstance(imported, ErrorReply):
+        assert imported.error == "config_invalid"
+        return
+    reply = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=imported.config_version_id), ports)
+    assert reply.error == "empty_horizon"
+
+
+async def test_lock_says_who_and_when_and_unlock_reopens_the_scenario(ports):
+    await scenarios.lock_scenario(ScenarioAction(scenario_id="scn_baseline", by="ana"), ports)
+    refused = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports)), ports)
+    assert refused.error == "scenario_locked" and "ana" in refused.message
+    await scenarios.unlock_scenario(ScenarioAction(scenario_id="scn_baseline", by="ana"), ports)
+    accepted = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports)),
+                                       ports, pipeline=fake_pipeline)
+    assert isinstance(accepted, PlanAccepted)
+    await ports.spawn.done()  # type: ignore[attr-defined]
+
+
+async def test_scenarios_are_created_and_updated_as_events(ports):
+    created = await scenarios.create_scenario(CreateScenario(name="Promo", tag="what-if"), ports)
+    await scenarios.update_scenario(UpdateScenario(scenario_id=created.scenario_id, description="June promo"), ports)
+    scenario = ports.state.scenarios[created.scenario_id]
+    assert (scenario.name, scenario.description, scenario.tag) == ("Promo", "June promo", "what-if")
+    missing = await scenarios.update_scenario(UpdateScenario(scenario_id="scn_nope", name="x"), ports)
+    assert missing.error == "scenario_not_found"
+
+
+async def test_identical_config_content_is_one_version(ports):
+    document = json.loads((SAMPLES / "small.json").read_text())
+    reply = await configs.import_config(ImportConfig(document=document), ports)
+    assert reply.created is False and reply.config_version_id == small_config(ports)
+    invalid = await configs.import_config(ImportConfig(document={"meta": {"name": "x"}, "nodes": [{"code": "A"}]}), ports)
+    assert invalid.error == "config_invalid" and all({"code", "path", "message"} <= d.keys() for d in invalid.details)
+
+
+async def test_simulate_again_publishes_a_run_request_for_the_same_plan(ports):
+    accepted = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports), seed=5),
+                                       ports, pipeline=fake_pipeline)
+    await ports.spawn.done()  # type: ignore[attr-defined]
+    reply = await plans.rerun_plan(RerunPlan(plan_version_id=accepted.plan_version_id), ports)
+    request = ports.publisher.of_type("RunRequested")[-1]
+    assert isinstance(request, RunRequested) and request.job_id == reply.job_id
+    assert (request.plan_version_id, request.seed) == (accepted.plan_version_id, 5)
+    assert (await plans.rerun_plan(RerunPlan(plan_version_id="plan_nope"), ports)).error == "plan_not_found"
+
+
+async def test_aggregate_refuses_a_plan_that_is_not_the_runs_plan(ports):
+    run = RunRow(run_id="run_1", plan_version_id="plan_a", config_version_id="cfg", scenario_id="s", scenario_name="S",
+                 job_id="j", started_at="2025-01-01T00:00:00Z", finished_at="2025-01-01T00:00:01Z", duration_ms=1,
+                 status="succeeded")
+
+    async def registry(subject, request, reply):  # type: ignore[no-untyped-def]
+        return RunDetail(run=run)
+
+    ports.ask_registry = registry
+    reply = await aggregates.request_aggregate(RequestAggregate(run_id="run_1", plan_version_id="plan_b"), ports)
+    assert reply.error == "validation_failed" and "plan_a" in reply.message
+    no_results = await aggregates.request_aggregate(RequestAggregate(run_id="run_1"), ports)
+    assert no_results.error == "validation_failed"
