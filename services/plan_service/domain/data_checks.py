@@ -1,6 +1,7 @@
 """Cross-reference checks of the time-bucketed data: demands, capacities, hierarchies, planning inputs."""
 
 from datetime import date
+from functools import lru_cache
 
 from contracts.buckets import DEFAULT_START, BucketError, day_range
 from services.plan_service.domain.issues import Issue, codes, rows, text
@@ -26,13 +27,21 @@ def horizon_and_start(document: dict) -> tuple[int, date, list[Issue], list[Issu
     return horizon, start, [], warnings
 
 
-def bucket_issue(bucket: str, path: str, code: str, start: date, horizon: int) -> tuple[Issue | None, Issue | None]:
-    """(error, warning) for one bucket string: unreadable, or outside the horizon."""
+@lru_cache(maxsize=4096)
+def _bucket_problem(bucket: str, start: date, horizon: int) -> tuple[str | None, bool]:
     try:
         days = day_range(bucket, start)
     except BucketError as exc:
-        return Issue(code, path, str(exc)), None
-    if horizon and days.clip(horizon).days == 0:
+        return str(exc), False
+    return None, bool(horizon) and days.clip(horizon).days == 0
+
+
+def bucket_issue(bucket: str, path: str, code: str, start: date, horizon: int) -> tuple[Issue | None, Issue | None]:
+    """(error, warning) for one bucket string: unreadable, or outside the horizon."""
+    error, outside = _bucket_problem(bucket, start, horizon)
+    if error:
+        return Issue(code, path, error), None
+    if outside:
         return None, Issue("bucket_outside_horizon", path, f"bucket {bucket!r} lies outside the {horizon}-day horizon")
     return None, None
 

@@ -1,0 +1,123 @@
+"""Benchmark of plan_service's domain on the large sample: config import and the planning pipeline.
+
+Run: ``.venv/bin/python bench/plans.py [--runs N]``. Goals (issue 4): import ≤ 100 ms, plan ≤ 0.5 s.
+Baselines measured in the same run: plain ``json.loads`` of the document (import), and a naive
+pure-Python version of the aggregate step (pipeline). Exits 1 when a goal is missed.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from contracts.buckets import day_range, start_date_of  # noqa: E402
+from contracts.canonical import CanonicalConfig  # noqa: E402
+from services.plan_service.domain.grouping import family_of  # noqa: E402
+from services.plan_service.domain.pipeline import run_pipeline  # noqa: E402
+from services.plan_service.domain.validation import document_sha256, validate_document  # noqa: E402
+
+LARGE = Path(__file__).resolve().parent.parent / "samples" / "large.json"
+IMPORT_GOAL_S, PLAN_GOAL_S = 0.100, 0.5
+
+
+def median_seconds(action, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def import_config(text: str) -> None:
+    document = json.loads(text)
+    validation = validate_document(document)
+    assert validation.ok, validation.errors
+    document_sha256(document)
+
+
+def naive_aggregate(config: CanonicalConfig) -> float:
+    """Family × month demand, capacity and supply with dicts and loops over days; returns total supply."""
+    start, horizon, families = start_date_of(config.meta.attributes), config.planning_days, family_of(config)
+    month_of_day, month = {}, 1
+    while (days := day_range(f"M{month}", start)).first <= horizon:
+        month_of_day.update({d: month for d in range(days.first, min(days.last, horizon) + 1)})
+        month += 1
+    demand: dict[tuple[str, int], float] = {}
+    for row in config.demands:
+        days = day_range(row.bucket, start)
+        for day in range(max(days.first, 1), min(days.last, horizon) + 1):
+            key = (families[row.item_code], month_of_day[day])
+            demand[key] = demand.get(key, 0.0) + row.mean / days.days
+    capacity: dict[tuple[str, int], float] = {}
+    for node in config.nodes:
+        for policy in node.production_policies:
+            for day in range(1, horizon + 1):
+                key = (families.get(policy.item_code, ""), month_of_day[day])
+                capacity[key] = capacity.get(key, 0.0) + (policy.production_capacity or float("inf"))
+    return sum(min(qty, capacity.get(key, float("inf"))) for key, qty in demand.items())
+
+
+def step_seconds(config: CanonicalConfig, runs: int) -> dict[str, float]:
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs):
+        marks: list[tuple[str, float]] = []
+        run_pipeline(config, options={}, on_step=lambda step, i, n: marks.append((step, time.perf_counter())))
+        marks.append(("end", time.perf_counter()))
+        for (step, at), (_, until) in zip(marks, marks[1:]):
+            samples.setdefault(step, []).append(until - at)
+    return {step: statistics.median(values) for step, values in samples.items()}
+
+
+def headroom(runs: int) -> None:
+    """Informational: the same measures on a generated network about ten times the large sample."""
+    from scpln.samples import generate
+
+    document = generate(stores=80, warehouses=16, factories=16, products=120, components=60, days=365, seed=9)
+    text = json.dumps(document)
+    config = CanonicalConfig.model_validate(document)
+    imported = median_seconds(lambda: import_config(text), runs)
+    planned = median_seconds(lambda: run_pipeline(config, options={}), runs)
+    print(f"headroom, generated network ({len(text) / 1024:.0f} KiB, {len(config.items)} items, "
+          f"{len(config.demands)} demand rows): import {imported * 1000:.1f} ms, plan {planned * 1000:.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    runs = parser.parse_args().runs
+    text = LARGE.read_text()
+    config = CanonicalConfig.model_validate_json(text)
+    print(f"large sample: {len(text) / 1024:.0f} KiB, {len(config.items)} items, {len(config.nodes)} nodes, "
+          f"{len(config.demands)} demand rows, {config.planning_days} days; median of {runs} runs")
+
+    loads = median_seconds(lambda: json.loads(text), runs)
+    imported = median_seconds(lambda: import_config(text), runs)
+    print(f"import (json.loads + validate + sha256): {imported * 1000:8.2f} ms   goal ≤ {IMPORT_GOAL_S * 1000:.0f} ms"
+          f"   baseline json.loads alone {loads * 1000:.2f} ms (import/baseline ×{imported / loads:.1f})")
+
+    planned = median_seconds(lambda: run_pipeline(config, options={}), runs)
+    steps = step_seconds(config, runs)
+    naive = median_seconds(lambda: naive_aggregate(config), runs)
+    result = run_pipeline(config, options={})
+    assert abs(naive_aggregate(config) - result.kpis["aggregate_supply_total"]) < 1e-6 * result.kpis["demand_total"]
+    print(f"plan (all five steps, artifacts built):  {planned * 1000:8.2f} ms   goal ≤ {PLAN_GOAL_S * 1000:.0f} ms"
+          "   (the older monolith: 2000–3300 ms)")
+    print("  steps: " + ", ".join(f"{step} {seconds * 1000:.2f} ms" for step, seconds in steps.items()))
+    print(f"  baseline naive pure-Python aggregate {naive * 1000:.2f} ms vs aggregate step "
+          f"{steps['aggregate'] * 1000:.2f} ms (×{naive / steps['aggregate']:.1f} faster)")
+    artifacts = len(json.dumps(result.artifacts, separators=(",", ":")))
+    print(f"  artifacts: {artifacts / 1024:.0f} KiB of JSON; kpis: " +
+          ", ".join(f"{k}={v:g}" for k, v in result.kpis.items() if k in ("demand_total", "supply_total", "fill_rate_estimate")))
+    headroom(runs=max(3, runs // 3))
+    met = imported <= IMPORT_GOAL_S and planned <= PLAN_GOAL_S
+    print("goals met" if met else "GOAL MISSED")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
