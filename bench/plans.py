@@ -10,15 +10,16 @@ import json
 import statistics
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from contracts.buckets import day_range, start_date_of  # noqa: E402
-from contracts.canonical import CanonicalConfig  # noqa: E402
-from services.plan_service.domain.grouping import family_of  # noqa: E402
-from services.plan_service.domain.pipeline import run_pipeline  # noqa: E402
-from services.plan_service.domain.validation import document_sha256, validate_document  # noqa: E402
+from contracts.buckets import day_range, start_date_of
+from contracts.canonical import CanonicalConfig
+from services.plan_service.domain.grouping import family_of
+from services.plan_service.domain.pipeline import run_pipeline
+from services.plan_service.domain.validation import document_sha256, validate_document
 
 LARGE = Path(__file__).resolve().parent.parent / "samples" / "large.json"
 IMPORT_GOAL_S, PLAN_GOAL_S = 0.100, 0.5
@@ -66,9 +67,13 @@ def step_seconds(config: CanonicalConfig, runs: int) -> dict[str, float]:
     samples: dict[str, list[float]] = {}
     for _ in range(runs):
         marks: list[tuple[str, float]] = []
-        run_pipeline(config, options={}, on_step=lambda step, i, n: marks.append((step, time.perf_counter())))
+
+        def mark(step: str, index: int, count: int, marks: list = marks) -> None:
+            marks.append((step, time.perf_counter()))
+
+        run_pipeline(config, options={}, on_step=mark)
         marks.append(("end", time.perf_counter()))
-        for (step, at), (_, until) in zip(marks, marks[1:]):
+        for (step, at), (_, until) in pairwise(marks):
             samples.setdefault(step, []).append(until - at)
     return {step: statistics.median(values) for step, values in samples.items()}
 

@@ -62,7 +62,8 @@ def aggregate_results(results: dict, config: CanonicalConfig, *, bucket: Bucket,
     firsts, labels = bucket_starts(bucket, days, start)
     keys = group_keys(series, config, group_by)
     names = sorted(set(keys))
-    index = np.array([names.index(k) for k in keys], dtype=int)
+    position = {name: k for k, name in enumerate(names)}
+    index = np.array([position[k] for k in keys], dtype=int)
     table = {m: grouped(series, m, index, len(names), days) for m in (*FLOWS, "end")}
     if days == 0:
         return _table(bucket, group_by, [], {m: 0.0 for m in FLOWS})

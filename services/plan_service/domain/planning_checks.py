@@ -10,6 +10,30 @@ BUCKET_FIELDS = {
     "inbound_orders": ("week",),
 }
 ITEM_FIELDS = ("mix_shares", "inventory_snapshots", "inbound_orders")
+REQUIRED = {
+    "family_demand": (("family",), ("period",), ("demand",)), "capacity_buckets": (("family", "resource"), ("period",),
+                                                                                   ("capacity",)),
+    "mix_shares": (("family",), ("item_code",), ("share",)), "inventory_snapshots": (("item_code",), ("on_hand",)),
+    "inbound_orders": (("item_code",), ("week", "day"), ("quantity",)), "calendar": (("period",), ("week",), ("weight",)),
+}
+NUMBERS = ("demand", "capacity", "share", "on_hand", "quantity", "weight", "day")
+
+
+def field_issues(document: dict) -> list[Issue]:
+    """Each row names one of every group of REQUIRED fields; quantities are numbers ≥ 0."""
+    errors = []
+    for key, groups in REQUIRED.items():
+        for index, row in _entries(document, key):
+            path = f"$.planning_inputs.{key}[{index}]"
+            errors += [Issue("planning_missing_field", path, f"{key} row needs {' or '.join(group)}")
+                       for group in groups if not any(field in row for field in group)]
+            errors += [Issue("planning_bad_number", f"{path}.{field}", f"{field} must be a number ≥ 0")
+                       for field in NUMBERS if field in row and not _non_negative(row[field])]
+    return errors
+
+
+def _non_negative(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
 
 
 def _entries(document: dict, key: str) -> list[tuple[int, dict]]:
@@ -20,7 +44,7 @@ def _entries(document: dict, key: str) -> list[tuple[int, dict]]:
 
 def planning_issues(document: dict, start: date, horizon: int) -> tuple[list[Issue], list[Issue]]:
     items, nodes = codes(document, "items"), codes(document, "nodes")
-    errors: list[Issue] = []
+    errors: list[Issue] = field_issues(document)
     warnings: list[Issue] = []
     for key in ITEM_FIELDS:
         for index, row in _entries(document, key):

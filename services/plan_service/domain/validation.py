@@ -6,14 +6,13 @@ raw document, so a document with shape errors still gets its reference errors li
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
 from contracts.canonical import CanonicalConfig
-from services.plan_service.domain.data_checks import (
-    capacity_issues, demand_issues, hierarchy_issues, horizon_and_start,
-)
+from services.plan_service.domain import data_checks
 from services.plan_service.domain.issues import Issue
 from services.plan_service.domain.network_checks import check_network
 from services.plan_service.domain.planning_checks import planning_issues
@@ -46,13 +45,35 @@ def shape_errors(document: dict) -> tuple[CanonicalConfig | None, list[Issue]]:
 
 
 def reference_issues(document: dict) -> tuple[list[Issue], list[Issue]]:
-    horizon, start, errors, warnings = horizon_and_start(document)
-    for check in (check_network(document), demand_issues(document, start, horizon),
-                  capacity_issues(document, start, horizon), hierarchy_issues(document),
+    horizon, start, errors, warnings = data_checks.horizon_and_start(document)
+    for check in (check_network(document), data_checks.demand_issues(document, start, horizon),
+                  data_checks.capacity_issues(document, start, horizon), data_checks.hierarchy_issues(document),
                   planning_issues(document, start, horizon)):
         errors += check[0]
         warnings += check[1]
     return errors, warnings
+
+
+def non_finite_paths(value: object, path: str = "$") -> list[str]:
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [path]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in non_finite_paths(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [p for k, item in enumerate(value) for p in non_finite_paths(item, f"{path}[{k}]")]
+    return []
+
+
+def json_errors(document: dict) -> list[Issue]:
+    """NaN and Infinity (which Python's json accepts) cannot be stored as JSON: one error per place."""
+    try:
+        json.dumps(document, allow_nan=False)
+    except ValueError:
+        return [Issue("non_finite_number", path, "NaN and Infinity are not JSON numbers")
+                for path in non_finite_paths(document)]
+    except TypeError as exc:
+        return [Issue("schema", "$", f"not a JSON document: {exc}")]
+    return []
 
 
 def validate_document(document: dict) -> Validation:
@@ -60,6 +81,7 @@ def validate_document(document: dict) -> Validation:
     if not isinstance(document, dict):
         return Validation(None, [Issue("schema", "$", "the document must be a JSON object")])
     config, errors = shape_errors(document)
+    errors += json_errors(document)
     reference_errors, warnings = reference_issues(document)
     errors += reference_errors
     return Validation(config if not errors else None, errors, warnings)

@@ -102,6 +102,8 @@ def test_custom_calendar_weights_split_periods_into_weeks():
               {"parent_item": "C1", "child_item": "P1", "quantity": 1}]}, "mrp", "cycle"),
     ({"planning_inputs": {"family_demand": [{"family": "NOBODY", "period": "W1", "demand": 5}]}}, "allocate", "NOBODY"),
     ({"planning_inputs": {"calendar": [{"period": "M1", "week": "W9", "weight": 1}]}}, "aggregate", "outside"),
+    ({"planning_inputs": {"family_demand": [{"family": "FAM", "demand": 5}]}}, "aggregate", "malformed"),
+    ({"demands": [{"node_code": "S1", "item_code": "P1", "bucket": "someday", "mean": 1}]}, "aggregate", "someday"),
 ])
 def test_unplannable_inputs_raise_pipeline_error_naming_the_step(changes, step, words):
     with pytest.raises(PipelineError) as caught:

@@ -74,6 +74,14 @@ def test_a_shared_factory_limit_is_split_between_families_by_demand():
     assert rows["FAM"]["capacity"] == pytest.approx(31.5) and rows["OTHER"]["capacity"] == pytest.approx(10.5)
 
 
+def test_a_whole_node_policy_limits_every_product_the_node_stocks():
+    document = weekly_document(7, {"W1": 60}, {})
+    document["nodes"][1]["production_policies"] = [{"item_code": None, "production_capacity": 4}]
+    document["nodes"][1]["inventory_policies"] = [{"item_code": "P1"}, {"item_code": "C1"}]
+    [row] = run(document).artifacts["aggregate"]["rows"]
+    assert (row["capacity"], row["supply"], row["backlog"]) == (28, 28, 32)
+
+
 weekly = st.lists(st.integers(0, 200), min_size=4, max_size=4)
 
 

@@ -66,6 +66,12 @@ BAD = {
     "planning_unknown_node": ({"planning_inputs": {"inventory_snapshots": [{"node_code": "Z", "item_code": "P1",
                                                                             "on_hand": 1}]}},
                               "$.planning_inputs.inventory_snapshots[0].node_code"),
+    "planning_missing_field": ({"planning_inputs": {"family_demand": [{"family": "FAM", "period": "M1"}]}},
+                               "$.planning_inputs.family_demand[0]"),
+    "planning_bad_number": ({"planning_inputs": {"mix_shares": [{"family": "FAM", "item_code": "P1", "share": -1}]}},
+                            "$.planning_inputs.mix_shares[0].share"),
+    "non_finite_number": ({"capacities": [{"resource_code": "F1", "bucket": "", "capacity": float("inf")}]},
+                          "$.capacities[0].capacity"),
     "planning_bad_bucket": ({"planning_inputs": {"calendar": [{"period": "M1", "week": "week one", "weight": 1}]}},
                             "$.planning_inputs.calendar[0].week"),
 }

@@ -14,8 +14,7 @@ from services.plan_service.domain.pipeline.allocate import allocate, allocate_ar
 from services.plan_service.domain.pipeline.errors import PipelineError
 from services.plan_service.domain.pipeline.final import final_artifact, plan_kpis
 from services.plan_service.domain.pipeline.inputs import planning_inputs
-from services.plan_service.domain.pipeline.mrp import mrp
-from services.plan_service.domain.pipeline.mrp_artifact import mrp_artifact
+from services.plan_service.domain.pipeline.mrp import mrp, mrp_artifact
 from services.plan_service.domain.pipeline.reconcile import reconcile
 from services.plan_service.domain.pipeline.reconcile_artifact import reconcile_artifact
 
@@ -63,7 +62,12 @@ def run_pipeline(config: CanonicalConfig, *, options: dict, on_step: StepListene
 
 
 def _aggregate(config, state, tolerance, ignore_capacity):
-    state["inputs"] = inputs = planning_inputs(config, {"ignore_capacity": ignore_capacity})
+    try:
+        state["inputs"] = inputs = planning_inputs(config, {"ignore_capacity": ignore_capacity})
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, BucketError):
+            raise
+        raise PipelineError("aggregate", f"malformed planning inputs ({type(exc).__name__}: {exc})") from exc
     state["plan"] = aggregate(inputs)
     return aggregate_artifact(inputs, state["plan"])
 

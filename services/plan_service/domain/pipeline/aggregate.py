@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from services.plan_service.domain.pipeline.inputs import PlanInputs
-from services.plan_service.domain.pipeline.jsonable import number, numbers
+from services.plan_service.domain.pipeline.jsonable import number
 
 
 @dataclass(frozen=True)

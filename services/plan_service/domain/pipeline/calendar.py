@@ -6,6 +6,7 @@ period and every week is an exact sum of pieces, so totals survive any change of
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def week_spans(horizon: int) -> list[Span]:
 
 
 def _check_disjoint(spans: list[Span], what: str) -> None:
-    for before, after in zip(spans, spans[1:]):
+    for before, after in pairwise(spans):
         if after.first <= before.last:
             raise PipelineError("aggregate", f"{what} {before.label!r} and {after.label!r} overlap")
 

@@ -33,14 +33,17 @@ def shared_limit_per_day(node: Node, rows: list[tuple[str, float]], start: date,
     return per_day
 
 
-def item_limits(node: Node, index: dict[str, int]) -> dict[int, float]:
-    """Per-day limit of each planned item the node makes; items it only stocks are limited by the node."""
+def item_limits(node: Node, index: dict[str, int], makeable: set[str]) -> dict[int, float]:
+    """Per-day limit of each planned item the node makes: those its policies name, and with a whole-node
+    policy every product or BOM parent it stocks (limited by the node only), as the simulator reads it."""
     named: dict[str, list[float | None]] = {}
     for policy in node.production_policies:
         if policy.item_code in index:
             named.setdefault(policy.item_code, []).append(policy.production_capacity)
-    if not named and any(p.item_code is None for p in node.production_policies):
-        named = {p.item_code: [None] for p in node.inventory_policies if p.item_code in index}
+    if any(p.item_code is None for p in node.production_policies):
+        for policy in node.inventory_policies:
+            if policy.item_code in index and policy.item_code in makeable:
+                named.setdefault(policy.item_code, [None])
     return {index[item]: _limit(limits) for item, limits in named.items()}
 
 
@@ -61,8 +64,9 @@ def family_capacity_per_day(config: CanonicalConfig, items: list[str], item_fami
     capacity = np.zeros((len(families), horizon))
     made = np.zeros(len(items), dtype=bool)
     rows, demand = resource_rows(config, calendar), daily_demand.sum(axis=1)
+    makeable = {line.parent_item for line in config.bom} | {i.code for i in config.items if i.item_type == "product"}
     for node in config.nodes:
-        limits = item_limits(node, index)
+        limits = item_limits(node, index, makeable)
         if not limits:
             continue
         shared = shared_limit_per_day(node, rows.get(node.code, []), start, horizon)

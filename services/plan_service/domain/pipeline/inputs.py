@@ -9,7 +9,8 @@ import numpy as np
 from contracts.buckets import BucketError, day_range, start_date_of
 from contracts.canonical import CanonicalConfig
 from services.plan_service.domain.grouping import family_of
-from services.plan_service.domain.pipeline.calendar import Calendar, custom_calendar, derived_calendar, month_periods, span
+from services.plan_service.domain.pipeline import calendar as cal
+from services.plan_service.domain.pipeline.calendar import Calendar
 from services.plan_service.domain.pipeline.capacity import family_capacity_per_day
 from services.plan_service.domain.pipeline.errors import PipelineError
 
@@ -79,11 +80,11 @@ def group(values: np.ndarray, index: np.ndarray, count: int) -> np.ndarray:
 def build_calendar(config: CanonicalConfig, start: date, horizon: int) -> Calendar:
     inputs = config.planning_inputs
     if inputs.calendar:
-        return custom_calendar(inputs.calendar, start, horizon)
+        return cal.custom_calendar(inputs.calendar, start, horizon)
     if inputs.family_demand:
         labels = dict.fromkeys(str(row["period"]) for row in inputs.family_demand)
-        return derived_calendar([span(label, start, horizon) for label in labels], horizon)
-    return derived_calendar(month_periods(start, horizon), horizon)
+        return cal.derived_calendar([cal.span(label, start, horizon) for label in labels], horizon)
+    return cal.derived_calendar(cal.month_periods(start, horizon), horizon)
 
 
 def given_family_demand(config: CanonicalConfig, families: list[str], calendar: Calendar) -> np.ndarray:
