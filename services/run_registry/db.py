@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean, Column, Engine, Float, Index, Integer, LargeBinary, MetaData, String, Table, Text,
     TypeDecorator, create_engine, event, func, literal_column,
 )
+from pydantic_core import from_json
 from sqlalchemy.pool import StaticPool
 
 READ_MODEL_VERSION = 1
@@ -45,7 +46,7 @@ class Json(TypeDecorator[Any]):
         return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return None if value is None else json.loads(value)
+        return None if value is None else from_json(value)
 
 
 _MICRO = datetime.resolution
@@ -85,8 +86,9 @@ SORT_COLUMNS = {
 }
 for _name, _expr in SORT_COLUMNS.items():
     Index(f"ix_runs_by_{_name}", _expr, runs.c.run_id)
-for _col in ("plan_version_id", "config_version_id", "scenario_id", "scenario_name_lc", "status"):
-    Index(f"ix_runs_{_col}", runs.c[_col], runs.c.started_at, runs.c.run_id)
+    Index(f"ix_runs_by_status_{_name}", runs.c.status, _expr, runs.c.run_id)
+for _col in ("plan_version_id", "config_version_id", "scenario_id", "scenario_name_lc"):
+    Index(f"ix_runs_{_col}", runs.c[_col], runs.c.started_at, runs.c.run_id, runs.c.status)
 
 plans = Table(
     "plans", metadata,
@@ -188,7 +190,8 @@ counters = Table(
 
 
 def _file_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF", "busy_timeout=5000"):
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF", "busy_timeout=5000",
+                   "cache_size=-65536", "mmap_size=268435456"):
         dbapi_conn.execute(f"PRAGMA {pragma}")
 
 

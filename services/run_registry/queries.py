@@ -10,7 +10,7 @@ import binascii
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, literal_column, select, text, tuple_
+from sqlalchemy import Connection, Row, func, literal_column, select, text, tuple_, type_coerce
 
 from contracts import queries as q
 from services.run_registry import db
@@ -19,7 +19,10 @@ from contracts.events import RunSummary
 runs, plans, jobs = db.runs, db.plans, db.jobs
 ROWID = literal_column("rowid")
 _RUN_FIELDS = tuple(q.RunRow.model_fields)
-_STATUS_COUNTER = "runs:{}"
+STATUS_COUNTER = "runs:{}"
+NAME_COUNTER = "runs_named:{}"
+_STATUSES = ("succeeded", "failed")
+_SELECTIVE = ("plan_version_id", "scenario_id", "config_version_id")
 _MATCHING_NAMES = text("""
 WITH RECURSIVE names(n) AS (
   SELECT min(scenario_name_lc) FROM runs
@@ -70,49 +73,99 @@ def decode_cursor(cursor: str, sort: str, order: str) -> tuple[Any, str]:
     return value, run_id
 
 
-def _run_filters(conn: Connection, query: q.ListRuns) -> list[Any] | None:
-    """WHERE clauses of a run list; None when the scenario name matches no run at all."""
-    clauses = [runs.c[col] == getattr(query, col) for col in
-               ("plan_version_id", "scenario_id", "config_version_id", "status")
-               if getattr(query, col) is not None]
+def _unindexed(column: Any) -> Any:
+    """The column behind SQLite's unary +, which keeps the planner off its index."""
+    return type_coerce(literal_column(f"+runs.{column.name}"), column.type)
+
+
+def _matching_names(conn: Connection, query: q.ListRuns) -> list[str] | None:
+    """Stored lower-case scenario names containing the query's (a skip scan of their index)."""
+    if not query.scenario_name:
+        return None
+    return list(conn.execute(_MATCHING_NAMES, {"needle": query.scenario_name.lower()}).scalars())
+
+
+def _run_filters(query: q.ListRuns, names: list[str] | None, indexed: bool = True) -> list[Any]:
+    """WHERE clauses of a run list. Not ``indexed``: only ``status`` may steer the planner
+    (its indexes pair it with every sort key); the others are tested row by row."""
+    col = (lambda name: runs.c[name]) if indexed else (lambda name: _unindexed(runs.c[name]))
+    clauses = [col(name) == getattr(query, name) for name in _SELECTIVE if getattr(query, name) is not None]
+    if query.status is not None:
+        clauses.append(runs.c.status == query.status)
     if query.since is not None:
-        clauses.append(runs.c.started_at >= query.since)
+        clauses.append(col("started_at") >= query.since)
     if query.until is not None:
-        clauses.append(runs.c.started_at < query.until)
-    if query.scenario_name:
-        names = conn.execute(_MATCHING_NAMES, {"needle": query.scenario_name.lower()}).scalars().all()
-        if not names:
-            return None
-        clauses.append(runs.c.scenario_name_lc.in_(names))
+        clauses.append(col("started_at") < query.until)
+    if names is not None:
+        clauses.append(col("scenario_name_lc").in_(names))
     return clauses
 
 
-def _run_total(conn: Connection, query: q.ListRuns, where: list[Any]) -> int:
+def _counters_sum(conn: Connection, names: list[str]) -> int:
+    return conn.execute(select(func.sum(db.counters.c.value)).where(db.counters.c.name.in_(names))).scalar() or 0
+
+
+def _run_total(conn: Connection, query: q.ListRuns, where: list[Any], names: list[str] | None) -> int:
+    """Count of the filtered runs: from the cached counters when one filter alone applies."""
     if not where:
-        return sum(counter(conn, _STATUS_COUNTER.format(s)) for s in ("succeeded", "failed"))
+        return _counters_sum(conn, [STATUS_COUNTER.format(s) for s in _STATUSES])
     if len(where) == 1 and query.status is not None:
-        return counter(conn, _STATUS_COUNTER.format(query.status))
+        return _counters_sum(conn, [STATUS_COUNTER.format(query.status)])
+    if len(where) == 1 and names is not None:
+        return _counters_sum(conn, [NAME_COUNTER.format(n) for n in names])
     return conn.execute(select(func.count()).select_from(runs).where(*where)).scalar() or 0
+
+
+def _scan_sort_index(conn: Connection, query: q.ListRuns, total: int, offset: int) -> bool:
+    """Walk the sort key's index testing each row, rather than gather the filtered rows and
+    sort them, when that reads fewer rows (the filter keeps a large share of the runs).
+    Plan, scenario and config filters are selective: their own indexes always win."""
+    if any(getattr(query, name) is not None for name in _SELECTIVE):
+        return False
+    if query.sort == "started_at" and query.scenario_name is None:
+        return False
+    all_runs = _counters_sum(conn, [STATUS_COUNTER.format(s) for s in _STATUSES])
+    return total > 0 and (offset + query.limit) * all_runs < total * total
+
+
+def _order(query: q.ListRuns, backwards: bool = False) -> tuple[Any, list[Any]]:
+    key = db.SORT_COLUMNS[query.sort]
+    if (query.order == "desc") != backwards:
+        return key, [key.desc(), runs.c.run_id.desc()]
+    return key, [key.asc(), runs.c.run_id.asc()]
+
+
+def _window(query: q.ListRuns, total: int) -> tuple[int, int, bool]:
+    """(offset, count, backwards) that fetch rows offset..offset+limit (one more than the
+    page, to know whether another follows); a page past the middle is read from the far end."""
+    if query.cursor or query.offset <= total // 2:
+        return (0 if query.cursor else query.offset), query.limit + 1, False
+    last = total - 1 - query.offset
+    start = max(0, last - query.limit)
+    return start, max(0, last - start + 1), True
 
 
 def list_runs(conn: Connection, query: q.ListRuns) -> q.RunsPage:
     offset = 0 if query.cursor else query.offset
-    where = _run_filters(conn, query)
-    if where is None:
-        return q.RunsPage(runs=[], total=0, limit=query.limit, offset=offset, **position(conn))
-    key = db.SORT_COLUMNS[query.sort]
-    desc = query.order == "desc"
-    order = [key.desc(), runs.c.run_id.desc()] if desc else [key.asc(), runs.c.run_id.asc()]
+    names = _matching_names(conn, query)
+    where = _run_filters(query, names)
+    total = 0 if names == [] else _run_total(conn, query, where, names)
+    skip, count, backwards = _window(query, total)
+    if count == 0:
+        return q.RunsPage(runs=[], total=total, limit=query.limit, offset=offset, **position(conn))
+    if where and _scan_sort_index(conn, query, total, skip):
+        where = _run_filters(query, names, indexed=False)
+    key, order = _order(query, backwards)
     page = select(ROWID).select_from(runs).where(*where)
     if query.cursor:
-        after = tuple_(key, runs.c.run_id)
-        mark = tuple_(*decode_cursor(query.cursor, query.sort, query.order))
-        page = page.where(after < mark if desc else after > mark)
-    page = page.order_by(*order).limit(query.limit + 1).offset(offset)
+        after, mark = tuple_(key, runs.c.run_id), tuple_(*decode_cursor(query.cursor, query.sort, query.order))
+        page = page.where(after < mark if query.order == "desc" else after > mark)
+    page = page.order_by(*order).limit(count).offset(skip)
     rows = conn.execute(select(runs, key.label("sort_value")).where(ROWID.in_(page)).order_by(*order)).all()
+    rows = rows[::-1] if backwards else rows
     more, rows = len(rows) > query.limit, rows[: query.limit]
     cursor = encode_cursor(query.sort, query.order, rows[-1].sort_value, rows[-1].run_id) if more else None
-    return q.RunsPage(runs=[run_row(r) for r in rows], total=_run_total(conn, query, where),
+    return q.RunsPage(runs=[run_row(r) for r in rows], total=total,
                       limit=query.limit, offset=offset, next_cursor=cursor, **position(conn))
 
 
@@ -272,7 +325,7 @@ def get_config(conn: Connection, query: q.GetConfig) -> q.ConfigDetail:
 
 
 def status(conn: Connection, query: q.Consistency | None = None) -> q.RegistryStatus:
-    total = sum(counter(conn, _STATUS_COUNTER.format(s)) for s in ("succeeded", "failed"))
+    total = _counters_sum(conn, [STATUS_COUNTER.format(s) for s in _STATUSES])
     letters = conn.execute(select(func.count()).select_from(db.dead_letters)).scalar() or 0
     return q.RegistryStatus(runs=total, runs_dropped_by_retention=counter(conn, "runs_dropped_by_retention"),
                             dead_letters=letters, **position(conn))

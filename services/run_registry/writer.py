@@ -152,7 +152,8 @@ _STATUSES = ("succeeded", "failed")
 
 
 class RunCounts:
-    """Runs per status and runs dropped by retention, cached in ``counters`` (list totals)."""
+    """Runs per status, per lower-case scenario name, and dropped by retention, cached in
+    ``counters`` so that the run list's common totals need no COUNT over the runs."""
 
     def __init__(self, values: dict[str, int]) -> None:
         self.values = values
@@ -169,6 +170,10 @@ class RunCounts:
 
     def add(self, name: str, delta: int) -> None:
         self.values[name] = self.values.get(name, 0) + delta
+
+    def count_run(self, status: str, name_lc: str, delta: int) -> None:
+        self.add(f"runs:{status}", delta)
+        self.add(f"runs_named:{name_lc}", delta)
 
     @property
     def total(self) -> int:
@@ -215,9 +220,11 @@ def _delete(table: Table, keys: tuple[str, ...]) -> Any:
 
 _runs = db.runs
 _OLDEST = select(literal_column("rowid")).select_from(_runs).order_by(_runs.c.started_at, _runs.c.run_id).limit(bindparam("n"))
-_DROP_OLDEST = delete(_runs).where(literal_column("rowid").in_(_OLDEST)).returning(_runs.c.status)
-_DELETE_RUN = delete(_runs).where(_runs.c.run_id == bindparam("k_run_id")).returning(_runs.c.status)
-_RUN_STATUS = select(_runs.c.status).where(_runs.c.run_id == bindparam("run_id"))
+_DROP_OLDEST = delete(_runs).where(literal_column("rowid").in_(_OLDEST)).returning(
+    _runs.c.status, _runs.c.scenario_name_lc)
+_DELETE_RUN = delete(_runs).where(_runs.c.run_id == bindparam("k_run_id")).returning(
+    _runs.c.status, _runs.c.scenario_name_lc)
+_RUN_KEYS = select(_runs.c.status, _runs.c.scenario_name_lc).where(_runs.c.run_id == bindparam("run_id"))
 
 
 class ChangeRunner:
@@ -257,16 +264,16 @@ class ChangeRunner:
     def _run_change(self, change: projections.Change) -> None:
         self.flush()
         if isinstance(change, Upsert):
-            old = self.conn.execute(_RUN_STATUS, {"run_id": change.row["run_id"]}).scalar()
+            old = self.conn.execute(_RUN_KEYS, {"run_id": change.row["run_id"]}).first()
             self.conn.execute(_statement(change)[1], change.row)
-            self.counts.add(f"runs:{change.row['status']}", 1)
+            self.counts.count_run(change.row["status"], change.row["scenario_name_lc"], 1)
             if old is None:
                 self.new_runs += 1
             else:
-                self.counts.add(f"runs:{old}", -1)
+                self.counts.count_run(*old, -1)
         elif isinstance(change, Delete):
-            for status in self.conn.execute(_DELETE_RUN, {"k_run_id": change.key["run_id"]}).scalars():
-                self.counts.add(f"runs:{status}", -1)
+            for old in self.conn.execute(_DELETE_RUN, {"k_run_id": change.key["run_id"]}):
+                self.counts.count_run(*old, -1)
         else:
             self._queue(*_statement(change))
             self.flush()
@@ -275,8 +282,8 @@ class ChangeRunner:
         excess = self.counts.total - self.max_runs if self.max_runs is not None else 0
         if excess > 0:
             self.flush()
-            for status in self.conn.execute(_DROP_OLDEST, {"n": excess}).scalars().all():
-                self.counts.add(f"runs:{status}", -1)
+            for old in self.conn.execute(_DROP_OLDEST, {"n": excess}).all():
+                self.counts.count_run(*old, -1)
                 self.counts.add(_DROPPED, 1)
 
 
