@@ -23,8 +23,6 @@ class PlanInputs:
     items: list[str]
     item_family: np.ndarray
     """Index into ``families`` of each item (SKU) the plan covers."""
-    item_demand_day: np.ndarray
-    """Per item and day of the horizon: the demand rows spread evenly over their buckets' days."""
     family_demand: np.ndarray
     """Per family and period."""
     mix_share: np.ndarray
@@ -126,7 +124,8 @@ def planning_inputs(config: CanonicalConfig, options: dict) -> PlanInputs:
     if not items:
         raise PipelineError("aggregate", "the config has no demand to plan")
     families = sorted({family_map[item] for item in items} | {r["family"] for r in config.planning_inputs.family_demand})
-    item_family = np.array([families.index(family_map[item]) for item in items], dtype=int)
+    position = {family: k for k, family in enumerate(families)}
+    item_family = np.array([position[family_map[item]] for item in items], dtype=int)
     daily = demand_per_day(config, items, start, horizon)
     item_demand = sum_over_periods(daily, calendar)
     family_demand = (given_family_demand(config, families, calendar) if config.planning_inputs.family_demand
@@ -135,4 +134,4 @@ def planning_inputs(config: CanonicalConfig, options: dict) -> PlanInputs:
     capacity = family_capacity_per_day(config, items, item_family, families, daily, calendar, start)
     if options.get("ignore_capacity"):
         capacity = np.full_like(capacity, np.inf)
-    return PlanInputs(start, calendar, families, items, item_family, daily, family_demand, shares, capacity)
+    return PlanInputs(start, calendar, families, items, item_family, family_demand, shares, capacity)

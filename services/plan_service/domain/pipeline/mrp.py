@@ -77,11 +77,11 @@ def mrp(config: CanonicalConfig, inputs: PlanInputs, allocation: Allocation) -> 
 
 def mrp_artifact(inputs: PlanInputs, plan: MrpPlan) -> dict:
     m = plan.inputs
-    parents = {m.items[c] for c in m.child}
+    dependent = {m.items[c] for c in m.child}
     items = [{"item": item, "lead_time_weeks": int(m.lead_weeks[k]), "lot_size": number(m.lot_size[k]),
               "min_order_qty": number(m.min_qty[k]), "safety_stock": number(m.safety_stock[k]),
               "on_hand": number(m.on_hand[k]), "past_due": number(plan.past_due[k]),
-              "dependent": item in parents} for k, item in enumerate(m.items)]
+              "dependent": item in dependent} for k, item in enumerate(m.items)]
     return {
         "step": "mrp", "weeks": [w.as_dict() for w in inputs.calendar.weeks], "items": items,
         "layout": "matrices are [item][week]; projected_on_hand is at the end of the week; "
