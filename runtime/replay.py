@@ -2,8 +2,10 @@
 reading began: start-up folds, registry catch-up and rebuilds all read it this way."""
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 
+import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -47,4 +49,5 @@ async def read_log(
             if last.sequence.stream >= until or last.num_pending == 0:
                 return
     finally:
-        await sub.unsubscribe()
+        with contextlib.suppress(nats.errors.ConnectionClosedError):
+            await sub.unsubscribe()
