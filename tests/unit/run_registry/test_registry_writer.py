@@ -1,0 +1,164 @@
+"""The writer suite, run against both backends (in-memory SQLite and a SQLite file)."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from registry_helpers import (
+    T0, engine_for, messages, plan_created, progress, rows, run_completed, run_deleted, run_failed,
+    scenario_created,
+)
+from sqlalchemy import func, select
+
+from contracts import events as ev
+from contracts.subjects import JOB_PROGRESS
+from services.run_registry import db, projections
+from services.run_registry.digest import diff_digests, table_digests
+from services.run_registry.writer import ReadModelWriter
+
+
+@pytest.fixture(params=["memory", "db"])
+def engine(request, tmp_path):
+    engine = engine_for(request.param, tmp_path)
+    yield engine
+    engine.dispose()
+
+
+def history() -> list[Any]:
+    return [scenario_created(), plan_created(), progress("js1", "running"),
+            run_completed("r1"), run_failed("r2", started=T0 + timedelta(hours=1)), progress("js1", "succeeded")]
+
+
+def counters(engine) -> dict[str, int]:
+    return {r["name"]: r["value"] for r in rows(engine, "counters", "name")}
+
+
+def test_a_batch_lands_rows_and_checkpoint_and_counts_new_runs(engine):
+    outcome = ReadModelWriter(engine).apply_batch(messages(history()))
+    assert (outcome.applied, outcome.skipped, outcome.last_seq, outcome.runs_completed) == (6, 0, 6, 2)
+    assert ReadModelWriter(engine).last_seq() == 6
+    assert [r["status"] for r in rows(engine, "runs", "run_id")] == ["succeeded", "failed"]
+    assert counters(engine) == {"runs:succeeded": 1, "runs:failed": 1, "runs_named:base": 2}
+
+
+def test_redelivery_and_replay_are_no_ops(engine):
+    writer, batch = ReadModelWriter(engine), messages(history())
+    writer.apply_batch(batch)
+    before = table_digests(engine)
+    again = writer.apply_batch(batch[2:] + batch[:2])
+    assert (again.applied, again.skipped, again.runs_completed, again.last_seq) == (0, 6, 0, 6)
+    assert table_digests(engine) == before
+
+
+class Crash(BaseException):
+    """The process dies mid-batch (not an error a message can be blamed for)."""
+
+
+def test_a_failed_write_leaves_neither_rows_nor_checkpoint(engine):
+    def dying(event, seq):
+        if seq == 4:
+            raise Crash
+        return projections.apply(event, seq)
+
+    with pytest.raises(Crash):
+        ReadModelWriter(engine, apply=dying).apply_batch(messages(history()))
+    assert ReadModelWriter(engine).last_seq() == 0
+    assert rows(engine, "scenarios", "scenario_id") == [] and rows(engine, "runs", "run_id") == []
+    assert ReadModelWriter(engine).apply_batch(messages(history())).applied == 6
+
+
+def test_unknown_and_undecodable_messages_move_the_checkpoint(engine):
+    unknown = b'{"event_type": "SomethingNew", "correlation_id": "c", "producer": "p"}'
+    batch = [(1, "scpln.events.x", unknown), (2, "scpln.events.y", b"\xff not json"), (3, "z", b"[1]")]
+    outcome = ReadModelWriter(engine).apply_batch(batch)
+    assert (outcome.applied, outcome.skipped, outcome.undecodable, outcome.last_seq) == (0, 3, 3, 3)
+    assert ReadModelWriter(engine).last_seq() == 3
+
+
+def test_a_poison_message_is_retried_then_dead_lettered_and_the_next_event_applies(engine):
+    calls = []
+
+    def poisoned(event, seq):
+        calls.append(seq)
+        if seq == 3:
+            raise RuntimeError("cannot apply")
+        return projections.apply(event, seq)
+
+    writer = ReadModelWriter(engine, apply=poisoned, max_attempts=3)
+    outcome = writer.apply_batch(messages(history()))
+    assert (outcome.applied, outcome.dead_lettered, outcome.last_seq) == (5, 1, 6)
+    assert calls.count(3) == 1 + 3  # the grouped attempt, then three on its own
+    [letter] = rows(engine, "dead_letters", "seq")
+    assert (letter["seq"], letter["attempts"], letter["subject"]) == (3, 3, JOB_PROGRESS)
+    assert "cannot apply" in letter["error"] and ev.decode(letter["data"]).job_id == "js1"
+    assert [r["run_id"] for r in rows(engine, "runs", "run_id")] == ["r1", "r2"]
+    assert rows(engine, "jobs", "job_id")[1]["state"] == "succeeded"
+
+
+def test_retention_keeps_exactly_the_newest_n_with_ties_by_run_id_and_counts_the_dropped(engine):
+    same_time = [run_completed(f"r{i}", started=T0) for i in (3, 1, 2)]
+    later, oldest = run_completed("r0", started=T0 + timedelta(days=1)), run_completed("r9", started=T0 - timedelta(days=1))
+    writer = ReadModelWriter(engine, max_runs=2)
+    writer.apply_batch(messages([*same_time, later, oldest]))
+    assert sorted(r["run_id"] for r in rows(engine, "runs", "run_id")) == ["r0", "r3"]
+    assert counters(engine)["runs_dropped_by_retention"] == 3
+    assert counters(engine)["runs:succeeded"] == 2
+    writer.apply_batch(messages([run_deleted("r0"), run_completed("r4", started=T0)], start=6))
+    assert sorted(r["run_id"] for r in rows(engine, "runs", "run_id")) == ["r3", "r4"]
+
+
+def test_job_states_only_move_forward(engine):
+    steps = [progress("j", "queued"), progress("j", "running", value=0.4, pv="p1"),
+             progress("j", "queued", value=0.0), progress("j", "running", value=0.6),
+             progress("j", "succeeded", value=1.0, run_id="r1"), progress("j", "failed", value=0.1),
+             progress("j", "running", value=0.2)]
+    ReadModelWriter(engine).apply_batch(messages(steps))
+    [job] = rows(engine, "jobs", "job_id")
+    assert (job["state"], job["progress"], job["plan_version_id"], job["run_id"]) == ("succeeded", 1.0, "p1", "r1")
+
+
+def test_plan_created_finishes_the_planning_job_unless_it_already_ended(engine):
+    events = [progress("jp1", "running", job_type="planning"), progress("jp2", "failed", job_type="planning"),
+              plan_created("p1", job="jp1", sim_job="js1"), plan_created("p2", job="jp2", sim_job="js2")]
+    ReadModelWriter(engine).apply_batch(messages(events))
+    states = {j["job_id"]: j["state"] for j in rows(engine, "jobs", "job_id")}
+    assert states == {"jp1": "succeeded", "jp2": "failed", "js1": "queued", "js2": "queued"}
+
+
+def test_a_replaced_run_is_not_counted_twice(engine):
+    writer = ReadModelWriter(engine)
+    first = writer.apply_batch(messages([run_failed("r1")]))
+    second = writer.apply_batch(messages([run_completed("r1", name="Other")], start=2))
+    assert (first.runs_completed, second.runs_completed) == (1, 0)
+    assert counters(engine) == {"runs:succeeded": 1, "runs:failed": 0, "runs_named:base": 0, "runs_named:other": 1}
+
+
+EVENT_POOL = st.one_of(
+    st.builds(lambda i, h, f: run_completed(f"r{i}", started=T0 + timedelta(hours=h), fill_rate=f),
+              st.integers(0, 7), st.integers(0, 3), st.sampled_from([0.5, 0.9])),
+    st.builds(lambda i, h: run_failed(f"r{i}", started=T0 + timedelta(hours=h)), st.integers(0, 7), st.integers(0, 3)),
+    st.builds(lambda i: run_deleted(f"r{i}"), st.integers(0, 7)),
+    st.builds(lambda j, s: progress(f"j{j}", s), st.integers(0, 2), st.sampled_from(["queued", "running", "succeeded", "failed"])),
+    st.builds(lambda p: plan_created(f"p{p}", job=f"j{p}", sim_job=f"j{p + 1}"), st.integers(0, 2)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=st.lists(EVENT_POOL, max_size=25), cuts=st.lists(st.integers(1, 25), max_size=5),
+       max_runs=st.sampled_from([None, 1, 3]))
+def test_the_same_events_in_any_batching_give_identical_tables(events, cuts, max_runs, tmp_path_factory):
+    batch = messages(events)
+    one = engine_for("memory")
+    ReadModelWriter(one, max_runs=max_runs).apply_batch(batch)
+    split = engine_for("db", tmp_path_factory.mktemp("split"))
+    writer = ReadModelWriter(split, max_runs=max_runs)
+    bounds = [0, *sorted(set(cuts)), len(batch)]
+    for start, end in zip(bounds, bounds[1:]):
+        writer.apply_batch(batch[start:end])
+    assert diff_digests(table_digests(one), table_digests(split)) == []
+    with one.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(db.runs)).scalar()
+    assert sum(v for k, v in counters(one).items() if k.startswith("runs:")) == stored
+    assert max_runs is None or stored <= max_runs
