@@ -44,17 +44,20 @@ class SimulationOutput:
             return np.vstack([self.network.init[None, :], end[:-1]])
         return self.state.rec[measure]
 
-    def trace(self) -> list[dict]:
-        """The cost trace, day by day: one entry per non-zero amount."""
+    def trace_chunks(self, days_per_chunk: int = 32):
+        """The cost trace in lists of entries, one non-zero amount each, block by block
+        (category) and day by day within a block; never built whole."""
         codes = self.network.node_codes
-        rows = []
         for block in self.blocks:
-            days, cols = np.nonzero(np.round(block.amounts, DECIMALS))
-            amounts = np.round(block.amounts[days, cols], DECIMALS).tolist()
-            rows += [(int(d), block.category, codes[block.nodes[c]], block.items[c], a)
-                     for d, c, a in zip(days.tolist(), cols.tolist(), amounts)]
-        rows.sort(key=lambda r: r[0])
-        return [{"day": d + 1, "category": cat, "node": n, "item": i, "amount": a} for d, cat, n, i, a in rows]
+            nodes = [codes[n] for n in block.nodes]
+            for first in range(0, self.network.days, days_per_chunk):
+                rounded = np.round(block.amounts[first:first + days_per_chunk], DECIMALS) + 0.0
+                days, cols = np.nonzero(rounded)
+                yield [{"day": first + d + 1, "category": block.category, "node": nodes[c], "item": block.items[c],
+                        "amount": a} for d, c, a in zip(days.tolist(), cols.tolist(), rounded[days, cols].tolist())]
+
+    def trace(self) -> list[dict]:
+        return [entry for chunk in self.trace_chunks() for entry in chunk]
 
     def results_bytes(self) -> bytes:
         """The DailyResults document (contracts.results), gzip-compressed, deterministic."""
@@ -73,6 +76,11 @@ class SimulationOutput:
                 entry |= {m: _numbers(self.series(m)[:, k]) for m in SERIES_MEASURES}
                 out.write((", " if k else "").encode() + json.dumps(entry).encode())
             pnl = {m: _numbers(v) for m, v in self.pnl.items()}
-            out.write(b'], "pnl": ' + json.dumps(pnl).encode() + b', "cost_trace": ')
-            out.write(json.dumps(self.trace()).encode() + b"}")
+            out.write(b'], "pnl": ' + json.dumps(pnl).encode() + b', "cost_trace": [')
+            separator = b""
+            for chunk in self.trace_chunks():
+                if chunk:
+                    out.write(separator + json.dumps(chunk)[1:-1].encode())
+                    separator = b", "
+            out.write(b"]}")
         return buffer.getvalue()

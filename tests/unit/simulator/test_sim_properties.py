@@ -2,11 +2,14 @@
 
 import copy
 
+import numpy as np
+
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from contracts.canonical import CanonicalConfig
 from scpln.samples import generate
-from services.simulator.engine import simulate
+from services.simulator.engine import loop, reference, simulate
+from services.simulator.engine.network import build
 from sim_helpers import check_invariants
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,3 +56,13 @@ def test_flow_is_conserved_and_nothing_goes_negative(config, seed):
 def test_same_seed_gives_identical_bytes(config, seed):
     first = simulate(config, seed=seed, run_id="same").results_bytes()
     assert simulate(config, seed=seed, run_id="same").results_bytes() == first
+
+
+@settings(max_examples=15, deadline=None)
+@given(networks(), st.integers(0, 2**31))
+def test_vectorised_loop_matches_the_reference_loop(config, seed):
+    network = build(config, seed)
+    fast, slow = loop.run(network), reference.run(network)
+    for measure, values in fast.rec.items():
+        np.testing.assert_allclose(values, slow.rec[measure], atol=1e-6, err_msg=measure)
+    np.testing.assert_allclose(fast.arc_flow, slow.arc_flow, atol=1e-6)
