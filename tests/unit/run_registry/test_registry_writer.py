@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from registry_helpers import (
     T0, engine_for, messages, plan_created, progress, rows, run_completed, run_deleted, run_failed,
@@ -109,6 +109,14 @@ def test_retention_keeps_exactly_the_newest_n_with_ties_by_run_id_and_counts_the
     assert sorted(r["run_id"] for r in rows(engine, "runs", "run_id")) == ["r3", "r4"]
 
 
+def test_retention_applies_event_by_event_so_a_rebuild_reaches_the_same_table(engine):
+    events = [run_completed("r1", started=T0), run_completed("r2", started=T0 + timedelta(hours=1)),
+              run_deleted("r2")]
+    ReadModelWriter(engine, max_runs=1).apply_batch(messages(events))
+    assert rows(engine, "runs", "run_id") == []
+    assert counters(engine)["runs_dropped_by_retention"] == 1
+
+
 def test_job_states_only_move_forward(engine):
     steps = [progress("j", "queued"), progress("j", "running", value=0.4, pv="p1"),
              progress("j", "queued", value=0.0), progress("j", "running", value=0.6),
@@ -148,6 +156,8 @@ EVENT_POOL = st.one_of(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=st.lists(EVENT_POOL, max_size=25), cuts=st.lists(st.integers(1, 25), max_size=5),
        max_runs=st.sampled_from([None, 1, 3]))
+@example(events=[run_completed("r1"), run_completed("r2", started=T0 + timedelta(hours=1)), run_deleted("r2")],
+         cuts=[2], max_runs=1)
 def test_the_same_events_in_any_batching_give_identical_tables(events, cuts, max_runs, tmp_path_factory):
     batch = messages(events)
     one = engine_for("memory")
