@@ -2,7 +2,7 @@
 
 import logging
 
-from prometheus_client import start_http_server
+from prometheus_client import Histogram, start_http_server
 
 log = logging.getLogger("runtime.metrics")
 
@@ -12,3 +12,9 @@ def serve_metrics(port: int) -> None:
     if port:
         start_http_server(port, addr="127.0.0.1")
         log.info("metrics on http://127.0.0.1:%d/metrics", port)
+
+
+JOBS_DURATION = Histogram(
+    "jobs_duration_seconds", "Wall time of jobs by type (planning, simulation, aggregate, rebuild).", ["type"],
+    buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
