@@ -64,8 +64,10 @@ def known_resources(document: dict) -> set[str]:
     """Node codes, plus workcenters a node declares in ``attributes.workcenters``."""
     resources = codes(document, "nodes")
     for _, node in rows(document, "nodes"):
-        declared = node.get("attributes", {}).get("workcenters") if isinstance(node.get("attributes"), dict) else None
-        resources.update(w for w in declared or () if isinstance(w, str))
+        attributes = node.get("attributes")
+        declared = attributes.get("workcenters") if isinstance(attributes, dict) else None
+        if isinstance(declared, list):
+            resources.update(w for w in declared if isinstance(w, str))
     return resources
 
 
@@ -84,7 +86,7 @@ def capacity_issues(document: dict, start: date, horizon: int) -> tuple[list[Iss
 
 def hierarchy_issues(document: dict) -> tuple[list[Issue], list[Issue]]:
     known = {"product": codes(document, "items"), "location": codes(document, "nodes")}
-    entries = [(index, row, row.get("hierarchy_type", "product")) for index, row in rows(document, "hierarchies")]
+    entries = [(index, row, text(row, "hierarchy_type") or "product") for index, row in rows(document, "hierarchies")]
     for _, row, kind in entries:
         known.setdefault(kind, set()).update(v for k in ("parent", "family", "region") if (v := text(row, k)))
     errors, warnings, seen = [], [], {}

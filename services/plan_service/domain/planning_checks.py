@@ -58,7 +58,10 @@ def planning_issues(document: dict, start: date, horizon: int) -> tuple[list[Iss
     for key, fields in BUCKET_FIELDS.items():
         for index, row in _entries(document, key):
             for field in fields:
-                if (bucket := text(row, field)) is not None:
+                if field in row and not isinstance(row[field], str):
+                    errors.append(Issue("planning_bad_bucket", f"$.planning_inputs.{key}[{index}].{field}",
+                                        f"{field} must be a bucket string such as M1, W3 or 2025-01"))
+                elif (bucket := text(row, field)) is not None:
                     error, warning = bucket_issue(bucket, f"$.planning_inputs.{key}[{index}].{field}",
                                                   "planning_bad_bucket", start, horizon)
                     errors.extend([error] if error else [])

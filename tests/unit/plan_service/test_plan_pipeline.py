@@ -101,7 +101,9 @@ def test_custom_calendar_weights_split_periods_into_weeks():
     ({"bom": [{"parent_item": "P1", "child_item": "C1", "quantity": 1},
               {"parent_item": "C1", "child_item": "P1", "quantity": 1}]}, "mrp", "cycle"),
     ({"planning_inputs": {"family_demand": [{"family": "NOBODY", "period": "W1", "demand": 5}]}}, "allocate", "NOBODY"),
-    ({"planning_inputs": {"calendar": [{"period": "M1", "week": "W9", "weight": 1}]}}, "aggregate", "outside"),
+    ({"planning_inputs": {"calendar": [{"period": "M1", "week": "W9", "weight": 1}]}}, "aggregate", "inside the horizon"),
+    ({"planning_inputs": {"calendar": [{"period": "W1", "week": "W2", "weight": 1}]}}, "aggregate", "outside period"),
+    ({"planning_inputs": {"calendar": [{"period": "M1", "week": "W1", "weight": 0}]}}, "aggregate", "positive"),
     ({"planning_inputs": {"family_demand": [{"family": "FAM", "demand": 5}]}}, "aggregate", "malformed"),
     ({"demands": [{"node_code": "S1", "item_code": "P1", "bucket": "someday", "mean": 1}]}, "aggregate", "someday"),
 ])

@@ -1,9 +1,15 @@
 """Importing canonical documents: every error code with a minimal bad document, all errors at once."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from plan_documents import MINIMAL, minimal, sample
 
 from services.plan_service.domain.validation import canonical_bytes, document_sha256, validate_document
+
+FIELDS = ["code", "node_type", "item_code", "bucket", "mean", "from_node", "to_node", "parent_item", "child_item",
+          "quantity", "inventory_policies", "production_policies", "attributes", "workcenters", "key",
+          "hierarchy_type", "min_order_qty", "resource_code", "capacity", "calendar", "period", "week", "weight"]
 
 
 def codes(validation, kind="errors"):
@@ -146,3 +152,49 @@ def test_canonical_bytes_ignore_key_order_and_spacing():
     assert document_sha256(first) == document_sha256(second)
     assert document_sha256(first) != document_sha256(minimal(demands=[]))
     assert b" " not in canonical_bytes({"a": [1, 2], "b": "é"}) and "é".encode() in canonical_bytes({"b": "é"})
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=True) | st.sampled_from(["P1", "S1", "M1", "x"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(FIELDS), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(top=st.sampled_from([k for k in MINIMAL if k != "meta"]), value=json_values, k=st.integers(0, 1))
+def test_any_malformed_part_is_reported_never_raised(top, value, k):
+    document = minimal()
+    if isinstance(document[top], list) and k < len(document[top]):
+        document[top][k] = value
+    else:
+        document[top] = value
+    validation = validate_document(document)
+    assert all(issue.code and issue.path.startswith("$") for issue in validation.errors + validation.warnings)
+    assert validation.ok == (validation.config is not None)
+
+
+@pytest.mark.parametrize(("top", "part"), [
+    ("nodes", {"code": "S1", "node_type": "store", "attributes": {"workcenters": 5}}),
+    ("hierarchies", {"key": "P1", "hierarchy_type": ["product"]}),
+    ("planning_inputs", {"calendar": [{"period": ["M1"], "week": {}, "weight": "a"}], "family_demand": "x"}),
+    ("meta", {"name": "x", "attributes": {"start_date": 5, "planning_horizon": "long"}}),
+])
+def test_odd_values_are_reported_not_raised(top, part):
+    document = minimal()
+    if isinstance(document.get(top), list):
+        document[top][0] = part
+    else:
+        document[top] = part
+    validation = validate_document(document)
+    assert not validation.ok or top == "nodes"
+
+
+@settings(max_examples=200, deadline=None)
+@given(top=st.sampled_from(["items", "nodes", "arcs", "bom", "demands", "capacities", "hierarchies"]),
+       field=st.sampled_from(FIELDS), value=json_values)
+def test_any_odd_field_value_is_reported_never_raised(top, field, value):
+    document = minimal()
+    document[top][0][field] = value
+    validation = validate_document(document)
+    assert validation.ok == (validation.config is not None)

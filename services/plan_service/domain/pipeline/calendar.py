@@ -63,6 +63,14 @@ def span(label: str, start: date, horizon: int, step: str = "aggregate") -> Span
     return Span(label, days.first, days.last)
 
 
+def inside(label: str, start: date, horizon: int) -> bool:
+    """Whether a bucket reaches into the horizon; planning input rows wholly outside it are left out."""
+    try:
+        return day_range(label, start).clip(horizon).days > 0
+    except BucketError as exc:
+        raise PipelineError("aggregate", str(exc)) from exc
+
+
 def month_periods(start: date, horizon: int) -> list[Span]:
     periods, month = [], 1
     while (days := day_range(f"M{month}", start)).first <= horizon:
@@ -96,7 +104,11 @@ def derived_calendar(periods: list[Span], horizon: int) -> Calendar:
 
 
 def custom_calendar(rows: list[dict], start: date, horizon: int) -> Calendar:
-    """From planning_inputs.calendar rows ``{period, week, weight}``; weights are normalised per period."""
+    """From planning_inputs.calendar rows ``{period, week, weight}``; weights are normalised per period.
+    Rows whose period or week lies wholly outside the horizon are left out."""
+    rows = [r for r in rows if inside(str(r["period"]), start, horizon) and inside(str(r["week"]), start, horizon)]
+    if not rows:
+        raise PipelineError("aggregate", "no calendar row lies inside the horizon")
     periods = sorted({r["period"]: span(str(r["period"]), start, horizon) for r in rows}.values(), key=lambda s: s.first)
     weeks = sorted({r["week"]: span(str(r["week"]), start, horizon) for r in rows}.values(), key=lambda s: s.first)
     _check_disjoint(periods, "periods")

@@ -80,15 +80,20 @@ def build_calendar(config: CanonicalConfig, start: date, horizon: int) -> Calend
     if inputs.calendar:
         return cal.custom_calendar(inputs.calendar, start, horizon)
     if inputs.family_demand:
-        labels = dict.fromkeys(str(row["period"]) for row in inputs.family_demand)
+        labels = dict.fromkeys(str(row["period"]) for row in inputs.family_demand
+                               if cal.inside(str(row["period"]), start, horizon))
+        if not labels:
+            raise PipelineError("aggregate", "no family demand period lies inside the horizon")
         return cal.derived_calendar([cal.span(label, start, horizon) for label in labels], horizon)
     return cal.derived_calendar(cal.month_periods(start, horizon), horizon)
 
 
-def given_family_demand(config: CanonicalConfig, families: list[str], calendar: Calendar) -> np.ndarray:
+def given_family_demand(config: CanonicalConfig, families: list[str], calendar: Calendar, start: date) -> np.ndarray:
     f_index, p_index = {f: k for k, f in enumerate(families)}, {p.label: k for k, p in enumerate(calendar.periods)}
     demand = np.zeros((len(families), len(calendar.periods)))
     for row in config.planning_inputs.family_demand:
+        if not cal.inside(str(row["period"]), start, calendar.horizon):
+            continue
         if str(row["period"]) not in p_index:
             raise PipelineError("aggregate", f"family demand period {row['period']!r} is not in the calendar")
         demand[f_index[row["family"]], p_index[str(row["period"])]] += float(row["demand"])
@@ -128,7 +133,7 @@ def planning_inputs(config: CanonicalConfig, options: dict) -> PlanInputs:
     item_family = np.array([position[family_map[item]] for item in items], dtype=int)
     daily = demand_per_day(config, items, start, horizon)
     item_demand = sum_over_periods(daily, calendar)
-    family_demand = (given_family_demand(config, families, calendar) if config.planning_inputs.family_demand
+    family_demand = (given_family_demand(config, families, calendar, start) if config.planning_inputs.family_demand
                      else group(item_demand, item_family, len(families)))
     shares = mix_shares(config, items, item_family, item_demand, len(families))
     capacity = family_capacity_per_day(config, items, item_family, families, daily, calendar, start)
