@@ -60,7 +60,7 @@ def _group_blocks(net: Network, rec: dict) -> list[Block]:
 
 def _node_blocks(net: Network, state: State) -> list[Block]:
     a, n = net.arcs, net.node_costs
-    flow = state.arc_flow
+    flow = state.arc_flow(net)
     transport = (flow > 0) * a["fixed"] + flow * a["variable"] + np.maximum(flow - a["limit"], 0.0) * a["over"]
     used = np.unique(net.pair_node)
     on_hand = _group_sum(state.rec["end"], net.pair_node, len(net.node_codes))[:, used]

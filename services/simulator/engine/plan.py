@@ -25,12 +25,20 @@ def compact(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unique, inverse.astype(np.int64)
 
 
+def _review(review: np.ndarray) -> dict:
+    """``every``: the common review period when all pairs share one above 1 (the step then
+    runs on review days only), else 0; ``periodic``: review days differ between pairs."""
+    every = int(review[0]) if len(review) and review[0] > 1 and (review == review[0]).all() else 0
+    return {"every": every, "periodic": bool((review > 1).any()) and not every}
+
+
 @dataclass
 class Echelon:
     sl: slice
     size: int
     inf_add: np.ndarray
     infinite: np.ndarray
+    any_inf: bool
     prod: dict | None
     cust: dict | None
     down: dict | None
@@ -50,10 +58,13 @@ def _production(net: Network, members: np.ndarray) -> dict | None:
     lpar = np.array([local[int(p)] for p in par_global], dtype=np.int64)
     childs, lchild = compact(child)
     with_lines, starts = np.unique(lpar, return_index=True)
+    child_inf = net.infinite[childs]
     return {"ix": as_index(prod), "grp": grp, "groups": groups, "lpar": lpar, "lchild": lchild,
+            "capped": bool(np.isfinite(net.groups["cap"][groups]).any()), "lines": bool(len(lpar)),
+            "all_inf": bool(child_inf.all()),
             "childs": childs, "factor": net.bom["factor"][line_mask][order], "starts": starts,
             "with_lines": with_lines, "child_inf": np.where(net.infinite[childs], np.inf, 0.0),
-            "review": net.review[prod], "periodic": bool((net.review[prod] > 1).any()),
+            "review": net.review[prod], **_review(net.review[prod]),
             "up_to": net.order_up_to[prod]}
 
 
@@ -63,7 +74,9 @@ def _customers(net: Network, lo: int, hi: int) -> dict | None:
         return None
     pairs = net.cust[cols]
     order = np.argsort(pairs)
-    return {"ix": as_index(pairs[order]), "cols": as_index(cols[order]), "lost": net.lost[pairs[order]]}
+    lost = net.lost[pairs[order]]
+    return {"ix": as_index(pairs[order]), "cols": as_index(cols[order]), "lost_mask": lost,
+            "lost": "all" if lost.all() else "none" if not lost.any() else "some"}
 
 
 def _downstream(net: Network, lo: int, hi: int) -> dict | None:
@@ -71,8 +84,11 @@ def _downstream(net: Network, lo: int, hi: int) -> dict | None:
     if not len(down):
         return None
     arcs, darc = compact(net.arc[down])
-    return {"pos": down, "uloc": net.up[down] - lo, "arcs": arcs, "darc": darc,
-            "capped": bool(np.isfinite(net.arcs["cap"][arcs]).any()), "lead": net.lead[down]}
+    lead = net.lead[down]
+    same_day = np.nonzero(lead == 0)[0]
+    return {"ix": as_index(down), "uloc": net.up[down] - lo, "arcs": arcs, "darc": darc,
+            "capped": bool(np.isfinite(net.arcs["cap"][arcs]).any()), "flat": lead * net.pair_count + down,
+            "same_day": as_index(down[same_day]) if len(same_day) else None, "same_day_sel": as_index(same_day)}
 
 
 def _orders(net: Network, members: np.ndarray) -> dict | None:
@@ -82,7 +98,10 @@ def _orders(net: Network, members: np.ndarray) -> dict | None:
     ups, upc = compact(net.up[own])
     mult = net.multiple[own]
     return {"ix": as_index(own), "ups": ups, "upc": upc, "review": net.review[own],
-            "periodic": bool((net.review[own] > 1).any()), "up_to": net.order_up_to[own],
+            "backlog": bool(np.isin(own, net.cust).any()), "owed_down": bool(np.isin(own, net.up).any()),
+            **_review(net.review[own]),
+            "s_S": bool((net.reorder_at[own] != net.order_up_to[own]).any()),
+            "up_to": net.order_up_to[own],
             "reorder_at": net.reorder_at[own], "moq": net.moq[own], "has_mult": mult > 0,
             "mult": np.where(mult > 0, mult, 1.0), "any_mult": bool((mult > 0).any())}
 
@@ -94,6 +113,6 @@ def echelons(net: Network) -> list[Echelon]:
         lo, hi = int(members[0]), int(members[-1]) + 1
         infinite = net.infinite[lo:hi]
         plans.append(Echelon(sl=slice(lo, hi), size=hi - lo, inf_add=np.where(infinite, np.inf, 0.0),
-                             infinite=infinite, prod=_production(net, members), cust=_customers(net, lo, hi),
+                             infinite=infinite, any_inf=bool(infinite.any()), prod=_production(net, members), cust=_customers(net, lo, hi),
                              down=_downstream(net, lo, hi), orders=_orders(net, members)))
     return plans

@@ -22,7 +22,6 @@ def run(net: Network) -> State:
         "up", "arc", "lead", "review", "init", "infinite", "produced", "lost", "order_up_to", "reorder_at",
         "moq", "multiple", "group", "echelon")}
     rec = {m: [[0.0] * n for _ in range(days)] for m in RECORDED}
-    flow = [[0.0] * len(net.arcs["cap"]) for _ in range(days)]
     levels = [[k for k in range(n) if lists["echelon"][k] == e] for e in range(max(lists["echelon"], default=-1) + 1)]
     below = [[d for d in range(n) if lists["echelon"][lists["up"][d]] == e and lists["up"][d] >= 0]
              for e in range(len(levels))]
@@ -30,36 +29,29 @@ def run(net: Network) -> State:
     for parent, child, factor in zip(net.bom["parent"].tolist(), net.bom["child"].tolist(), net.bom["factor"].tolist()):
         lines.setdefault(parent, []).append((child, factor))
     customers = dict(zip(net.cust.tolist(), range(len(net.cust))))
-    s = {k: getattr(state, k).tolist() for k in ("stock", "owed", "owed_down", "transit", "backlog")}
-    pipe = state.pipe.tolist()
+    s = {k: getattr(state, k).tolist() for k in ("stock", "owed", "owed_down", "on_order", "backlog")}
+    arrivals = state.arrivals.tolist()
     for t in range(days):
-        r = {m: rec[m][t] for m in RECORDED}
-        _arrive(s, pipe[t % len(pipe)], r, n)
+        r = {m: rec[m][t] for m in RECORDED} | {"receipts": arrivals[t]}
+        for k in range(n):
+            s["stock"][k] += arrivals[t][k]
+            s["on_order"][k] -= arrivals[t][k]
         arc_left, group_left, received = net.arcs["cap"].tolist(), net.groups["cap"].tolist(), [0.0] * n
         demand = net.demand[t].tolist()
         for level, down in zip(levels, below):
             _produce(t, level, lists, lines, s, group_left, r)
             _sell(t, level, customers, demand, lists, s, r)
-            _ship(t, down, lists, s, arc_left, received, pipe, flow[t], r)
+            _ship(t, down, lists, s, arc_left, received, arrivals, r)
             _order(t, level, lists, s, received, r)
-        _arrive(s, pipe[t % len(pipe)], r, n)
         for k in range(n):
             if lists["infinite"][k]:
                 r["receipts"][k] += lists["init"][k] - s["stock"][k]
                 s["stock"][k] = lists["init"][k]
             r["end"][k] = s["stock"][k]
             r["backorder"][k] = s["backlog"][k] + s["owed_down"][k]
-    state.rec = {m: np.array(v).reshape(days, n) for m, v in rec.items()}
-    state.arc_flow = np.array(flow).reshape(days, len(net.arcs["cap"]))
+    state.arrivals = np.array(arrivals).reshape(state.arrivals.shape)
+    state.rec = {m: np.array(v).reshape(days, n) for m, v in rec.items()} | {"receipts": state.arrivals[:days]}
     return state
-
-
-def _arrive(s, slot, r, n):
-    for k in range(n):
-        s["stock"][k] += slot[k]
-        s["transit"][k] -= slot[k]
-        r["receipts"][k] += slot[k]
-        slot[k] = 0.0
 
 
 def _produce(t, level, p, lines, s, group_left, r):
@@ -108,7 +100,7 @@ def _sell(t, level, customers, demand, p, s, r):
         r["shortage"][k] += wanted - served
 
 
-def _ship(t, down, p, s, arc_left, received, pipe, flow, r):
+def _ship(t, down, p, s, arc_left, received, arrivals, r):
     total: dict[int, float] = {}
     for d in down:
         total[p["up"][d]] = total.get(p["up"][d], 0.0) + s["owed"][d]
@@ -125,12 +117,13 @@ def _ship(t, down, p, s, arc_left, received, pipe, flow, r):
     shipped, still_owed = {u: 0.0 for u in total}, {u: 0.0 for u in total}
     for d in down:
         arc_left[p["arc"][d]] -= out[d]
-        flow[p["arc"][d]] += out[d]
         shipped[p["up"][d]] += out[d]
         s["owed"][d] = max(s["owed"][d] - out[d], 0.0)
         still_owed[p["up"][d]] += s["owed"][d]
-        s["transit"][d] += out[d]
-        pipe[(t + p["lead"][d]) % len(pipe)][d] += out[d]
+        arrivals[t + p["lead"][d]][d] += out[d]
+        if p["lead"][d] == 0:
+            s["stock"][d] += out[d]
+            s["on_order"][d] -= out[d]
     for u, qty in shipped.items():
         left = s["stock"][u] - qty
         s["stock"][u] = left if p["infinite"][u] else max(left, 0.0)
@@ -144,7 +137,7 @@ def _order(t, level, p, s, received, r):
     for k in level:
         if p["up"][k] < 0:
             continue
-        position = s["stock"][k] + s["transit"][k] + s["owed"][k] - s["owed_down"][k] - s["backlog"][k]
+        position = s["stock"][k] + s["on_order"][k] - s["owed_down"][k] - s["backlog"][k]
         need = p["order_up_to"][k] - position
         qty = 0.0
         if position <= p["reorder_at"][k] and need > 1e-9 and t % p["review"][k] == 0:
@@ -152,6 +145,7 @@ def _order(t, level, p, s, received, r):
             if p["multiple"][k] > 0:
                 qty = np.ceil(qty / p["multiple"][k] - 1e-9) * p["multiple"][k]
         s["owed"][k] += qty
+        s["on_order"][k] += qty
         r["ordered"][k] = qty
         u = p["up"][k]
         received[u] += qty

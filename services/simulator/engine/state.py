@@ -8,33 +8,47 @@ from contracts.results import SERIES_MEASURES
 
 from .network import Network
 
-RECORDED = tuple(m for m in SERIES_MEASURES if m != "start")
+RECORDED = tuple(m for m in SERIES_MEASURES if m not in ("start", "receipts"))
 
 
 @dataclass
 class State:
-    """Per pair: ``owed`` is the pair's open order at its upstream, ``owed_down`` what its
-    downstream pairs have ordered from it and not yet received a shipment for, ``transit``
-    what is shipped to it and not yet arrived, ``backlog`` its customer backorders."""
+    """Per pair: ``owed`` is the pair's open order not yet shipped by its upstream,
+    ``on_order`` its open orders plus what is in transit to it, ``owed_down`` what its
+    downstream pairs have ordered from it and not yet been shipped, ``backlog`` its customer
+    backorders. ``arrivals[t]`` is what reaches each pair on day t (0-based): shipments are
+    booked there when they leave, so its first ``days`` rows are the receipts series."""
 
     stock: np.ndarray
     owed: np.ndarray
+    on_order: np.ndarray
     owed_down: np.ndarray
-    transit: np.ndarray
     backlog: np.ndarray
     received: np.ndarray
-    pipe: np.ndarray
+    arrivals: np.ndarray
     arc_left: np.ndarray
     group_left: np.ndarray
     rec: dict = field(default_factory=dict)
-    arc_flow: np.ndarray | None = None
+
+    @property
+    def arrivals_flat(self) -> np.ndarray:
+        return self.arrivals.reshape(-1)
 
     @classmethod
     def start(cls, net: Network) -> "State":
-        pairs, horizon = net.pair_count, int(net.lead.max(initial=0)) + 1
-        zeros = lambda: np.zeros(pairs)  # noqa: E731
-        return cls(stock=net.init.copy(), owed=zeros(), owed_down=zeros(), transit=zeros(), backlog=zeros(),
-                   received=zeros(), pipe=np.zeros((horizon, pairs)), arc_left=net.arcs["cap"].copy(),
-                   group_left=net.groups["cap"].copy(),
-                   rec={m: np.zeros((net.days, pairs)) for m in RECORDED},
-                   arc_flow=np.zeros((net.days, len(net.arcs["cap"]))))
+        pairs = net.pair_count
+        arrivals = np.zeros((net.days + int(net.lead.max(initial=0)) + 1, pairs))
+        rec = {m: np.zeros((net.days, pairs)) for m in RECORDED} | {"receipts": arrivals[:net.days]}
+        return cls(stock=net.init.copy(), owed=np.zeros(pairs), on_order=np.zeros(pairs), owed_down=np.zeros(pairs),
+                   backlog=np.zeros(pairs), received=np.zeros(pairs), arrivals=arrivals,
+                   arc_left=net.arcs["cap"].copy(), group_left=net.groups["cap"].copy(), rec=rec)
+
+    def arc_flow(self, net: Network) -> np.ndarray:
+        """(days, arcs) quantity shipped on each arc each day, read back from the arrivals."""
+        flow = np.zeros((net.days, len(net.arcs["cap"])))
+        sourced = np.nonzero(net.arc >= 0)[0]
+        if len(sourced):
+            rows = np.arange(net.days)[:, None] + net.lead[sourced][None, :]
+            shipped = self.arrivals[rows, sourced[None, :]]
+            np.add.at(flow.T, net.arc[sourced], shipped.T)
+        return flow
