@@ -5,7 +5,9 @@ factory from one or two components (BOM). Stores sell a few products each; a war
 stocks what its stores sell. With ``suppliers=0`` the factories carry
 ``infinite_source: true`` and draw their components from an unlimited source, so a network
 of only stores, warehouses and factories (the large sample) still replenishes.
-Demand rows are monthly (``M<n>`` or ``YYYY-MM``) per store and product.
+Demand rows are monthly (``M<n>`` or ``YYYY-MM``) per store and product. Every fifth product
+(P5, P10, …) is made under a binding capacity below its demand, so larger samples show
+shortages and backorders.
 """
 
 import argparse
@@ -156,9 +158,10 @@ def _node(code, kind, k, rate, maker, infinite) -> dict:
                  "order_multiple": 5.0 if kind == "store" and k % 2 == 0 else 0.0,
                  "storage_cost": 0.02, "stockout_cost": 2.0 if kind == "store" else 0.0,
                  "backorder_cost": 0.5 if kind == "store" else 0.0} for i in held]
-    production = [{"item_code": i, "production_capacity": float(math.ceil(rate[code, i] * 1.4)),
-                   "allow_over_capacity": j % 2 == 1, "fixed_cost": 40.0, "variable_cost": 1.2,
-                   "over_capacity_cost": 2.5} for j, i in enumerate(held) if maker.get(i) == code]
+    production = [{"item_code": i, "production_capacity": float(math.ceil(rate[code, i] * (0.9 if tight else 1.4))),
+                   "allow_over_capacity": j % 2 == 1 and not tight, "fixed_cost": 40.0, "variable_cost": 1.2,
+                   "over_capacity_cost": 2.5}
+                  for j, i in enumerate(held) if maker.get(i) == code for tight in [int(i[1:]) % 5 == 0]]
     return {"code": code, "name": f"{kind.title()} {code}", "node_type": kind, "region": REGIONS[k % len(REGIONS)],
             "service_level": 0.95 if kind == "store" else 0.9, "lead_time_days": 0,
             "storage_capacity": None if kind != "warehouse" else float(math.ceil(sum(rate[code, i] for i in held) * 30)),
