@@ -108,6 +108,21 @@ class RunDeletedReply(Contract):
     run_id: str = Field(description="Id of the deleted run.")
 
 
+class SwapReadModel(Contract):
+    """Replace the registry's live database file with a rebuilt or restored one (same machine).
+
+    The live service stops its projection, swaps the file atomically, and resumes from the new
+    file's own checkpoint, so nothing after that checkpoint is lost."""
+
+    path: str = Field(min_length=1, description="Absolute path of the database file to swap in.")
+    reason: str = Field(default="rebuild", description="rebuild or restore, for the log.")
+    rebuild_seconds: float | None = Field(default=None, ge=0, description="How long the rebuild took, for metrics.")
+
+
+class ReadModelSwapped(Contract):
+    last_seq: int = Field(description="Checkpoint of the database now live.")
+
+
 M = TypeVar("M", bound=Contract)
 
 

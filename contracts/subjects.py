@@ -37,6 +37,7 @@ CMD_SCENARIO_UNLOCK = f"{CMD_PREFIX}.plan.unlock_scenario"
 CMD_SCENARIO_ARCHIVE = f"{CMD_PREFIX}.plan.archive_scenario"
 CMD_AGGREGATE = f"{CMD_PREFIX}.plan.aggregate"
 CMD_RUN_DELETE = f"{CMD_PREFIX}.registry.delete_run"
+CMD_REGISTRY_SWAP = f"{CMD_PREFIX}.registry.swap_read_model"
 
 # queries: request/reply on the registry's read models
 QRY_PREFIX = "scpln.qry.registry"

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from scpln import samples, up
+from scpln import registry, samples, up
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -11,10 +11,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     up.add_arguments(commands.add_parser("up", help="start embedded NATS and all four services"))
     samples.add_arguments(commands.add_parser("samples", help="generate canonical sample configs"))
+    registry.add_arguments(commands.add_parser("registry", help="rebuild, back up or restore the run registry"))
     return parser
 
 
-COMMANDS = {"up": up.run, "samples": samples.run}
+COMMANDS = {"up": up.run, "samples": samples.run, "registry": registry.run}
 
 
 def main(argv: list[str] | None = None) -> int:

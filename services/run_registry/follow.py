@@ -29,6 +29,21 @@ async def subscribe_from(js: JetStreamContext, start_seq: int, durable: str = su
     return await js.pull_subscribe(subjects.EVENTS_WILDCARD, durable=durable, stream=subjects.STREAM_NAME, config=config)
 
 
+def apply_counting_once(writer, batch: list, position: Position):  # type: ignore[no-untyped-def]
+    """Apply a batch; count runs and events in the metrics only past what this process has
+    already counted (after a swap to an older file, catching up does not count twice)."""
+    seen = [m for m in batch if m[0] <= position.counted_through]
+    fresh = [m for m in batch if m[0] > position.counted_through]
+    outcome = writer.apply_batch(seen) if seen else None
+    if fresh:
+        outcome = writer.apply_batch(fresh)
+        metrics.EVENTS_APPLIED.inc(outcome.applied)
+        metrics.RUNS_TOTAL.inc(outcome.runs_completed)
+        metrics.DEAD_LETTERS.inc(outcome.dead_lettered)
+        position.counted_through = fresh[-1][0]
+    return outcome
+
+
 async def follow(js: JetStreamContext, writer, position: Position, *, batch_size: int = 500,  # type: ignore[no-untyped-def]
                  fetch_timeout: float = 1.0, stop: asyncio.Event | None = None) -> None:
     """Apply the log to the read models until ``stop`` is set."""
@@ -40,12 +55,11 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
             msgs = await sub.fetch(batch_size, timeout=fetch_timeout)
         except asyncio.TimeoutError:
             continue
+        if not msgs:
+            continue
         batch = [(m.metadata.sequence.stream, m.subject, m.data) for m in msgs]
-        outcome = writer.apply_batch(batch)
+        outcome = apply_counting_once(writer, batch, position)
         await msgs[-1].ack()
-        metrics.EVENTS_APPLIED.inc(outcome.applied)
-        metrics.RUNS_TOTAL.inc(outcome.runs_completed)
-        metrics.DEAD_LETTERS.inc(outcome.dead_lettered)
         pending = msgs[-1].metadata.num_pending
         metrics.PROJECTION_LAG.set(pending)
         metrics.LAST_SEQ.set(outcome.last_seq)

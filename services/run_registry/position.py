@@ -6,6 +6,7 @@ import asyncio
 class Position:
     def __init__(self, last_seq: int = 0) -> None:
         self.last_seq = last_seq
+        self.counted_through = last_seq
         self.pending = 0
         self._moved = asyncio.Condition()
 

@@ -1,0 +1,26 @@
+"""A one-line progress bar for long operator commands (events/s and ETA)."""
+
+import sys
+import time
+
+
+class ProgressBar:
+    def __init__(self, label: str, width: int = 30, every_s: float = 0.25) -> None:
+        self.label, self.width, self.every_s = label, width, every_s
+        self._last = 0.0
+
+    def update(self, done: int, total: int, elapsed: float, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < self.every_s:
+            return
+        self._last = now
+        fraction = done / total if total else 1.0
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (total - done) / rate if rate > 0 else 0.0
+        bar = "█" * int(fraction * self.width)
+        sys.stderr.write(f"\r{self.label} ▕{bar:<{self.width}}▏ {fraction:6.1%} {done:,}/{total:,} events "
+                         f"{rate:,.0f} ev/s ETA {eta:.0f}s ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")

@@ -1,0 +1,191 @@
+"""``scpln registry rebuild | backup | restore``: operating the run registry's read model.
+
+These run on the registry's machine: they read and write its SQLite file and ask the live
+service (over NATS) to swap a new file in. When no registry answers, they swap the file
+themselves, so they also work while the service is stopped.
+"""
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import nats
+from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
+
+from contracts import subjects
+from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
+from contracts.events import JobProgress, JobState, JobType
+from runtime.publisher import JetStreamPublisher
+from scpln.progress import ProgressBar
+from services.run_registry.backup import backup_dir, backup_name, is_registry_database, online_backup
+from services.run_registry.db import open_engine
+from services.run_registry.digest import diff_digests, table_digests
+from services.run_registry.rebuild import fresh_writer, rebuild, replay_into
+from services.run_registry.settings import Settings
+from services.run_registry.writer import ReadModelWriter
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=None, help="the registry's SQLite file (SCPLN_DB)")
+    parser.add_argument("--nats-url", default=None, help="the bus (NATS_URL)")
+    actions = parser.add_subparsers(dest="action", required=True)
+    rebuild_cmd = actions.add_parser("rebuild", help="replay the event log into a fresh read model")
+    rebuild_cmd.add_argument("--until-seq", type=int, help="point-in-time copy up to this stream sequence (no swap)")
+    rebuild_cmd.add_argument("--until-time", type=datetime.fromisoformat, help="point-in-time copy up to this ISO time (no swap)")
+    rebuild_cmd.add_argument("--verify", action="store_true", help="compare every table with the live database")
+    rebuild_cmd.add_argument("--out", type=Path, help="where a point-in-time copy is written")
+    backup_cmd = actions.add_parser("backup", help="online backup of the live read model")
+    backup_cmd.add_argument("--out", type=Path, help="backup file (default: a new file under backups/)")
+    restore_cmd = actions.add_parser("restore", help="restore a backup; it catches up from the log")
+    restore_cmd.add_argument("file", type=Path)
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    overrides = {k: v for k, v in {"scpln_db": args.db, "nats_url": args.nats_url}.items() if v is not None}
+    settings = Settings(**overrides)
+    settings.scpln_db = settings.scpln_db.resolve()
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    action = {"rebuild": rebuild_command, "backup": backup_command, "restore": restore_command}[args.action]
+    return asyncio.run(action(args, settings))
+
+
+async def swap(nc, settings: Settings, path: Path, reason: str, seconds: float | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Ask the live registry to swap ``path`` in; swap the file directly when none answers."""
+    command = SwapReadModel(path=str(path.resolve()), reason=reason, rebuild_seconds=seconds)
+    try:
+        reply = await nc.request(subjects.CMD_REGISTRY_SWAP, command.model_dump_json().encode(), timeout=60)
+    except (NoRespondersError, NatsTimeout):
+        os.replace(path, settings.scpln_db)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{settings.scpln_db}{suffix}").unlink(missing_ok=True)
+        print(f"no live registry answered; {settings.scpln_db} replaced directly")
+        return checkpoint_of(settings.scpln_db)
+    answer = parse_reply(reply.data, ReadModelSwapped)
+    if not isinstance(answer, ReadModelSwapped):
+        raise SystemExit(f"scpln: the registry refused the swap: {answer.message}")
+    return answer.last_seq
+
+
+def progress_reporter(js, job_id: str, bar: ProgressBar):  # type: ignore[no-untyped-def]
+    """Draw the bar, and publish JobProgress(job_type=rebuild) at every tenth of the way."""
+    publisher, reported = JetStreamPublisher(js), [-1]
+
+    async def report(done: int, total: int, elapsed: float) -> None:
+        bar.update(done, total, elapsed)
+        tenth = int(10 * done / total) if total else 10
+        if tenth > reported[0]:
+            reported[0] = tenth
+            rate = done / elapsed if elapsed else 0
+            await publisher.publish(JobProgress(
+                correlation_id=job_id, producer="scpln-cli", job_id=job_id, job_type=JobType.rebuild,
+                state=JobState.running, progress=min(1.0, tenth / 10), step=f"seq {done}/{total}",
+                message=f"{rate:,.0f} events/s"))
+
+    return report
+
+
+async def finish_job(js, job_id: str, state: JobState, message: str) -> None:  # type: ignore[no-untyped-def]
+    await JetStreamPublisher(js).publish(JobProgress(
+        correlation_id=job_id, producer="scpln-cli", job_id=job_id, job_type=JobType.rebuild, state=state,
+        progress=1.0, step="done", message=message))
+
+
+def point_in_time_path(args: argparse.Namespace, settings: Settings) -> Path:
+    if args.out:
+        return args.out
+    tag = f"seq-{args.until_seq}" if args.until_seq is not None else f"time-{args.until_time:%Y%m%dT%H%M%S}"
+    return settings.scpln_db.with_name(f"scpln-at-{tag}.db")
+
+
+def checkpoint_of(path: Path) -> int:
+    engine = open_engine("db", str(path))
+    try:
+        return ReadModelWriter(engine).last_seq()
+    finally:
+        engine.dispose()
+
+
+async def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
+    nc = await nats.connect(settings.nats_url)
+    js = nc.jetstream()
+    job_id, bar = f"job_rebuild_{uuid.uuid4().hex[:8]}", ProgressBar("rebuild")
+    report = progress_reporter(js, job_id, bar)
+    try:
+        if args.until_seq is not None or args.until_time is not None:
+            result = await rebuild(js, point_in_time_path(args, settings), max_runs=settings.runs_db_max_rows, until_seq=args.until_seq,
+                                   until_time=args.until_time, on_progress=report)
+            bar.close()
+            print(f"point-in-time copy at seq {result.last_seq}: {result.path} ({result.events:,} events, {result.rate:,.0f}/s)")
+            await finish_job(js, job_id, JobState.succeeded, f"point-in-time copy at seq {result.last_seq}")
+            return 0
+        return await rebuild_and_swap(nc, js, args, settings, job_id, report, bar)
+    finally:
+        await nc.drain()
+
+
+async def rebuild_and_swap(nc, js, args, settings: Settings, job_id: str, report, bar) -> int:  # type: ignore[no-untyped-def]
+    started = asyncio.get_running_loop().time()
+    target = settings.scpln_db.with_name(settings.scpln_db.name + ".rebuild")
+    writer = fresh_writer(target, settings.runs_db_max_rows)
+    differences: list[str] = []
+    if args.verify:
+        differences = await verify_against_live(js, writer, settings, report)
+    events = await replay_into(js, writer, on_progress=report)
+    writer.engine.dispose()
+    bar.close()
+    seconds = asyncio.get_running_loop().time() - started
+    if args.verify and differences:
+        print(f"verify: the rebuilt database differs from the live one in: {', '.join(differences)}")
+        print(f"rebuilt file kept at {target} (not swapped)")
+        await finish_job(js, job_id, JobState.failed, f"verify found differences in {', '.join(differences)}")
+        return 1
+    last_seq = await swap(nc, settings, target, "rebuild", seconds)
+    print(f"rebuilt in {seconds:.1f}s; live read model now at seq {last_seq}")
+    await finish_job(js, job_id, JobState.succeeded, f"rebuilt in {seconds:.1f}s at seq {last_seq}")
+    return 0
+
+
+async def verify_against_live(js, writer: ReadModelWriter, settings: Settings, report) -> list[str]:  # type: ignore[no-untyped-def]
+    """Snapshot the live file, rebuild up to the snapshot's checkpoint and compare every table."""
+    snapshot = online_backup(settings.scpln_db, settings.scpln_db.with_name(settings.scpln_db.name + ".verify"))
+    live_engine = open_engine("db", str(snapshot))
+    try:
+        live_seq = ReadModelWriter(live_engine).last_seq()
+        await replay_into(js, writer, until_seq=live_seq, on_progress=report)
+        differences = diff_digests(table_digests(live_engine), table_digests(writer.engine))
+    finally:
+        live_engine.dispose()
+        snapshot.unlink(missing_ok=True)
+    print(f"\nverify at seq {live_seq}: " + ("every table is identical" if not differences else f"differs: {differences}"))
+    return differences
+
+
+async def backup_command(args: argparse.Namespace, settings: Settings) -> int:
+    target = args.out or backup_dir(settings) / backup_name()
+    path = online_backup(settings.scpln_db, target)
+    print(f"backup written: {path} (checkpoint seq {checkpoint_of(path)})")
+    return 0
+
+
+async def restore_command(args: argparse.Namespace, settings: Settings) -> int:
+    if not is_registry_database(args.file):
+        print(f"scpln: {args.file} is not a registry database", file=sys.stderr)
+        return 2
+    staged = settings.scpln_db.with_name(settings.scpln_db.name + ".restore")
+    shutil.copyfile(args.file, staged)
+    nc = await nats.connect(settings.nats_url)
+    try:
+        last_seq = await swap(nc, settings, staged, "restore")
+    finally:
+        await nc.drain()
+    print(f"restored {args.file} at checkpoint seq {last_seq}; the registry catches up from the log from there")
+    return 0

@@ -1,0 +1,65 @@
+"""Backups of the registry's read model: SQLite's online backup, consistent while the service
+writes. A restored backup loses nothing: it resumes from its own checkpoint and the projection
+replays what the log holds after it."""
+
+import asyncio
+import logging
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from services.run_registry.settings import Settings
+
+log = logging.getLogger("run_registry.backup")
+
+
+def online_backup(source: Path, target: Path) -> Path:
+    """Copy the live database page by page into ``target`` (a consistent snapshot)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(target.suffix + ".partial")
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(partial) as dst:
+        src.backup(dst, pages=4096)
+    partial.replace(target)
+    return target
+
+
+def backup_dir(settings: Settings) -> Path:
+    return settings.backup_dir or settings.scpln_db.parent / "backups"
+
+
+def backup_name(now: datetime | None = None) -> str:
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"scpln-{stamp}.db"
+
+
+def prune(directory: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` backups; return what was deleted."""
+    backups = sorted(directory.glob("scpln-*.db"))
+    doomed = backups[:-keep] if keep > 0 else backups
+    for path in doomed:
+        path.unlink()
+    return doomed
+
+
+def is_registry_database(path: Path) -> bool:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError:
+        return False
+    return {"runs", "checkpoint"} <= tables
+
+
+async def periodic_backups(live, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """Every ``backup_every_s`` seconds, back up the live file and keep the newest ``backup_keep``."""
+    if settings.backup_every_s <= 0 or settings.registry_backend != "db":
+        return
+    directory = backup_dir(settings)
+    while True:
+        await asyncio.sleep(settings.backup_every_s)
+        try:
+            path = await asyncio.to_thread(online_backup, settings.scpln_db, directory / backup_name())
+            removed = prune(directory, settings.backup_keep)
+            log.info("backup %s written at checkpoint %d; %d old backups removed", path, live.position.last_seq, len(removed))
+        except (OSError, sqlite3.Error) as exc:
+            log.error("backup failed: %s", exc)

@@ -1,0 +1,68 @@
+"""The registry's live read model: its database, its single writer and the projection task.
+
+Queries always read ``self.engine`` at call time, so swapping in a rebuilt or restored file is
+one atomic step between two queries: stop the projection, rename the file over the live one,
+reopen, and resume from the new file's own checkpoint.
+"""
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from services.run_registry.db import create_schema, open_engine
+from services.run_registry.follow import follow
+from services.run_registry.position import Position
+from services.run_registry.settings import Settings
+from services.run_registry.writer import ReadModelWriter
+
+log = logging.getLogger("run_registry.live")
+
+
+class LiveReadModel:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine: Engine = self._open()
+        self.writer = ReadModelWriter(self.engine, max_runs=settings.runs_db_max_rows)
+        self.position = Position(self.writer.last_seq())
+        self._halt = asyncio.Event()
+        self.follower: asyncio.Task | None = None
+        self._js = None
+
+    def _open(self) -> Engine:
+        if self.settings.registry_backend == "db":
+            self.settings.scpln_db.parent.mkdir(parents=True, exist_ok=True)
+        engine = open_engine(self.settings.registry_backend, str(self.settings.scpln_db))
+        create_schema(engine)
+        return engine
+
+    def start(self, js) -> asyncio.Task:  # type: ignore[no-untyped-def]
+        self._js = js
+        self._halt = asyncio.Event()
+        self.follower = asyncio.create_task(follow(
+            js, self.writer, self.position, batch_size=self.settings.batch_size,
+            fetch_timeout=self.settings.fetch_timeout_s, stop=self._halt))
+        return self.follower
+
+    async def stop(self) -> None:
+        self._halt.set()
+        if self.follower is not None:
+            await asyncio.wait_for(self.follower, timeout=self.settings.fetch_timeout_s + 5)
+
+    async def swap_in(self, path: Path) -> int:
+        """Make ``path`` the live database; return its checkpoint."""
+        if self.settings.registry_backend != "db":
+            raise ValueError("only the db backend has a file to swap")
+        await self.stop()
+        self.engine.dispose()
+        os.replace(path, self.settings.scpln_db)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        self.engine = self._open()
+        self.writer = ReadModelWriter(self.engine, max_runs=self.settings.runs_db_max_rows)
+        self.position.last_seq = self.writer.last_seq()
+        log.info("read model swapped in from %s at checkpoint %d", path, self.position.last_seq)
+        self.start(self._js)
+        return self.position.last_seq
