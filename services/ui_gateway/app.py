@@ -6,8 +6,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from services.ui_gateway.api import catalog, plans, runs, system
+from services.ui_gateway import live, pages
+from services.ui_gateway.api import catalog, plans, results, runs, system
 from services.ui_gateway.bus import Bus, NatsBus
+from services.ui_gateway.results import HeadCache
 from services.ui_gateway.settings import Settings
 
 DESCRIPTION = "SCPLN Plan & Run: plans, runs, jobs, scenarios and config versions of a supply-chain network."
@@ -29,8 +31,10 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     app = FastAPI(title="SCPLN", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.state.bus = the_bus
     app.state.settings = settings
-    for module in (plans, runs, catalog, system):
+    app.state.results_cache = HeadCache()
+    for module in (plans, results, runs, catalog, system, live):
         app.include_router(module.router)
+    pages.install(app)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

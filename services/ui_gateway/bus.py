@@ -1,18 +1,27 @@
-"""The gateway's one way to reach other services: request/reply over NATS, typed by contracts."""
+"""The gateway's one way to reach other services: request/reply over NATS, typed by contracts;
+object reads from the object store; the job-progress events of the stream, resumable by sequence."""
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from typing import Protocol, TypeVar
 
 from nats.aio.client import Client
-from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from contracts import subjects
 from contracts.commands import ErrorReply, parse_reply
 from contracts.envelope import Contract
+from contracts.events import JobProgress, UnknownEvent, decode
 from runtime import bus
+from runtime.objects import NatsObjectStore, ObjectMissing
 
 log = logging.getLogger("ui_gateway.bus")
 M = TypeVar("M", bound=Contract)
+
+__all__ = ["Bus", "NatsBus", "ObjectMissing", "Unavailable"]
 
 
 class Unavailable(Exception):
@@ -24,12 +33,25 @@ class Bus(Protocol):
 
     async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply: ...
 
+    async def read_object(self, bucket: str, key: str) -> bytes:
+        """The stored bytes; ObjectMissing when absent, Unavailable when the bus is down."""
+        ...
+
+    async def stream_seq(self) -> int:
+        """Last sequence of the event stream: a command's events are at or below it once it has answered."""
+        ...
+
+    def job_progress(self, after_seq: int | None) -> AsyncIterator[tuple[int, JobProgress]]:
+        """JobProgress events with their stream sequence: after ``after_seq``, or only new ones when None."""
+        ...
+
 
 class NatsBus:
     def __init__(self, url: str, timeout: float = 5.0) -> None:
         self.url = url
         self.timeout = timeout
         self.nc: Client | None = None
+        self._objects: NatsObjectStore | None = None
         self._connecting: asyncio.Task | None = None
 
     @property
@@ -42,16 +64,53 @@ class NatsBus:
 
     async def _connect(self) -> None:
         self.nc = await bus.connect(self.url, "ui_gateway")
+        self._objects = NatsObjectStore(self.nc.jetstream())
         log.info("connected to %s", self.url)
 
-    async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply:
+    def _client(self) -> Client:
         if not self.connected:
             raise Unavailable("the message bus is not connected")
+        return self.nc  # type: ignore[return-value]
+
+    async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply:
+        nc = self._client()
         try:
-            msg = await self.nc.request(subject, request.model_dump_json().encode(), timeout=self.timeout)  # type: ignore[union-attr]
-        except (NoRespondersError, NatsTimeout, asyncio.TimeoutError) as exc:
+            msg = await nc.request(subject, request.model_dump_json().encode(), timeout=self.timeout)
+        except (TimeoutError, NoRespondersError, NatsTimeout) as exc:
             raise Unavailable(f"no answer on {subject}: {type(exc).__name__}") from exc
         return parse_reply(msg.data, reply)
+
+    async def read_object(self, bucket: str, key: str) -> bytes:
+        self._client()
+        try:
+            return await self._objects.get(bucket, key)  # type: ignore[union-attr]
+        except (TimeoutError, NatsTimeout) as exc:
+            raise Unavailable(f"object store did not answer for {bucket}/{key}") from exc
+
+    async def stream_seq(self) -> int:
+        try:
+            return await bus.last_stream_seq(self._client().jetstream())
+        except (TimeoutError, NatsTimeout) as exc:
+            raise Unavailable("JetStream did not answer") from exc
+
+    async def job_progress(self, after_seq: int | None) -> AsyncIterator[tuple[int, JobProgress]]:
+        if after_seq is None:
+            config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+        else:
+            config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=after_seq + 1)
+        js = self._client().jetstream()
+        sub = await js.subscribe(subjects.JOB_PROGRESS, stream=subjects.STREAM_NAME, config=config,
+                                 ordered_consumer=True)
+        try:
+            async for msg in sub.messages:
+                try:
+                    event = decode(msg.data)
+                except (UnknownEvent, ValueError):
+                    continue
+                if isinstance(event, JobProgress):
+                    yield msg.metadata.sequence.stream, event
+        finally:
+            await sub.unsubscribe()
 
     async def close(self) -> None:
         if self._connecting and not self._connecting.done():

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from contracts.envelope import Contract
-from services.ui_gateway.bus import Bus, Unavailable
+from services.ui_gateway.bus import Bus, ObjectMissing, Unavailable
 from services.ui_gateway.errors import raise_for
 
 M = TypeVar("M", bound=Contract)
@@ -36,3 +36,22 @@ def validated(model: type[M], data: object) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from exc
+
+
+async def read_object(bus: Bus, bucket: str, key: str) -> bytes:
+    """Read a stored document: 404 when it is not there, 503 when the bus is down."""
+    try:
+        return await bus.read_object(bucket, key)
+    except ObjectMissing as exc:
+        raise HTTPException(status_code=404, detail=f"no stored object {bucket}/{key}") from exc
+    except Unavailable as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+
+
+async def written_seq(bus: Bus) -> int:
+    """A stream sequence at or after the events of a command that has answered (0 if unknown):
+    passed as ``min_seq`` to the next query, the page shows what the command just did."""
+    try:
+        return await bus.stream_seq()
+    except Unavailable:
+        return 0

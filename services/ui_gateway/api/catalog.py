@@ -6,11 +6,26 @@ from fastapi import APIRouter, Body, Query
 
 from contracts import subjects
 from contracts.commands import (
-    ConfigImported, CreateScenario, ImportConfig, ScenarioAccepted, ScenarioAction, UpdateScenario,
+    ConfigImported,
+    CreateScenario,
+    ImportConfig,
+    ScenarioAccepted,
+    ScenarioAction,
+    UpdateScenario,
 )
 from contracts.queries import (
-    ConfigDetail, ConfigsPage, GetConfig, GetJob, GetScenario, JobDetail, JobsPage, ListConfigs, ListJobs,
-    ListScenarios, ScenarioDetail, ScenariosPage,
+    ConfigDetail,
+    ConfigsPage,
+    GetConfig,
+    GetJob,
+    GetScenario,
+    JobDetail,
+    JobsPage,
+    ListConfigs,
+    ListJobs,
+    ListScenarios,
+    ScenarioDetail,
+    ScenariosPage,
 )
 from services.ui_gateway.deps import BusDep, ask, validated
 

@@ -18,3 +18,14 @@ async def healthz(request: Request) -> JSONResponse:
 @router.get("/metrics")
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/asyncapi")
+async def asyncapi(request: Request) -> JSONResponse:
+    """AsyncAPI 3.0 document of the event contracts (generated once per process)."""
+    state = request.app.state
+    if getattr(state, "asyncapi", None) is None:
+        from services.ui_gateway.asyncapi import asyncapi_document
+
+        state.asyncapi = asyncapi_document(state.settings.nats_url)
+    return JSONResponse(state.asyncapi)

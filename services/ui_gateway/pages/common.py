@@ -1,0 +1,73 @@
+"""What every page shares: rendering with the base layout, display filters, form helpers."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+NAV = (("/ui/plans", "Plans"), ("/ui/runs", "Runs"), ("/ui/jobs", "Jobs"), ("/ui/scenarios", "Scenarios"),
+       ("/ui/configs", "Configs"))
+
+
+def num(value: Any, digits: int = 2) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.{digits}f}"
+
+
+def pct(value: Any) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def when(value: datetime | None) -> str:
+    if value is None:
+        return "–"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def duration(ms: float | None) -> str:
+    if ms is None:
+        return "–"
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.filters.update(num=num, pct=pct, when=when, duration=duration)
+    templates.env.globals.update(nav=NAV, urlencode=urlencode)
+    return templates
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def redirect(path: str, **params: Any) -> RedirectResponse:
+    """303 after a form post; empty parameters are left out."""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)
+    joiner = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joiner}{query}" if query else path, status_code=303)
+
+
+def blank_to_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if v == "" else v) for k, v in values.items()}
+
+
+def error_text(detail: Any) -> tuple[str, list[dict[str, Any]]]:
+    """An HTTPException detail as a message and its itemised errors."""
+    if isinstance(detail, dict):
+        return str(detail.get("message", "")), list(detail.get("errors", []))
+    if isinstance(detail, list):
+        return "invalid input", [{"path": ".".join(map(str, e.get("loc", []))), "message": e.get("msg", "")}
+                                 for e in detail]
+    return str(detail), []

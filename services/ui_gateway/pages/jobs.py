@@ -1,0 +1,66 @@
+"""Jobs: a table that updates live (SSE, polling fallback), the Aggregate Job form, one job."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from contracts import subjects
+from contracts.commands import JobAccepted, RequestAggregate
+from contracts.events import JobState, JobType
+from contracts.queries import GetJob, JobDetail, JobsPage, ListJobs
+from services.ui_gateway.deps import BusDep, ask
+from services.ui_gateway.pages.common import blank_to_none, error_text, redirect, render
+
+router = APIRouter(prefix="/ui/jobs", include_in_schema=False)
+PAGE = 100
+
+
+def _list_query(state: str, job_type: str, offset: int) -> ListJobs:
+    try:
+        return ListJobs.model_validate(blank_to_none({"state": state, "job_type": job_type, "offset": offset,
+                                                      "limit": PAGE}))
+    except ValidationError as exc:
+        raise HTTPException(422, f"unknown filter: {exc.errors()[0]['msg']}") from exc
+
+
+async def _jobs_page(request: Request, bus: BusDep, state: str = "", job_type: str = "", offset: int = 0,
+                     aggregate: dict[str, str] | None = None, error: HTTPException | None = None,
+                     **context: str) -> Response:
+    page = await ask(bus, subjects.QRY_JOBS_LIST, _list_query(state, job_type, offset), JobsPage)
+    message, errors = error_text(error.detail) if error else ("", [])
+    return render(request, "jobs.html", status_code=error.status_code if error else 200, page=page,
+                  filters={"state": state, "job_type": job_type}, states=list(JobState), types=list(JobType),
+                  aggregate=aggregate or {}, message=message, errors=errors, offset=offset, pager_total=page.total,
+                  **context)
+
+
+@router.get("")
+async def jobs_page(request: Request, bus: BusDep, state: str = "", job_type: str = "", offset: int = 0,
+                    created: str = "", plan: str = "", plan_version_id: str = "", run_id: str = "") -> Response:
+    aggregate = {"plan_version_id": plan_version_id, "run_id": run_id, "bucket": "week", "group_by": "item"}
+    return await _jobs_page(request, bus, state, job_type, offset, aggregate, created=created, plan=plan)
+
+
+@router.post("/aggregate")
+async def request_aggregate(request: Request, bus: BusDep, run_id: Annotated[str, Form()] = "",
+                            plan_version_id: Annotated[str, Form()] = "", bucket: Annotated[str, Form()] = "week",
+                            group_by: Annotated[str, Form()] = "item") -> Response:
+    form = {"run_id": run_id, "plan_version_id": plan_version_id, "bucket": bucket, "group_by": group_by}
+    try:
+        try:
+            command = RequestAggregate.model_validate(blank_to_none(form))
+        except ValidationError as exc:
+            raise HTTPException(422, {"message": "the aggregate job needs a run", "errors": [
+                {"path": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]}) from exc
+        accepted = await ask(bus, subjects.CMD_AGGREGATE, command, JobAccepted)
+    except HTTPException as exc:
+        return await _jobs_page(request, bus, aggregate=form, error=exc)
+    return redirect("/ui/jobs", created=accepted.job_id, plan=plan_version_id)
+
+
+@router.get("/{job_id}")
+async def job_page(request: Request, job_id: str, bus: BusDep) -> Response:
+    detail = await ask(bus, subjects.QRY_JOB_GET, GetJob(job_id=job_id), JobDetail)
+    return render(request, "job.html", job=detail.job, last_seq=detail.last_seq)

@@ -1,0 +1,113 @@
+"""Plan pages: create a plan from a base scenario and a config version; list; one plan."""
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+
+from contracts import subjects
+from contracts.commands import CreatePlan, JobAccepted, PlanAccepted, RerunPlan
+from contracts.queries import (
+    ConfigsPage,
+    GetPlan,
+    ListConfigs,
+    ListPlans,
+    ListScenarios,
+    PlanDetail,
+    PlansPage,
+    ScenariosPage,
+)
+from services.ui_gateway.artifacts import artifact_tables
+from services.ui_gateway.deps import BusDep, ask, read_object
+from services.ui_gateway.pages.common import error_text, redirect, render
+from services.ui_gateway.results import gunzip
+
+router = APIRouter(prefix="/ui/plans", include_in_schema=False)
+PAGE = 50
+
+
+async def _plans_page(request: Request, bus: BusDep, form: dict[str, Any], offset: int = 0, min_seq: int = 0,
+                      error: HTTPException | None = None) -> Response:
+    plans, scenarios, configs = await asyncio.gather(
+        ask(bus, subjects.QRY_PLANS_LIST, ListPlans(limit=PAGE, offset=offset, min_seq=min_seq), PlansPage),
+        ask(bus, subjects.QRY_SCENARIOS_LIST, ListScenarios(), ScenariosPage),
+        ask(bus, subjects.QRY_CONFIGS_LIST, ListConfigs(), ConfigsPage),
+    )
+    message, errors = error_text(error.detail) if error else ("", [])
+    return render(request, "plans.html", status_code=error.status_code if error else 200, plans=plans,
+                  scenarios=scenarios.scenarios, configs=configs.configs, form=form, offset=offset, page=PAGE,
+                  message=message, errors=errors)
+
+
+@router.get("")
+async def plans_page(request: Request, bus: BusDep, base_scenario_id: str = "", config_version_id: str = "",
+                     offset: int = 0, min_seq: int = 0) -> Response:
+    form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": 42, "options": ""}
+    return await _plans_page(request, bus, form, offset, min_seq)
+
+
+def _options(text: str) -> dict[str, Any]:
+    if not text.strip():
+        return {}
+    try:
+        options = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HTTPException(422, f"options must be a JSON object: {exc.msg} at line {exc.lineno}") from exc
+    if not isinstance(options, dict):
+        raise HTTPException(422, "options must be a JSON object, e.g. {\"horizon_weeks\": 13}")
+    return options
+
+
+@router.post("")
+async def create_plan(request: Request, bus: BusDep, base_scenario_id: Annotated[str, Form()] = "",
+                      config_version_id: Annotated[str, Form()] = "", seed: Annotated[int, Form(ge=0)] = 42,
+                      options: Annotated[str, Form()] = "") -> Response:
+    form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": seed,
+            "options": options}
+    try:
+        if not base_scenario_id or not config_version_id:
+            raise HTTPException(422, "choose a base scenario and a config version")
+        command = CreatePlan(base_scenario_id=base_scenario_id, config_version_id=config_version_id, seed=seed,
+                             options=_options(options))
+        accepted = await ask(bus, subjects.CMD_PLAN_CREATE, command, PlanAccepted)
+    except HTTPException as exc:
+        return await _plans_page(request, bus, form, error=exc)
+    return redirect("/ui/jobs", created=accepted.job_id, plan=accepted.plan_version_id)
+
+
+@router.get("/{plan_version_id}")
+async def plan_page(request: Request, plan_version_id: str, bus: BusDep, min_seq: int = 0, flash: str = "") -> Response:
+    detail = await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id, min_seq=min_seq), PlanDetail)
+    documents = await asyncio.gather(*(_artifact(bus, ref) for ref in detail.plan.artifacts))
+    artifacts = [(ref, artifact_tables(doc)) for ref, doc in zip(detail.plan.artifacts, documents)]
+    return render(request, "plan.html", plan=detail.plan, runs=detail.runs, artifacts=artifacts, flash=flash)
+
+
+async def _artifact_bytes(bus: BusDep, ref: Any) -> bytes:
+    data = await read_object(bus, ref.bucket, ref.key)
+    return gunzip(data) if ref.content_type == "application/gzip" else data
+
+
+async def _artifact(bus: BusDep, ref: Any) -> Any:
+    try:
+        return json.loads(await _artifact_bytes(bus, ref))
+    except (HTTPException, ValueError) as exc:
+        return {"unavailable": getattr(exc, "detail", str(exc))}
+
+
+@router.get("/{plan_version_id}/artifacts/{name}")
+async def artifact_download(plan_version_id: str, name: str, bus: BusDep) -> Response:
+    detail = await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id), PlanDetail)
+    ref = next((a for a in detail.plan.artifacts if a.name == name), None)
+    if ref is None:
+        raise HTTPException(404, f"plan {plan_version_id} has no artifact {name!r}")
+    return Response(await _artifact_bytes(bus, ref), media_type="application/json",
+                    headers={"content-disposition": f'attachment; filename="{plan_version_id}-{name}.json"'})
+
+
+@router.post("/{plan_version_id}/runs")
+async def simulate_again(plan_version_id: str, bus: BusDep) -> Response:
+    accepted = await ask(bus, subjects.CMD_PLAN_RERUN, RerunPlan(plan_version_id=plan_version_id), JobAccepted)
+    return redirect("/ui/jobs", created=accepted.job_id, plan=plan_version_id)

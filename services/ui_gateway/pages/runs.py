@@ -1,0 +1,80 @@
+"""Run history: filters that live in the URL, sort, paging; select runs to compare or delete."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from contracts import subjects
+from contracts.commands import DeleteRun, RunDeletedReply
+from contracts.queries import CompareRuns, Comparison, ListRuns, RunsPage
+from services.ui_gateway.deps import BusDep, ask, written_seq
+from services.ui_gateway.pages.common import redirect, render
+
+router = APIRouter(prefix="/ui/runs", include_in_schema=False)
+FILTERS = ("plan_version_id", "scenario_name", "config_version_id", "status", "since", "until")
+COLUMNS = (("started_at", "Started"), ("duration_ms", "Duration"), ("fill_rate", "Fill rate"),
+           ("profit_total", "Profit"))
+
+
+def _day_start(text: str, days: int = 0) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(text) + timedelta(days=days), time(), tzinfo=UTC)
+    except ValueError as exc:
+        raise HTTPException(422, f"dates are YYYY-MM-DD, not {text!r}") from exc
+
+
+def list_query(params: dict[str, str], min_seq: int = 0) -> ListRuns:
+    """The registry query a run-history URL stands for (``until`` includes its whole day)."""
+    values: dict[str, Any] = {k: params[k] for k in ("plan_version_id", "scenario_name", "config_version_id",
+                                                     "status", "sort", "order", "limit", "offset") if params.get(k)}
+    values.update(since=_day_start(params.get("since", "")), until=_day_start(params.get("until", ""), days=1),
+                  min_seq=min_seq)
+    try:
+        return ListRuns.model_validate(values)
+    except ValidationError as exc:
+        raise HTTPException(422, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from exc
+
+
+@router.get("")
+async def runs_page(request: Request, bus: BusDep, min_seq: int = 0, flash: str = "") -> Response:
+    params = dict(request.query_params)
+    query = list_query(params, min_seq)
+    page = await ask(bus, subjects.QRY_RUNS_LIST, query, RunsPage)
+    filters = {k: params.get(k, "") for k in FILTERS}
+    return render(request, "runs.html", page=page, query=query, filters=filters, columns=COLUMNS,
+                  offset=query.offset, pager_total=page.total, flash=flash)
+
+
+def compare_query(run_ids: list[str], base: str | None, threshold: float) -> CompareRuns:
+    ids = list(dict.fromkeys(r for r in run_ids if r))
+    if len(ids) < 2:
+        raise HTTPException(422, "select at least two runs to compare")
+    try:
+        return CompareRuns(run_ids=ids, base_id=base or None, threshold=threshold)
+    except ValidationError as exc:
+        raise HTTPException(422, f"cannot compare these runs: {exc.errors()[0]['msg']}") from exc
+
+
+@router.get("/compare")
+async def compare_page(request: Request, bus: BusDep, run_id: Annotated[list[str], Query()] = [],  # noqa: B006
+                       base: str = "", threshold: float = 0.05) -> Response:
+    comparison = await ask(bus, subjects.QRY_RUNS_COMPARE, compare_query(run_id, base, threshold), Comparison)
+    return render(request, "compare.html", cmp=comparison, threshold=threshold,
+                  with_results=[r.run_id for r in comparison.runs if r.results is not None])
+
+
+@router.post("/delete")
+async def delete_runs(bus: BusDep, run_id: Annotated[list[str], Form()] = [],  # noqa: B006
+                      back: Annotated[str, Form()] = "/ui/runs") -> Response:
+    if not run_id:
+        raise HTTPException(422, "select the runs to delete")
+    for rid in run_id:
+        await ask(bus, subjects.CMD_RUN_DELETE, DeleteRun(run_id=rid), RunDeletedReply)
+    seq = await written_seq(bus)
+    target = back if back.startswith("/ui/runs") and "min_seq=" not in back else "/ui/runs"
+    return redirect(target, min_seq=seq, flash=f"Deleted {len(run_id)} run(s).")

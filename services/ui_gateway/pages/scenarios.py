@@ -1,0 +1,82 @@
+"""Scenarios: list with lock state, create, edit, lock/unlock; the retired scenario-run path."""
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+
+from contracts import subjects
+from contracts.commands import CreateScenario, ScenarioAccepted, ScenarioAction, UpdateScenario
+from contracts.queries import GetScenario, ListPlans, ListScenarios, PlansPage, ScenarioDetail, ScenariosPage
+from services.ui_gateway.deps import BusDep, ask, written_seq
+from services.ui_gateway.pages.common import error_text, redirect, render
+
+router = APIRouter(prefix="/ui/scenarios", include_in_schema=False)
+ACTIONS = {"lock": subjects.CMD_SCENARIO_LOCK, "unlock": subjects.CMD_SCENARIO_UNLOCK}
+
+
+async def _list(request: Request, bus: BusDep, min_seq: int = 0, form: dict[str, str] | None = None,
+                error: HTTPException | None = None, flash: str = "") -> Response:
+    page = await ask(bus, subjects.QRY_SCENARIOS_LIST, ListScenarios(min_seq=min_seq), ScenariosPage)
+    message, errors = error_text(error.detail) if error else ("", [])
+    return render(request, "scenarios.html", status_code=error.status_code if error else 200,
+                  scenarios=page.scenarios, form=form or {}, message=message, errors=errors, flash=flash)
+
+
+@router.get("")
+async def scenarios_page(request: Request, bus: BusDep, min_seq: int = 0, flash: str = "") -> Response:
+    return await _list(request, bus, min_seq, flash=flash)
+
+
+@router.post("")
+async def create_scenario(request: Request, bus: BusDep, name: Annotated[str, Form()] = "",
+                          description: Annotated[str, Form()] = "", tag: Annotated[str, Form()] = "",
+                          parent_id: Annotated[str, Form()] = "") -> Response:
+    form = {"name": name, "description": description, "tag": tag, "parent_id": parent_id}
+    try:
+        if not name.strip():
+            raise HTTPException(422, "a scenario needs a name")
+        command = CreateScenario(name=name.strip(), description=description, tag=tag, parent_id=parent_id or None)
+        accepted = await ask(bus, subjects.CMD_SCENARIO_CREATE, command, ScenarioAccepted)
+    except HTTPException as exc:
+        return await _list(request, bus, form=form, error=exc)
+    return redirect(f"/ui/scenarios/{accepted.scenario_id}", min_seq=await written_seq(bus), flash="Scenario created.")
+
+
+@router.get("/{scenario_id}")
+async def scenario_page(request: Request, scenario_id: str, bus: BusDep, min_seq: int = 0, flash: str = "") -> Response:
+    detail, plans, others = await asyncio.gather(
+        ask(bus, subjects.QRY_SCENARIO_GET, GetScenario(scenario_id=scenario_id, min_seq=min_seq), ScenarioDetail),
+        ask(bus, subjects.QRY_PLANS_LIST, ListPlans(base_scenario_id=scenario_id, limit=20), PlansPage),
+        ask(bus, subjects.QRY_SCENARIOS_LIST, ListScenarios(), ScenariosPage),
+    )
+    return render(request, "scenario.html", s=detail.scenario, plans=plans, flash=flash,
+                  parents=[o for o in others.scenarios if o.scenario_id != scenario_id])
+
+
+@router.post("/{scenario_id}")
+async def edit_scenario(scenario_id: str, bus: BusDep, name: Annotated[str, Form()] = "",
+                        description: Annotated[str, Form()] = "", tag: Annotated[str, Form()] = "",
+                        parent_id: Annotated[str, Form()] = "") -> Response:
+    if not name.strip():
+        raise HTTPException(422, "a scenario needs a name")
+    command = UpdateScenario(scenario_id=scenario_id, name=name.strip(), description=description, tag=tag,
+                             parent_id=parent_id or None)
+    await ask(bus, subjects.CMD_SCENARIO_UPDATE, command, ScenarioAccepted)
+    return redirect(f"/ui/scenarios/{scenario_id}", min_seq=await written_seq(bus), flash="Scenario saved.")
+
+
+@router.api_route("/{scenario_id}/run", methods=["GET", "POST"])
+async def retired_run(request: Request, scenario_id: str) -> Response:
+    """The legacy path: runs come from plans now. 403 with a page that leads to the Plan UI."""
+    return render(request, "retired.html", status_code=403, scenario_id=scenario_id)
+
+
+@router.post("/{scenario_id}/{action}")
+async def lock_or_unlock(scenario_id: str, action: str, bus: BusDep, back: Annotated[str, Form()] = "") -> Response:
+    if action not in ACTIONS:
+        raise HTTPException(404, f"no action {action!r} on scenarios")
+    await ask(bus, ACTIONS[action], ScenarioAction(scenario_id=scenario_id), ScenarioAccepted)
+    target = back if back.startswith("/ui/") else f"/ui/scenarios/{scenario_id}"
+    return redirect(target, min_seq=await written_seq(bus), flash=f"Scenario {scenario_id} {action}ed.")

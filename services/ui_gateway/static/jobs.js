@@ -1,0 +1,82 @@
+/* Live job table: Server-Sent Events from /ui/jobs/events (resumed by Last-Event-ID),
+   falling back to polling GET /jobs when the stream cannot be kept open. */
+(function () {
+  "use strict";
+  const table = document.getElementById("jobs");
+  if (!table) return;
+  const body = table.tBodies[0];
+  const status = document.getElementById("live-status");
+  const onlyJob = table.dataset.job || null;
+  const POLL_MS = 2000;
+  let failures = 0;
+
+  function stamp(iso) {
+    return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/(Z|[+-]\d\d:\d\d)$/, "") : "";
+  }
+
+  function link(kind, id) {
+    if (!id) return "–";
+    const a = document.createElement("a");
+    a.className = "id"; a.href = "/ui/" + kind + "/" + encodeURIComponent(id); a.textContent = id;
+    return a;
+  }
+
+  function rowFor(job) {
+    let row = body.querySelector('tr[data-job-id="' + CSS.escape(job.job_id) + '"]');
+    if (row || onlyJob) return row;
+    row = document.getElementById("job-row").content.firstElementChild.cloneNode(true);
+    row.dataset.jobId = job.job_id;
+    const a = row.querySelector('[data-field="job"]');
+    a.href = "/ui/jobs/" + encodeURIComponent(job.job_id); a.textContent = job.job_id;
+    row.querySelector('[data-field="created"]').textContent = stamp(job.occurred_at || job.created_at);
+    body.prepend(row);
+    return row;
+  }
+
+  function setField(row, name, value) {
+    const cell = row.querySelector('[data-field="' + name + '"]');
+    if (cell) cell.replaceChildren(value);
+  }
+
+  function update(job) {
+    if (onlyJob && job.job_id !== onlyJob) return;
+    const row = rowFor(job);
+    if (!row) return;
+    const state = row.querySelector('[data-field="state"]');
+    state.className = "badge " + job.state; state.textContent = job.state;
+    const pct = Math.round(job.progress * 1000) / 10;
+    const bar = row.querySelector('[data-field="progress"]');
+    bar.title = pct + "%"; bar.firstElementChild.style.width = pct + "%";
+    setField(row, "job_type", job.job_type);
+    setField(row, "step", job.step || "");
+    setField(row, "message", job.message || "");
+    setField(row, "plan", link("plans", job.plan_version_id));
+    setField(row, "run", link("runs", job.run_id));
+    setField(row, "updated", stamp(job.occurred_at || job.updated_at));
+    row.dataset.state = job.state;
+  }
+
+  function poll() {
+    status.textContent = "Live updates: polling every " + POLL_MS / 1000 + " s";
+    const url = onlyJob ? "/jobs/" + encodeURIComponent(onlyJob) : "/jobs?limit=100";
+    fetch(url).then((r) => r.json()).then((data) => {
+      (data.jobs || [data.job]).slice().reverse().forEach(update);
+    }).catch(() => { status.textContent = "Live updates: the gateway does not answer; retrying…"; })
+      .finally(() => setTimeout(poll, POLL_MS));
+  }
+
+  function listen() {
+    let url = "/ui/jobs/events?after=" + encodeURIComponent(table.dataset.after || "0");
+    if (onlyJob) url += "&job_id=" + encodeURIComponent(onlyJob);
+    const source = new EventSource(url);
+    source.addEventListener("open", () => { failures = 0; status.textContent = "Live updates: connected"; });
+    source.addEventListener("job", (e) => update(JSON.parse(e.data)));
+    source.addEventListener("error", () => {
+      failures += 1;
+      status.textContent = "Live updates: reconnecting…";
+      if (failures >= 3) { source.close(); poll(); }
+    });
+  }
+
+  if (window.EventSource) listen(); else poll();
+})();
