@@ -43,7 +43,7 @@ class System:
 
 def start_system(data_dir: Path, extra_env: dict[str, str] | None = None) -> System:
     port, nats_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "SCPLN_DB")}
+    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "SCPLN_DB", "SCPLN_DATA_DIR")}
     env.update({"SCPLN_SKIP_SIMULATION_API": "1", **(extra_env or {})})
     proc = subprocess.Popen(
         [sys.executable, "-m", "scpln.cli", "up", "--data-dir", str(data_dir), "--port", str(port),
