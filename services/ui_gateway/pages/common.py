@@ -1,5 +1,6 @@
 """What every page shares: rendering with the base layout, display filters, form helpers."""
 
+import functools
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ def pct(value: Any) -> str:
 def when(value: datetime | None) -> str:
     if value is None:
         return "–"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone(UTC).strftime("%Y-%m-%d\u00a0%H:%M:%S")
 
 
 def duration(ms: float | None) -> str:
@@ -40,7 +41,9 @@ def duration(ms: float | None) -> str:
     return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
+@functools.cache
 def make_templates() -> Jinja2Templates:
+    """One template environment per process (templates compile once)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.filters.update(num=num, pct=pct, when=when, duration=duration)
     templates.env.globals.update(nav=NAV, urlencode=urlencode)

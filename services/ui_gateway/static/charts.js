@@ -1,6 +1,7 @@
 /* Charts of a run's daily results (uPlot, served by the gateway). */
 (function () {
   "use strict";
+  const PNL_COLORS = { revenue: "#16a34a", cost_total: "#dc2626", profit: "#2563eb" };
   const COLORS = ["#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#4b5563", "#db2777"];
   const PSI_MEASURES = ["end", "sales", "demand", "shortage", "backorder", "receipts", "shipments", "produced", "consumed", "ordered"];
   const PSI_DEFAULT = ["end", "sales", "shortage", "backorder"];
@@ -16,7 +17,7 @@
   function plot(target, title, x, lines) {
     target.innerHTML = "";
     const series = [{ label: x.time ? "date" : "day" }].concat(lines.map((l, i) => ({
-      label: l.label, stroke: COLORS[i % COLORS.length], width: 1.5,
+      label: l.label, stroke: l.color || COLORS[i % COLORS.length], width: 1.5,
       value: (u, v) => (v == null ? "–" : v.toLocaleString(undefined, { maximumFractionDigits: 2 })),
     })));
     const opts = {
@@ -77,7 +78,7 @@
         pairSelect.add(option);
       });
       pairSelect.value = String(data.pair);
-      const pnl = PNL_MEASURES.filter((m) => data.pnl[m]).map((m) => ({ label: m, values: data.pnl[m] }));
+      const pnl = PNL_MEASURES.filter((m) => data.pnl[m]).map((m) => ({ label: m, values: data.pnl[m], color: PNL_COLORS[m] }));
       plot(section.querySelector("#pnl-chart"), "Daily P&L", xValues(data), pnl);
       section.dataset.ready = "1";
     }).catch((err) => { psiTarget.textContent = "Charts unavailable: " + err.message; });

@@ -11,7 +11,7 @@
   let failures = 0;
 
   function stamp(iso) {
-    return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/(Z|[+-]\d\d:\d\d)$/, "") : "";
+    return iso ? iso.replace("T", "\u00a0").replace(/\.\d+/, "").replace(/(Z|[+-]\d\d:\d\d)$/, "") : "";
   }
 
   function link(kind, id) {

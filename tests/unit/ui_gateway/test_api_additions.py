@@ -1,0 +1,70 @@
+"""JSON API additions: daily results (JSON and CSV), aggregate jobs, config documents, AsyncAPI."""
+
+from contracts import subjects
+from contracts.commands import ErrorReply, JobAccepted
+from contracts.events import EVENT_TYPES, SUBJECT_OF
+from contracts.queries import RunDetail
+from tests.unit.ui_gateway.fakes import results_doc, run_row
+
+
+def test_results_are_the_stored_document_uncompressed(client):
+    answer = client.get("/runs/run_a/results")
+    assert answer.status_code == 200 and answer.json() == results_doc()
+
+
+def test_results_as_csv_per_part(client):
+    series = client.get("/runs/run_a/results?format=csv").text.splitlines()
+    assert series[0].startswith("day,date,node,item,node_type,start,receipts")
+    assert series[1].startswith("1,2025-01-01,W1,P1,warehouse,0.0")
+    assert len(series) == 1 + 2 * 3
+    pnl = client.get("/runs/run_a/results?format=csv&part=pnl")
+    assert pnl.headers["content-disposition"] == 'attachment; filename="run_a-pnl.csv"'
+    assert pnl.text.splitlines()[:2] == ["day,date,revenue,cost_total,profit", "1,2025-01-01,10.0,4.0,6.0"]
+    costs = client.get("/runs/run_a/results?format=csv&part=costs").text.splitlines()
+    assert costs == ["day,category,node,item,amount", "1,storage,S1,P1,4.0"]
+
+
+def test_a_run_without_results_is_a_404_that_says_why(client, bus):
+    bus.replies[subjects.QRY_RUN_GET] = RunDetail(run=run_row(results=None, stub=True))
+    answer = client.get("/runs/run_a/results")
+    assert answer.status_code == 404 and "stub run" in answer.json()["detail"]
+
+
+def test_aggregate_jobs_are_forwarded_to_the_plan_service(client, bus):
+    bus.replies[subjects.CMD_AGGREGATE] = JobAccepted(job_id="job_agg")
+    answer = client.post("/jobs/aggregate", json={"run_id": "run_a", "bucket": "month", "group_by": "region"})
+    assert answer.status_code == 202 and answer.json() == {"job_id": "job_agg"}
+    sent = bus.requests(subjects.CMD_AGGREGATE)[0]
+    assert (sent.run_id, sent.bucket, sent.group_by, sent.plan_version_id) == ("run_a", "month", "region", None)
+
+
+def test_aggregate_jobs_answer_503_until_a_handler_answers_and_422_for_bad_bodies(client, bus):
+    assert client.post("/jobs/aggregate", json={"run_id": "run_a"}).status_code == 503
+    assert client.post("/jobs/aggregate", json={"run_id": "run_a", "bucket": "year"}).status_code == 422
+    bus.replies[subjects.CMD_AGGREGATE] = ErrorReply(error="validation_failed", message="run run_a has no daily results")
+    refused = client.post("/jobs/aggregate", json={"run_id": "run_a"})
+    assert refused.status_code == 422 and "no daily results" in refused.json()["detail"]
+
+
+def test_a_config_document_downloads_as_stored(client):
+    answer = client.get("/configs/cfg_1/document?download=true")
+    assert answer.content == b"{}"
+    assert answer.headers["content-disposition"] == 'attachment; filename="cfg_1.json"'
+
+
+def test_asyncapi_documents_every_event_on_its_subject_with_its_docstring(client):
+    document = client.get("/asyncapi").json()
+    assert document["asyncapi"].startswith("3.")
+    channels = document["channels"]
+    for model in EVENT_TYPES:
+        channel = channels[model.__name__]
+        assert channel["address"] == SUBJECT_OF[model.__name__]
+        assert channel["description"] == model.__doc__.strip()
+    schemas = document["components"]["schemas"]
+    assert "plan_version_id" in schemas["PlanCreated"]["properties"]
+
+
+def test_the_openapi_lists_the_additions(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/runs/{run_id}/results", "/jobs/aggregate", "/configs/{config_version_id}/document", "/asyncapi"} <= set(paths)
+    assert not any(p.startswith("/ui/") and p != "/ui/jobs/events" for p in paths)

@@ -1,0 +1,113 @@
+"""Forms post commands, redirect to what they started, and show every error they get back."""
+
+from contracts import subjects
+from contracts.commands import (
+    ConfigImported,
+    ErrorReply,
+    JobAccepted,
+    PlanAccepted,
+    RunDeletedReply,
+    ScenarioAccepted,
+)
+
+
+def test_creating_a_plan_redirects_to_its_live_job(client, bus):
+    bus.replies[subjects.CMD_PLAN_CREATE] = PlanAccepted(plan_version_id="plan_9", job_id="job_9")
+    answer = client.post("/ui/plans", data={"base_scenario_id": "scn_baseline", "config_version_id": "cfg_1",
+                                            "seed": "7", "options": '{"note": "x"}'}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/ui/jobs?created=job_9&plan=plan_9"
+    command = bus.requests(subjects.CMD_PLAN_CREATE)[0]
+    assert (command.seed, command.options) == (7, {"note": "x"})
+
+
+def test_a_refused_plan_shows_the_reason_and_keeps_the_choices(client, bus):
+    bus.replies[subjects.CMD_PLAN_CREATE] = ErrorReply(error="scenario_locked", message="scenario 'Locked' was locked by lead")
+    page = client.post("/ui/plans", data={"base_scenario_id": "scn_locked", "config_version_id": "cfg_1"})
+    assert page.status_code == 409
+    assert "was locked by lead" in page.text
+    assert 'value="cfg_1" selected' in page.text
+
+
+def test_bad_plan_options_are_explained_without_asking_anyone(client, bus):
+    page = client.post("/ui/plans", data={"base_scenario_id": "scn_baseline", "config_version_id": "cfg_1",
+                                          "options": "{oops"})
+    assert page.status_code == 422 and "options must be a JSON object" in page.text
+    assert not bus.requests(subjects.CMD_PLAN_CREATE)
+
+
+def test_a_config_import_lists_every_validation_error(client, bus):
+    errors = [{"code": "unknown_item", "path": "nodes[0].inventory_policies[0].item_code", "message": "no item X"},
+              {"code": "bom_cycle", "path": "bom", "message": "P1 -> C1 -> P1"}]
+    bus.replies[subjects.CMD_CONFIG_IMPORT] = ErrorReply(error="config_invalid", message="2 errors", details=errors)
+    page = client.post("/ui/configs", files={"file": ("net.json", b'{"meta": {}}', "application/json")})
+    assert page.status_code == 422
+    for error in errors:
+        assert error["path"] in page.text and error["message"].replace(">", "&gt;") in page.text
+
+
+def test_an_imported_config_opens_its_version_once_the_registry_has_it(client, bus):
+    bus.replies[subjects.CMD_CONFIG_IMPORT] = ConfigImported(config_version_id="cfg_1", sha256="c" * 64, created=True)
+    answer = client.post("/ui/configs", files={"file": ("net.json", b"{}", "application/json")}, follow_redirects=False)
+    assert answer.headers["location"].startswith("/ui/configs/cfg_1?min_seq=100")
+
+
+def test_a_file_that_is_not_json_is_refused_with_its_name(client):
+    page = client.post("/ui/configs", files={"file": ("net.json", b"not json", "application/json")})
+    assert page.status_code == 422 and "net.json is not JSON" in page.text
+
+
+def test_locking_a_scenario_returns_to_the_list_at_the_written_position(client, bus):
+    bus.replies[subjects.CMD_SCENARIO_LOCK] = ScenarioAccepted(scenario_id="scn_baseline")
+    answer = client.post("/ui/scenarios/scn_baseline/lock", data={"back": "/ui/scenarios"}, follow_redirects=False)
+    assert answer.headers["location"].startswith("/ui/scenarios?min_seq=100")
+    assert bus.requests(subjects.CMD_SCENARIO_LOCK)[0].scenario_id == "scn_baseline"
+
+
+def test_selected_runs_are_deleted_one_by_one(client, bus):
+    bus.replies[subjects.CMD_RUN_DELETE] = lambda r: RunDeletedReply(run_id=r.run_id)
+    answer = client.post("/ui/runs/delete", data={"run_id": ["run_a", "run_b"]}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert [r.run_id for r in bus.requests(subjects.CMD_RUN_DELETE)] == ["run_a", "run_b"]
+
+
+def test_simulate_again_follows_the_new_job(client, bus):
+    bus.replies[subjects.CMD_PLAN_RERUN] = JobAccepted(job_id="job_re")
+    answer = client.post("/ui/plans/plan_1/runs", follow_redirects=False)
+    assert answer.headers["location"] == "/ui/jobs?created=job_re&plan=plan_1"
+
+
+def test_the_aggregate_form_shows_503_while_nobody_answers(client, bus):
+    page = client.post("/ui/jobs/aggregate", data={"run_id": "run_a", "bucket": "month", "group_by": "node"})
+    assert page.status_code == 503 and "no answer on scpln.cmd.plan.aggregate" in page.text
+    assert 'value="run_a"' in page.text
+
+
+def test_run_history_filters_become_the_registry_query(client, bus):
+    client.get("/ui/runs?plan_version_id=plan_1&scenario_name=peak&status=failed&since=2026-03-01&until=2026-03-02"
+               "&sort=fill_rate&order=asc&offset=50")
+    query = bus.requests(subjects.QRY_RUNS_LIST)[0]
+    assert (query.plan_version_id, query.scenario_name, query.status) == ("plan_1", "peak", "failed")
+    assert (query.sort, query.order, query.offset) == ("fill_rate", "asc", 50)
+    assert query.since.isoformat() == "2026-03-01T00:00:00+00:00"
+    assert query.until.isoformat() == "2026-03-03T00:00:00+00:00"
+
+
+def test_comparing_needs_two_runs(client):
+    page = client.get("/ui/runs/compare?run_id=run_a")
+    assert page.status_code == 422 and "at least two runs" in page.text
+
+
+def test_the_compare_page_highlights_differences_beyond_the_threshold(client, bus):
+    from contracts.queries import Comparison, KpiComparison
+    from tests.unit.ui_gateway.fakes import run_row
+
+    kpi = KpiComparison(key="profit_total", values={"run_a": 100.0, "run_b": 120.0}, diff_abs={"run_a": 0.0, "run_b": 20.0},
+                        diff_pct={"run_a": 0.0, "run_b": 0.2}, flagged={"run_a": False, "run_b": True})
+    bus.replies[subjects.QRY_RUNS_COMPARE] = Comparison(base_id="run_a", runs=[run_row("run_a"), run_row("run_b")], kpis=[kpi])
+    page = client.get("/ui/runs/compare?run_id=run_a&run_id=run_b&threshold=0.1")
+    assert page.status_code == 200
+    assert 'class="num flagged"' in page.text and "+20.00 (+20.0%)" in page.text
+    assert 'SCPLN.overlay(document.getElementById("overlay"), ["run_a", "run_b"])' in page.text
+    sent = bus.requests(subjects.QRY_RUNS_COMPARE)[0]
+    assert (sent.run_ids, sent.threshold) == (["run_a", "run_b"], 0.1)

@@ -1,0 +1,64 @@
+"""Every page renders with its links; errors of pages are pages, errors of the API stay JSON."""
+
+import re
+
+import pytest
+
+from contracts import subjects
+
+PAGES = {
+    "/ui/plans": ["/ui/plans/plan_1", "/ui/configs/cfg_1", "/ui/scenarios/scn_baseline", "/ui/runs/run_a"],
+    "/ui/plans/plan_1": ["/ui/configs/cfg_1", "/ui/scenarios/scn_baseline", "/ui/runs/run_a", "/ui/jobs/job_plan",
+                         "/ui/plans/plan_1/artifacts/aggregate"],
+    "/ui/runs": ["/ui/runs/run_a", "/ui/plans/plan_1", "/ui/scenarios/scn_baseline", "/ui/configs/cfg_1"],
+    "/ui/runs/run_a": ["/ui/plans/plan_1", "/ui/scenarios/scn_baseline", "/ui/configs/cfg_1",
+                       "/runs/run_a/results?format=csv&amp;part=pnl", "/static/vendor/uplot/uPlot.iife.min.js"],
+    "/ui/jobs": ["/ui/jobs/job_plan", "/ui/plans/plan_1", "/ui/jobs/aggregate", "/static/jobs.js"],
+    "/ui/jobs/job_plan": ["/ui/plans/plan_1"],
+    "/ui/scenarios": ["/ui/scenarios/scn_baseline", "/ui/plans?base_scenario_id=scn_baseline",
+                      "/ui/scenarios/scn_locked/unlock"],
+    "/ui/scenarios/scn_baseline": ["/ui/plans?base_scenario_id=scn_baseline", "/ui/plans/plan_1"],
+    "/ui/configs": ["/ui/configs/cfg_1", "/configs/cfg_1/document?download=true"],
+    "/ui/configs/cfg_1": ["/configs/cfg_1/document?download=true", "/ui/plans/plan_1"],
+}
+NAV = ["/ui/plans", "/ui/runs", "/ui/jobs", "/ui/scenarios", "/ui/configs"]
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_every_page_renders_with_the_nav_bar_and_its_links(client, path):
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    for href in NAV + PAGES[path]:
+        assert f'="{href}' in page.text, href
+
+
+def test_the_plan_form_preselects_the_base_scenario_and_disables_locked_ones(client):
+    page = client.get("/ui/plans?base_scenario_id=scn_baseline").text
+    assert re.search(r'<option value="scn_baseline"\s+selected', page)
+    assert re.search(r'<option value="scn_locked"\s+disabled', page)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_retired_scenario_run_path_answers_403_with_a_banner_to_the_plan_ui(client, method):
+    page = getattr(client, method)("/ui/scenarios/scn_peak/run")
+    assert page.status_code == 403
+    assert 'class="banner warn retired"' in page.text
+    assert 'href="/ui/plans?base_scenario_id=scn_peak"' in page.text
+
+
+def test_an_unknown_run_is_a_404_page_and_an_unknown_api_run_is_json(client):
+    page = client.get("/ui/runs/nope")
+    assert page.status_code == 404 and "<h1>Not found</h1>" in page.text
+    api = client.get("/runs/nope")
+    assert api.status_code == 404 and api.json() == {"detail": "run does not exist"}
+
+
+def test_a_silent_registry_is_a_503_page(client, bus):
+    del bus.replies[subjects.QRY_RUNS_LIST]
+    page = client.get("/ui/runs")
+    assert page.status_code == 503 and "Service unavailable" in page.text
+
+
+def test_the_home_page_leads_to_the_plans(client):
+    assert client.get("/", follow_redirects=False).headers["location"] == "/ui/plans"
