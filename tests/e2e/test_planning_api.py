@@ -1,0 +1,91 @@
+"""Planning through the gateway's JSON API with the full simulator: configs, scenarios, plans
+and their artifacts, simulate again, aggregate jobs."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.system import start_system, stop_system
+
+pytestmark = pytest.mark.e2e
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+@pytest.fixture(scope="module")
+def full_system(tmp_path_factory):  # type: ignore[no-untyped-def]
+    system = start_system(tmp_path_factory.mktemp("planning"), {"SCPLN_SKIP_SIMULATION_API": "0"})
+    yield system
+    stop_system(system)
+
+
+def job_done(system, job_id: str) -> dict:  # type: ignore[no-untyped-def]
+    body = system.wait_for(f"/jobs/{job_id}", lambda b: b["job"]["state"] in ("succeeded", "failed"), timeout=60)
+    return body["job"]
+
+
+def test_config_import_validates_completely_and_recognises_identical_content(full_system):
+    with full_system.client() as client:
+        bad = {"meta": {"name": "broken"}, "items": [{"code": "A"}, {"code": "A"}],
+               "nodes": [{"code": "S", "node_type": "store"}],
+               "arcs": [{"from_node": "X", "to_node": "S"}], "demands": [{"node_code": "S", "item_code": "Z",
+                                                                           "bucket": "M1", "mean": 5}]}
+        refused = client.post("/configs", json=bad)
+        assert refused.status_code == 422
+        codes = {e["code"] for e in refused.json()["detail"]["errors"]}
+        assert {"duplicate_item_code", "arc_unknown_node", "demand_unknown_item"} <= codes
+        document = json.loads((SAMPLES / "medium.json").read_text())
+        again = client.post("/configs", json=document)
+        assert again.status_code == 201 and again.json()["created"] is False
+        document["meta"]["version_tag"] = "v2-e2e"
+        new = client.post("/configs", json=document).json()
+        assert new["created"] is True
+        full_system.wait_for(f"/configs/{new['config_version_id']}", lambda b: b["config"]["version_tag"] == "v2-e2e")
+
+
+def test_scenario_lifecycle_governs_plan_creation(full_system):
+    with full_system.client() as client:
+        config_id = client.get("/configs").json()["configs"][0]["config_version_id"]
+        scenario = client.post("/scenarios", json={"name": "E2E what-if", "tag": "e2e"}).json()["scenario_id"]
+        full_system.wait_for(f"/scenarios/{scenario}", lambda b: b["scenario"]["name"] == "E2E what-if")
+        assert client.patch(f"/scenarios/{scenario}", json={"description": "changed"}).status_code == 200
+        assert client.post(f"/scenarios/{scenario}/lock?by=auditor").status_code == 200
+        refused = client.post("/plans", json={"base_scenario_id": scenario, "config_version_id": config_id})
+        assert refused.status_code == 409 and "auditor" in str(refused.json()["detail"])
+        assert client.post(f"/scenarios/{scenario}/unlock").status_code == 200
+        accepted = client.post("/plans", json={"base_scenario_id": scenario, "config_version_id": config_id})
+        assert accepted.status_code == 202
+
+
+def test_a_plan_on_the_large_sample_gets_a_real_run_and_can_be_simulated_again_and_aggregated(full_system):
+    with full_system.client() as client:
+        configs = client.get("/configs").json()["configs"]
+        large = max(configs, key=lambda c: c["planning_days"])
+        accepted = client.post("/plans", json={"base_scenario_id": "scn_baseline",
+                                               "config_version_id": large["config_version_id"], "seed": 11}).json()
+        assert job_done(full_system, accepted["job_id"])["state"] == "succeeded"
+        plan = full_system.wait_for(f"/plans/{accepted['plan_version_id']}", lambda b: len(b["runs"]) == 1)
+        assert {a["name"] for a in plan["plan"]["artifacts"]} == {"aggregate", "allocate", "mrp", "reconcile", "plan_final"}
+        run = plan["runs"][0]
+        assert run["status"] == "succeeded" and run["stub"] is False, run.get("reason")
+        summary = run["summary"]
+        assert summary["planning_days"] == 365 and 0.5 < summary["fill_rate"] <= 1
+        assert summary["revenue_total"] > 0 and summary["store_sales_total"] <= summary["store_demand_total"]
+
+        results = client.get(f"/runs/{run['run_id']}/results", params={"format": "csv"})
+        assert results.status_code == 200 and results.text.count("\n") > 365
+
+        again = client.post(f"/plans/{accepted['plan_version_id']}/runs")
+        assert again.status_code == 202
+        assert job_done(full_system, again.json()["job_id"])["state"] == "succeeded"
+        plan = full_system.wait_for(f"/plans/{accepted['plan_version_id']}", lambda b: len(b["runs"]) == 2)
+        assert len({r["run_id"] for r in plan["runs"]}) == 2
+
+        wrong = client.post("/jobs/aggregate", json={"run_id": run["run_id"], "plan_version_id": "plan_other",
+                                                     "bucket": "month", "group_by": "family"})
+        assert wrong.status_code == 422
+        aggregate = client.post("/jobs/aggregate", json={"run_id": run["run_id"], "bucket": "month",
+                                                         "group_by": "family"})
+        assert aggregate.status_code == 202, aggregate.text
+        job = job_done(full_system, aggregate.json()["job_id"])
+        assert job["state"] == "succeeded" and job["plan_version_id"] == accepted["plan_version_id"]
