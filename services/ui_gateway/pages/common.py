@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 NAV = (("/ui/plans", "Plans"), ("/ui/runs", "Runs"), ("/ui/jobs", "Jobs"), ("/ui/scenarios", "Scenarios"),
@@ -29,10 +30,11 @@ def pct(value: Any) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
-def when(value: datetime | None) -> str:
+def when(value: datetime | None) -> Markup | str:
     if value is None:
         return "–"
-    return value.astimezone(UTC).strftime("%Y-%m-%d\u00a0%H:%M:%S")
+    utc = value.astimezone(UTC)
+    return Markup(f'<time datetime="{utc.isoformat()}">{utc:%Y-%m-%d %H:%M:%S}</time>')
 
 
 def duration(ms: float | None) -> str:

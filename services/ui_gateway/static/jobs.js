@@ -30,6 +30,8 @@
     a.href = "/ui/jobs/" + encodeURIComponent(job.job_id); a.textContent = job.job_id;
     row.querySelector('[data-field="created"]').textContent = stamp(job.occurred_at || job.created_at);
     body.prepend(row);
+    const total = document.getElementById("job-total");
+    if (total) total.textContent = String(Number(total.textContent) + 1);
     return row;
   }
 
