@@ -48,9 +48,9 @@ def _bucket(month: int, calendar: bool) -> str:
     return f"{year:04d}-{mon:02d}"
 
 
-def _topology(stores, warehouses, factories, suppliers, products, components):
+def _topology(stores, warehouses, factories, suppliers, products, components, per_store):
     """Who sells, stocks, makes and supplies what: plain lists and dicts of codes."""
-    per_store = min(len(products), max(2, math.ceil(len(products) / max(1, len(stores)))))
+    per_store = min(len(products), per_store or max(2, math.ceil(len(products) / max(1, len(stores)))))
     sells = {s: sorted({products[(k * per_store + j) % len(products)] for j in range(per_store)})
              for k, s in enumerate(stores)}
     upstream_of_store = {s: warehouses[k % len(warehouses)] if warehouses else None for k, s in enumerate(stores)}
@@ -68,15 +68,17 @@ def _topology(stores, warehouses, factories, suppliers, products, components):
 
 
 def generate(*, stores: int, warehouses: int, factories: int, products: int, components: int,
-             days: int, seed: int, suppliers: int = 0) -> dict:
-    """A referentially sound canonical-1.0 document; the same arguments give the same document."""
+             days: int, seed: int, suppliers: int = 0, products_per_store: int | None = None) -> dict:
+    """A referentially sound canonical-1.0 document; the same arguments give the same document.
+    Each store sells ``products_per_store`` products (default: enough to cover every product,
+    at least two)."""
     if min(stores, factories, products, components, days) < 1 or min(warehouses, suppliers) < 0:
         raise ValueError("need at least one store, factory, product, component and day")
     rng = random.Random(seed)
     codes = {k: _codes(p, n) for k, p, n in (("S", "S", stores), ("W", "W", warehouses), ("F", "F", factories),
                                               ("U", "SUP", suppliers), ("P", "P", products), ("C", "C", components))}
     sells, store_up, maker, bom, supplier_of = _topology(
-        codes["S"], codes["W"], codes["F"], codes["U"], codes["P"], codes["C"])
+        codes["S"], codes["W"], codes["F"], codes["U"], codes["P"], codes["C"], products_per_store)
     families = {p: f"FAM{k // 4 + 1}" for k, p in enumerate(codes["P"])}
     monthly = {(s, p): rng.randrange(120, 900, 10) for s in codes["S"] for p in sells[s]}
     rate, links = _flows(monthly, store_up, maker, bom, supplier_of)
@@ -192,7 +194,7 @@ def _demand(store: str, product: str, month: int, month_qty: int, rng: random.Ra
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``scpln samples``."""
     for name, default in (("stores", 2), ("warehouses", 1), ("factories", 1), ("suppliers", 0), ("products", 3),
-                          ("components", 2), ("days", 90), ("seed", 1)):
+                          ("components", 2), ("days", 90), ("seed", 1), ("products-per-store", None)):
         parser.add_argument(f"--{name}", type=int, default=default)
     parser.add_argument("--out", type=Path, default=None, help="write here instead of standard output")
     parser.add_argument("--write-shipped", action="store_true", help="regenerate samples/{small,medium,large}.json")
@@ -219,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
             print(path)
         return 0
     params = {k: getattr(args, k) for k in ("stores", "warehouses", "factories", "suppliers", "products",
-                                            "components", "days", "seed")}
+                                            "components", "days", "seed", "products_per_store")}
     try:
         text = dump(generate(**params))
     except ValueError as exc:

@@ -1,9 +1,11 @@
 """Daily P&L and the itemised cost trace, computed from the recorded series after the loop.
 
-The trace is a list of blocks ``(category, nodes, items, amounts)``: ``amounts`` is a
+The trace is a list of blocks ``(category, nodes, items, amounts)``: the amounts form a
 (days, k) array whose column j belongs to node ``nodes[j]`` and item ``items[j]`` ("" for
 node-level amounts). The P&L of a category is the row sum of its blocks, so the P&L and the
-trace agree by construction.
+trace agree by construction. Per-pair blocks keep only (series, rate) terms and compute
+amounts on demand, so no (days, pairs) cost array is held. Storage and transport are
+itemised per node (item ""), the rest per node and item.
 """
 
 from dataclasses import dataclass
@@ -23,7 +25,19 @@ class Block:
     category: str
     nodes: np.ndarray
     items: list[str]
-    amounts: np.ndarray
+    fixed: np.ndarray | None = None
+    terms: tuple = ()
+
+    def amounts(self, first: int = 0, last: int | None = None) -> np.ndarray:
+        """(days first..last-1, k) amounts."""
+        if self.fixed is not None:
+            return self.fixed[first:last]
+        return sum(series[first:last] * rate for series, rate in self.terms)
+
+    def daily(self) -> np.ndarray:
+        if self.fixed is not None:
+            return self.fixed.sum(axis=1)
+        return sum(series @ rate for series, rate in self.terms)
 
 
 def _group_sum(values: np.ndarray, keys: np.ndarray, size: int) -> np.ndarray:
@@ -36,15 +50,23 @@ def _group_sum(values: np.ndarray, keys: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+def one_hot(keys: np.ndarray, size: int) -> np.ndarray:
+    """(len(keys), size) matrix with a 1 at (j, keys[j]): right-multiplying sums columns by key."""
+    matrix = np.zeros((len(keys), size))
+    matrix[np.arange(len(keys)), keys] = 1.0
+    return matrix
+
+
 def _pair_blocks(net: Network, rec: dict) -> list[Block]:
     c, nodes, items = net.costs, net.pair_node, [net.item_codes[i] for i in net.pair_item]
     var, made = np.zeros(net.pair_count), net.group >= 0
     var[made] = net.groups["variable"][net.group[made]]
-    amounts = {"revenue": rec["sales"] * c["price"], "cogs": rec["sales"] * c["unit_cost"],
-               "sgna": rec["sales"] * c["sgna"], "storage": rec["end"] * c["storage"],
-               "penalty": rec["shortage"] * c["stockout"] + rec["backorder"] * c["backorder"],
-               "production": rec["produced"] * var}
-    return [Block(cat, nodes, items, amount) for cat, amount in amounts.items()]
+    terms = {"revenue": [(rec["sales"], c["price"])], "cogs": [(rec["sales"], c["unit_cost"])],
+             "sgna": [(rec["sales"], c["sgna"])],
+             "penalty": [(rec["shortage"], c["stockout"]), (rec["backorder"], c["backorder"])],
+             "production": [(rec["produced"], var)]}
+    return [Block(cat, nodes, items, terms=tuple((m, r) for m, r in pairs if r.any()))
+            for cat, pairs in terms.items() if any(r.any() for _, r in pairs)]
 
 
 def _group_blocks(net: Network, rec: dict) -> list[Block]:
@@ -55,18 +77,24 @@ def _group_blocks(net: Network, rec: dict) -> list[Block]:
     made = _group_sum(produced_pairs, net.group[net.group >= 0], len(g["cap"]))
     amount = (made > 0) * g["fixed"] + np.maximum(made - g["limit"], 0.0) * g["over"]
     node_ix = {code: k for k, code in enumerate(net.node_codes)}
-    return [Block("production", np.array([node_ix[n] for n in g["node"]]), list(g["item"]), amount)]
+    return [Block("production", np.array([node_ix[n] for n in g["node"]]), list(g["item"]), fixed=amount)]
 
 
 def _node_blocks(net: Network, state: State) -> list[Block]:
     a, n = net.arcs, net.node_costs
     flow = state.arc_flow(net)
-    transport = (flow > 0) * a["fixed"] + flow * a["variable"] + np.maximum(flow - a["limit"], 0.0) * a["over"]
-    used = np.unique(net.pair_node)
-    on_hand = _group_sum(state.rec["end"], net.pair_node, len(net.node_codes))[:, used]
-    storage = n["fixed"][used] + np.maximum(on_hand - n["limit"][used], 0.0) * n["over"][used]
-    return [Block("transport", a["to"], [""] * len(a["to"]), transport),
-            Block("storage", used, [""] * len(used), np.broadcast_to(storage, on_hand.shape).copy())]
+    transport = flow * a["variable"]
+    transport += (flow > 0) * a["fixed"]
+    flow -= a["limit"]
+    np.maximum(flow, 0.0, out=flow)
+    transport += flow * a["over"]
+    used, column = np.unique(net.pair_node, return_inverse=True)
+    membership = one_hot(column, len(used))
+    on_hand = state.rec["end"] @ membership
+    storage = state.rec["end"] @ (membership * net.costs["storage"][:, None])
+    storage += n["fixed"][used] + np.maximum(on_hand - n["limit"][used], 0.0) * n["over"][used]
+    return [Block("transport", a["to"], [""] * len(a["to"]), fixed=transport),
+            Block("storage", used, [""] * len(used), fixed=storage)]
 
 
 def account(net: Network, state: State) -> tuple[dict[str, np.ndarray], list[Block]]:
@@ -74,7 +102,7 @@ def account(net: Network, state: State) -> tuple[dict[str, np.ndarray], list[Blo
     blocks = _pair_blocks(net, state.rec) + _group_blocks(net, state.rec) + _node_blocks(net, state)
     pnl = {m: np.zeros(net.days) for m in PNL_MEASURES}
     for block in blocks:
-        pnl[block.category] += block.amounts.sum(axis=1)
+        pnl[block.category] += block.daily()
     pnl["cost_total"] = sum(pnl[c] for c in COST_CATEGORIES)
     pnl["profit"] = pnl["revenue"] - pnl["cost_total"]
     return pnl, blocks

@@ -1,46 +1,68 @@
 """Daily customer demand from the config's bucketed demand rows.
 
 A row's quantity is drawn once per row: ``deterministic`` takes the mean exactly; ``normal``
-draws N(mean, std) from one seeded generator in row order, rounds it and clips it to
-[max(0, min_qty), max_qty]. The quantity is spread evenly over all the bucket's days; days
-past the horizon are dropped with their share.
+draws N(mean, std) from one generator seeded with the run's seed (all normal rows with a
+positive std, in row order), rounds it and clips it to [max(0, min_qty), max_qty]. The
+quantity is spread evenly over all the bucket's days (a running sum of per-row day rates);
+days past the horizon are dropped with their share.
 """
+
+from functools import lru_cache
 
 import numpy as np
 
-from contracts.buckets import BucketError, day_range, start_date_of
+from contracts.buckets import BucketError, DayRange, day_range, start_date_of
 from contracts.canonical import CanonicalConfig
 
 from .errors import SimulationInputError
 
 
-def row_quantity(row, rng: np.random.Generator) -> float:
-    if row.demand_model == "deterministic":
-        qty = row.mean
-    else:
-        qty = float(np.rint(rng.normal(row.mean, row.std_dev))) if row.std_dev > 0 else float(np.rint(row.mean))
-    qty = max(qty, row.min_qty or 0.0, 0.0)
-    return min(qty, row.max_qty) if row.max_qty is not None else qty
+def quantities(rows, rng: np.random.Generator) -> np.ndarray:
+    mean = np.array([r.mean for r in rows], dtype=float)
+    std = np.array([r.std_dev if r.demand_model == "normal" else 0.0 for r in rows], dtype=float)
+    normal = np.array([r.demand_model == "normal" for r in rows], dtype=bool)
+    qty = mean.copy()
+    drawn = normal & (std > 0)
+    qty[drawn] = rng.normal(mean[drawn], std[drawn])
+    qty[normal] = np.rint(qty[normal])
+    low = np.array([r.min_qty or 0.0 for r in rows], dtype=float)
+    high = np.array([np.inf if r.max_qty is None else r.max_qty for r in rows], dtype=float)
+    return np.minimum(np.maximum(qty, np.maximum(low, 0.0)), high)
+
+
+def _spans(rows, start, days: int):
+    @lru_cache(maxsize=None)
+    def span(bucket: str) -> tuple[DayRange, DayRange]:
+        try:
+            whole = day_range(bucket, start)
+        except BucketError as exc:
+            raise SimulationInputError(str(exc)) from exc
+        return whole, whole.clip(days)
+
+    return [span(r.bucket) for r in rows]
 
 
 def daily_demand(config: CanonicalConfig, columns: dict[tuple[str, str], int], days: int, seed: int):
     """(days, len(columns)) demand per day, plus per column the expected daily mean and the
     daily standard deviation (bucket variance spread over its days) used by the policies."""
-    start = start_date_of(config.meta.attributes)
-    rng = np.random.default_rng(seed)
-    demand = np.zeros((days, len(columns)))
-    mean_sum = np.zeros(len(columns))
-    var_sum = np.zeros(len(columns))
-    for row in config.demands:
-        try:
-            span = day_range(row.bucket, start)
-        except BucketError as exc:
-            raise SimulationInputError(str(exc)) from exc
-        qty = row_quantity(row, rng)
-        clipped, col = span.clip(days), columns[row.node_code, row.item_code]
-        if span.days == 0 or clipped.days == 0:
-            continue
-        demand[clipped.first - 1:clipped.last, col] += qty / span.days
-        mean_sum[col] += row.mean * clipped.days / span.days
-        var_sum[col] += row.std_dev ** 2 * clipped.days / span.days
+    rows = config.demands
+    demand, mean_sum, var_sum = np.zeros((days + 1, len(columns))), np.zeros(len(columns)), np.zeros(len(columns))
+    if not rows:
+        return demand[:days], mean_sum, var_sum
+    qty = quantities(rows, np.random.default_rng(seed))
+    spans = _spans(rows, start_date_of(config.meta.attributes), days)
+    col = np.array([columns[r.node_code, r.item_code] for r in rows], dtype=np.int64)
+    whole = np.array([w.days for w, _ in spans], dtype=float)
+    inside = np.array([c.days for _, c in spans], dtype=float)
+    keep = (whole > 0) & (inside > 0)
+    first = np.array([c.first for _, c in spans], dtype=np.int64)[keep] - 1
+    last = np.array([c.last for _, c in spans], dtype=np.int64)[keep]
+    rate, col, share = qty[keep] / whole[keep], col[keep], inside[keep] / whole[keep]
+    np.add.at(demand, (first, col), rate)
+    np.add.at(demand, (last, col), -rate)
+    np.add.at(mean_sum, col, np.array([r.mean for r in rows])[keep] * share)
+    std = np.array([r.std_dev if r.demand_model == "normal" else 0.0 for r in rows])
+    np.add.at(var_sum, col, std[keep] ** 2 * share)
+    demand = np.cumsum(demand[:days], axis=0)
+    demand[demand < 1e-9] = 0.0
     return demand, mean_sum / days, np.sqrt(var_sum / days)

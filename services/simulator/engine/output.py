@@ -44,6 +44,12 @@ class SimulationOutput:
             return np.vstack([self.network.init[None, :], end[:-1]])
         return self.state.rec[measure]
 
+    def column(self, measure: str, k: int) -> np.ndarray:
+        """(days,) values of one measure for pair ``k``."""
+        if measure == "start":
+            return np.concatenate([self.network.init[k:k + 1], self.state.rec["end"][:-1, k]])
+        return self.state.rec[measure][:, k]
+
     def trace_chunks(self, days_per_chunk: int = 32):
         """The cost trace in lists of entries, one non-zero amount each, block by block
         (category) and day by day within a block; never built whole."""
@@ -51,7 +57,7 @@ class SimulationOutput:
         for block in self.blocks:
             nodes = [codes[n] for n in block.nodes]
             for first in range(0, self.network.days, days_per_chunk):
-                rounded = np.round(block.amounts[first:first + days_per_chunk], DECIMALS) + 0.0
+                rounded = np.round(block.amounts(first, first + days_per_chunk), DECIMALS) + 0.0
                 days, cols = np.nonzero(rounded)
                 yield [{"day": first + d + 1, "category": block.category, "node": nodes[c], "item": block.items[c],
                         "amount": a} for d, c, a in zip(days.tolist(), cols.tolist(), rounded[days, cols].tolist())]
@@ -73,7 +79,7 @@ class SimulationOutput:
             out.write(json.dumps(head)[:-1].encode() + b', "series": [')
             for k, (node, item) in enumerate(self.pairs):
                 entry = {"node": node, "item": item, "node_type": net.node_types[net.pair_node[k]]}
-                entry |= {m: _numbers(self.series(m)[:, k]) for m in SERIES_MEASURES}
+                entry |= {m: _numbers(self.column(m, k)) for m in SERIES_MEASURES}
                 out.write((", " if k else "").encode() + json.dumps(entry).encode())
             pnl = {m: _numbers(v) for m, v in self.pnl.items()}
             out.write(b'], "pnl": ' + json.dumps(pnl).encode() + b', "cost_trace": [')

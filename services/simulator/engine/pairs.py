@@ -85,6 +85,10 @@ def _source(config: CanonicalConfig, graph: PairGraph, made: set) -> None:
     """Fills upstream, arc_of, produced and infinite; may add pairs at infinite sources."""
     nodes = {n.code: n for n in config.nodes}
     held = graph.index()
+    inbound_arcs: dict[str, list[tuple[int, str]]] = {}
+    for a, arc in enumerate(config.arcs):
+        if arc.to_node != arc.from_node:
+            inbound_arcs.setdefault(arc.to_node, []).append((a, arc.from_node))
     k = 0
     while k < len(graph.pairs):
         node, item = graph.pairs[k]
@@ -93,8 +97,7 @@ def _source(config: CanonicalConfig, graph: PairGraph, made: set) -> None:
         elif nodes[node].infinite_source:
             graph.infinite.add(k)
         else:
-            inbound = [(a, arc.from_node) for a, arc in enumerate(config.arcs)
-                       if arc.to_node == node and arc.from_node != node]
+            inbound = inbound_arcs.get(node, [])
             held_by = [(a, src) for a, src in inbound if (src, item) in held]
             unlimited = [(a, src) for a, src in inbound if nodes[src].infinite_source]
             if not held_by and unlimited:

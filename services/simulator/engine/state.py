@@ -8,6 +8,7 @@ from contracts.results import SERIES_MEASURES
 
 from .network import Network
 
+CHUNK_DAYS = 64
 RECORDED = tuple(m for m in SERIES_MEASURES if m not in ("start", "receipts"))
 
 
@@ -46,9 +47,12 @@ class State:
     def arc_flow(self, net: Network) -> np.ndarray:
         """(days, arcs) quantity shipped on each arc each day, read back from the arrivals."""
         flow = np.zeros((net.days, len(net.arcs["cap"])))
-        sourced = np.nonzero(net.arc >= 0)[0]
-        if len(sourced):
-            rows = np.arange(net.days)[:, None] + net.lead[sourced][None, :]
-            shipped = self.arrivals[rows, sourced[None, :]]
-            np.add.at(flow.T, net.arc[sourced], shipped.T)
+        for lead in np.unique(net.lead[net.arc >= 0]):
+            sourced = np.nonzero((net.arc >= 0) & (net.lead == lead))[0]
+            arcs, column = np.unique(net.arc[sourced], return_inverse=True)
+            matrix = np.zeros((len(sourced), len(arcs)))
+            matrix[np.arange(len(sourced)), column] = 1.0
+            for first in range(0, net.days, CHUNK_DAYS):
+                last = min(first + CHUNK_DAYS, net.days)
+                flow[first:last, arcs] += self.arrivals[lead + first:lead + last, sourced] @ matrix
         return flow

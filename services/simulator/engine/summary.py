@@ -23,9 +23,10 @@ def summarise(net: Network, state: State, pnl: dict[str, np.ndarray]) -> RunSumm
     rec, days = state.rec, net.days
     pair_types = np.array(net.node_types, dtype=object)[net.pair_node] if net.pair_count else np.array([], dtype=object)
     stores = pair_types == "store"
-    demand, sales = rec["demand"][:, stores].sum(), rec["sales"][:, stores].sum()
-    shortage = rec["shortage"].sum(axis=0)
-    backlog = rec["backorder"][:, stores].sum(axis=1)
+    weight = stores.astype(float)
+    demand, sales = rec["demand"].sum(axis=0) @ weight, rec["sales"].sum(axis=0) @ weight
+    shortage, on_hand = rec["shortage"].sum(axis=0), rec["end"].sum(axis=0)
+    backlog = rec["backorder"] @ weight
     peak_day = int(np.argmax(backlog)) if len(backlog) else 0
     peak = float(backlog[peak_day]) if len(backlog) else 0.0
     by_item: dict[str, float] = {}
@@ -37,7 +38,7 @@ def summarise(net: Network, state: State, pnl: dict[str, np.ndarray]) -> RunSumm
         planning_days=days, fill_rate=_r(min(1.0, sales / demand)) if demand > 0 else 1.0,
         store_demand_total=_r(demand), store_sales_total=_r(sales),
         customer_shortage_total=_r(shortage[stores].sum()), network_shortage_total=_r(shortage[~stores].sum()),
-        avg_on_hand_by_type={t: _r(rec["end"][:, pair_types == t].sum() / days) for t in sorted(set(pair_types))},
+        avg_on_hand_by_type={t: _r(on_hand[pair_types == t].sum() / days) for t in sorted(set(pair_types))},
         backorder_peak=_r(peak), backorder_peak_day=peak_day + 1 if peak > 1e-9 else 0,
         revenue_total=_r(pnl["revenue"].sum()), cost_total=_r(pnl["cost_total"].sum()),
         penalty_total=_r(pnl["penalty"].sum()), profit_total=_r(pnl["profit"].sum()),
