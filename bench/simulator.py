@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from contracts.canonical import CanonicalConfig  # noqa: E402
-from scpln.samples import SAMPLES_DIR, SHIPPED, generate  # noqa: E402
-from services.simulator.engine import reference, simulate  # noqa: E402
-from services.simulator.engine.costs import account  # noqa: E402
-from services.simulator.engine.network import build  # noqa: E402
-from services.simulator.engine.summary import summarise  # noqa: E402
+from contracts.canonical import CanonicalConfig
+from scpln.samples import SAMPLES_DIR, SHIPPED, generate
+from services.simulator.engine import reference, simulate
+from services.simulator.engine.costs import account
+from services.simulator.engine.network import build
+from services.simulator.engine.summary import summarise
 
 GOAL_SECONDS, GOAL_RATE, GOAL_LINEAR, GOAL_MB = 0.12, 190_000, 2.2, 200
 
@@ -124,7 +124,7 @@ def memory() -> None:
             tracemalloc.start()
             started = time.perf_counter()
             size = len(out.results_bytes())
-            elapsed, peak = time.perf_counter() - started, tracemalloc.get_traced_memory()[1] / 2**20
+            _elapsed, peak = time.perf_counter() - started, tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
             line("  results_bytes() peak traced memory", f"{peak:.1f} MB", goal=f"{size:,} bytes gzip")
         del out

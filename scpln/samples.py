@@ -22,9 +22,9 @@ from contracts.buckets import day_range
 START = date(2025, 1, 1)
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 SHIPPED = {
-    "small": dict(stores=1, warehouses=0, factories=1, suppliers=1, products=1, components=1, days=59, seed=1),
-    "medium": dict(stores=2, warehouses=1, factories=2, suppliers=1, products=3, components=2, days=90, seed=2),
-    "large": dict(stores=8, warehouses=8, factories=8, suppliers=0, products=12, components=8, days=365, seed=3),
+    "small": {"stores": 1, "warehouses": 0, "factories": 1, "suppliers": 1, "products": 1, "components": 1, "days": 59, "seed": 1},
+    "medium": {"stores": 2, "warehouses": 1, "factories": 2, "suppliers": 1, "products": 3, "components": 2, "days": 90, "seed": 2},
+    "large": {"stores": 8, "warehouses": 8, "factories": 8, "suppliers": 0, "products": 12, "components": 8, "days": 365, "seed": 3},
 }
 
 

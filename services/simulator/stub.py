@@ -49,7 +49,7 @@ def estimate_summary(config: CanonicalConfig, *, seed: int) -> RunSummary:
     demand, supply = _store_demand(config, days), _supply(config, days)
     sales = {i: min(q, supply.get(i, 0.0) + (supply.get("", 0.0))) for i, q in demand.items()}
     short = {i: demand[i] - sales[i] for i in demand}
-    attr = lambda i, key: float(items[i].attributes.get(key, 0) or 0) if i in items else 0.0  # noqa: E731
+    attr = lambda i, key: float(items[i].attributes.get(key, 0) or 0) if i in items else 0.0
     revenue = sum(q * attr(i, "sales_price") for i, q in sales.items())
     goods = sum(q * ((items[i].unit_cost if i in items else 0.0) + attr(i, "sgna_cost_per_unit")) for i, q in sales.items())
     on_hand: dict[str, float] = {}

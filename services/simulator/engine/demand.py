@@ -7,7 +7,7 @@ quantity is spread evenly over all the bucket's days (a running sum of per-row d
 days past the horizon are dropped with their share.
 """
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -31,7 +31,7 @@ def quantities(rows, rng: np.random.Generator) -> np.ndarray:
 
 
 def _spans(rows, start, days: int):
-    @lru_cache(maxsize=None)
+    @cache
     def span(bucket: str) -> tuple[DayRange, DayRange]:
         try:
             whole = day_range(bucket, start)

@@ -64,22 +64,21 @@ def _produce(t, level, p, lines, s, group_left, r):
     for k in made:
         made[k] *= _share(group_left[p["group"][k]], wanted[p["group"][k]])
     need: dict[int, float] = {}
-    for par in made:
+    for par, qty in made.items():
         for child, f in lines.get(par, ()):
-            need[child] = need.get(child, 0.0) + made[par] * f
+            need[child] = need.get(child, 0.0) + qty * f
     cover = {c: 1.0 if p["infinite"][c] else _share(s["stock"][c], need[c]) for c in need}
     used = {c: 0.0 for c in need}
-    for par in made:
-        if par in lines:
-            made[par] *= min(cover[c] for c, _ in lines[par])
-            for child, f in lines[par]:
-                used[child] += made[par] * f
-    for c in need:
+    for par in [par for par in made if par in lines]:
+        made[par] *= min(cover[c] for c, _ in lines[par])
+        for child, f in lines[par]:
+            used[child] += made[par] * f
+    for c, wanted in need.items():
         left = s["stock"][c] - used[c]
         s["stock"][c] = left if p["infinite"][c] else max(left, 0.0)
         r["consumed"][c] += used[c]
-        r["demand"][c] += need[c]
-        r["shortage"][c] += max(need[c] - used[c], 0.0)
+        r["demand"][c] += wanted
+        r["shortage"][c] += max(wanted - used[c], 0.0)
     for k, qty in made.items():
         group_left[p["group"][k]] -= qty
         s["stock"][k] += qty

@@ -1,9 +1,9 @@
 """Demand placement, demand models, backorders versus lost sales, and unusable inputs."""
 
 import pytest
+from sim_helpers import arc, config, daily, node, policy, row, run, supplier
 
 from services.simulator.engine import SimulationInputError, simulate
-from sim_helpers import arc, config, daily, node, policy, row, run, supplier
 
 
 def _store(**fields) -> list[dict]:

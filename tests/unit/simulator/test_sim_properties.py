@@ -3,14 +3,14 @@
 import copy
 
 import numpy as np
-
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sim_helpers import check_invariants
 
 from contracts.canonical import CanonicalConfig
 from scpln.samples import generate
 from services.simulator.engine import loop, reference, simulate
 from services.simulator.engine.network import build
-from sim_helpers import check_invariants
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -5,8 +5,8 @@ from sim_helpers import arc, config, daily, node, policy, row, run, supplier
 
 def _store_from_source(lead: int, **store_policy) -> dict:
     fields = {"initial_inventory": 20, "order_up_to": 30, **store_policy}
-    return dict(nodes=[node("S", "store", policy(**fields)), supplier()], arcs=[arc("U", "S", lead)],
-                demands=daily("S", [10] * 7))
+    return {"nodes": [node("S", "store", policy(**fields)), supplier()], "arcs": [arc("U", "S", lead)],
+                "demands": daily("S", [10] * 7)}
 
 
 def test_single_store_from_an_infinite_source():

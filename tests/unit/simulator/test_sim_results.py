@@ -4,13 +4,13 @@ import gzip
 import json
 
 import pytest
+from sim_helpers import check_invariants
 
 from contracts.canonical import CanonicalConfig
 from contracts.events import RunSummary
 from contracts.results import PNL_MEASURES, SERIES_MEASURES, DailyResults
 from scpln.samples import SAMPLES_DIR
 from services.simulator.engine import simulate
-from sim_helpers import check_invariants
 
 
 def _sample(name: str) -> CanonicalConfig:

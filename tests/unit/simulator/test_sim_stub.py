@@ -3,13 +3,13 @@
 import time
 
 import pytest
+from sim_helpers import config, daily, node, policy
 
 from contracts.canonical import CanonicalConfig
 from contracts.events import RunSummary
 from scpln.samples import SAMPLES_DIR
 from services.simulator.engine import simulate
 from services.simulator.stub import estimate_summary
-from sim_helpers import config, daily, node, policy
 
 
 @pytest.mark.parametrize("name", ["small", "medium", "large"])
