@@ -13,7 +13,7 @@ from .demand import daily_demand
 from .errors import SimulationInputError
 from .pairs import PairGraph, build_pairs
 
-INF = np.inf
+MAX_DAYS = 7320
 
 
 @dataclass
@@ -62,10 +62,24 @@ def _relabel(graph: PairGraph, order: list[int]) -> PairGraph:
         echelon=[graph.echelon[k] for k in order])
 
 
+def _start_date(config: CanonicalConfig) -> str | None:
+    """ISO day 1 when the config names one; a malformed date is an input error."""
+    if not config.meta.attributes.get("start_date"):
+        return None
+    try:
+        return start_date_of(config.meta.attributes).isoformat()
+    except (TypeError, ValueError) as exc:
+        raise SimulationInputError(f"start_date is not an ISO date: {exc}") from exc
+
+
 def build(config: CanonicalConfig, seed: int) -> Network:
-    days = config.planning_days
-    if days <= 0:
-        raise SimulationInputError("the planning horizon (meta.attributes.planning_horizon) must be at least one day")
+    try:
+        days = config.planning_days
+    except (TypeError, ValueError) as exc:
+        raise SimulationInputError(f"planning_horizon is not a number of days: {exc}") from exc
+    if not 1 <= days <= MAX_DAYS:
+        raise SimulationInputError(f"the planning horizon (meta.attributes.planning_horizon) must be 1..{MAX_DAYS} days")
+    start_date = _start_date(config)
     node_ix = {n.code: k for k, n in enumerate(config.nodes)}
     item_ix = {i.code: k for k, i in enumerate(config.items)}
     raw = build_pairs(config)
@@ -78,7 +92,7 @@ def build(config: CanonicalConfig, seed: int) -> Network:
     index = graph.index()
     arrays = levels.pair_arrays(config, graph)
     return Network(
-        days=days, start_date=config.meta.attributes.get("start_date") and start_date_of(config.meta.attributes).isoformat(),
+        days=days, start_date=start_date,
         node_codes=list(node_ix), node_types=[n.node_type for n in config.nodes], item_codes=list(item_ix),
         pair_node=np.array([node_ix[n] for n, _ in graph.pairs], dtype=np.int64),
         pair_item=np.array([item_ix[i] for _, i in graph.pairs], dtype=np.int64),

@@ -2,10 +2,11 @@
 
 A pair exists when an inventory policy, a demand row or a production policy names it, when a
 BOM line needs it as a component of a pair produced at the node, or when an infinite-source
-node is asked for it over an arc. Sourcing rule: a pair that is not an infinite source orders
-over the first arc into its node (config order) whose source node holds the item, else over
-the first arc from an infinite-source node. A pair is an
-infinite source when its node has ``infinite_source`` and it is not produced there.
+node is asked for it over an arc. A pair is an infinite source when its node has
+``infinite_source`` and it is not produced there (so an infinite factory makes its products
+and draws everything else, e.g. components, from an unlimited source). Sourcing rule: any
+other pair that is not produced orders over the first arc into its node (config order) whose
+source node holds the item, else over the first arc from an infinite-source node.
 Echelon: 0 for pairs nothing depends on; otherwise one more than the highest echelon of the
 pairs it feeds (by arc or as a BOM component), so processing echelons upward sees every
 downstream order before the upstream pair ships.

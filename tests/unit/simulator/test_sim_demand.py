@@ -75,8 +75,16 @@ def test_no_demand_at_all_is_fine():
     assert run(config(5, _store(initial_inventory=3))).summary.fill_rate == 1.0
 
 
+def test_an_empty_network_simulates_to_zeros():
+    out = run(config(5, []))
+    assert out.summary.revenue_total == 0 and out.summary.avg_on_hand_by_type == {}
+    assert out.results_bytes()
+
+
 @pytest.mark.parametrize("cfg, message", [
     (config(0, _store()), "horizon"),
+    (config(100_000, _store()), "horizon"),
+    (config(5, _store(), start_date="2025-13-01"), "start_date"),
     (config(5, _store(), demands=[_demand("Q1", 4)]), "bucket"),
     (config(5, [node("S", "store", policy("X"))]), "unknown item"),
     (config(5, [node("A", "warehouse", policy()), node("B", "warehouse", policy())],
