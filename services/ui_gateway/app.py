@@ -11,6 +11,7 @@ from services.ui_gateway.api import catalog, plans, results, runs, system
 from services.ui_gateway.bus import Bus, NatsBus
 from services.ui_gateway.results import HeadCache
 from services.ui_gateway.settings import Settings
+from services.ui_gateway.timing import ServerTiming
 
 DESCRIPTION = "SCPLN Plan & Run: plans, runs, jobs, scenarios and config versions of a supply-chain network."
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     for module in (plans, results, runs, catalog, system, live):
         app.include_router(module.router)
     pages.install(app)
+    app.add_middleware(ServerTiming)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -61,39 +61,39 @@ def not_found(kind: str) -> ErrorReply:
 
 
 def run_row(run_id: str = "run_a", **over: Any) -> q.RunRow:
-    values: dict[str, Any] = dict(
-        run_id=run_id, plan_version_id="plan_1", config_version_id="cfg_1", scenario_id="scn_baseline",
-        scenario_name="Baseline", job_id="job_sim", started_at=T0, finished_at=T0, duration_ms=812.0,
-        status="succeeded", seed=42, summary={"fill_rate": 0.975, "profit_total": 1234.5, "planning_days": 3},
-        results=RESULTS)
+    values: dict[str, Any] = {
+        "run_id": run_id, "plan_version_id": "plan_1", "config_version_id": "cfg_1", "scenario_id": "scn_baseline",
+        "scenario_name": "Baseline", "job_id": "job_sim", "started_at": T0, "finished_at": T0, "duration_ms": 812.0,
+        "status": "succeeded", "seed": 42, "summary": {"fill_rate": 0.975, "profit_total": 1234.5, "planning_days": 3},
+        "results": RESULTS}
     return q.RunRow(**{**values, **over})
 
 
 def plan_row(**over: Any) -> q.PlanRow:
     artifact = ArtifactRef(name="aggregate", bucket=subjects.ARTIFACTS_BUCKET, key="plan_1/aggregate.json",
                            sha256="b" * 64, size=10)
-    values: dict[str, Any] = dict(
-        plan_version_id="plan_1", config_version_id="cfg_1", base_scenario_id="scn_baseline",
-        scenario_name="Baseline", job_id="job_plan", status="ready", seed=42, created_at=T0, artifacts=[artifact],
-        kpis={"demand_total": 100.0}, run_count=1, latest_run_id="run_a", latest_fill_rate=0.975)
+    values: dict[str, Any] = {
+        "plan_version_id": "plan_1", "config_version_id": "cfg_1", "base_scenario_id": "scn_baseline",
+        "scenario_name": "Baseline", "job_id": "job_plan", "status": "ready", "seed": 42, "created_at": T0, "artifacts": [artifact],
+        "kpis": {"demand_total": 100.0}, "run_count": 1, "latest_run_id": "run_a", "latest_fill_rate": 0.975}
     return q.PlanRow(**{**values, **over})
 
 
 def job_row(**over: Any) -> q.JobRow:
-    values: dict[str, Any] = dict(job_id="job_plan", job_type="planning", state="running", progress=0.4,
-                                  step="mrp", message="", plan_version_id="plan_1", created_at=T0, updated_at=T0)
+    values: dict[str, Any] = {"job_id": "job_plan", "job_type": "planning", "state": "running", "progress": 0.4,
+                                  "step": "mrp", "message": "", "plan_version_id": "plan_1", "created_at": T0, "updated_at": T0}
     return q.JobRow(**{**values, **over})
 
 
 def scenario_row(**over: Any) -> q.ScenarioRow:
-    values: dict[str, Any] = dict(scenario_id="scn_baseline", name="Baseline", created_at=T0, updated_at=T0)
+    values: dict[str, Any] = {"scenario_id": "scn_baseline", "name": "Baseline", "created_at": T0, "updated_at": T0}
     return q.ScenarioRow(**{**values, **over})
 
 
 def config_row(**over: Any) -> q.ConfigRow:
     document = ArtifactRef(name="config", bucket=subjects.CONFIGS_BUCKET, key="cfg_1.json", sha256="c" * 64, size=2)
-    values: dict[str, Any] = dict(config_version_id="cfg_1", name="sample", version_tag="v1", sha256="c" * 64,
-                                  planning_days=3, counts={"items": 2}, document=document, created_at=T0)
+    values: dict[str, Any] = {"config_version_id": "cfg_1", "name": "sample", "version_tag": "v1", "sha256": "c" * 64,
+                                  "planning_days": 3, "counts": {"items": 2}, "document": document, "created_at": T0}
     return q.ConfigRow(**{**values, **over})
 
 

@@ -68,3 +68,8 @@ def test_the_openapi_lists_the_additions(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/runs/{run_id}/results", "/jobs/aggregate", "/configs/{config_version_id}/document", "/asyncapi"} <= set(paths)
     assert not any(p.startswith("/ui/") and p != "/ui/jobs/events" for p in paths)
+
+
+def test_every_answer_says_how_long_the_gateway_worked_on_it(client):
+    timing = client.get("/healthz").headers["server-timing"]
+    assert timing.startswith("app;dur=") and float(timing.split("=")[1]) >= 0
