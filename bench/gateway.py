@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+import httpx
+from sqlalchemy import insert
 
-from services.run_registry import db  # noqa: E402
-from tests.e2e.system import start_system, stop_system  # noqa: E402
+from services.run_registry import db
+from tests.e2e.system import start_system, stop_system
 
 NAMES = [f"{r} {t}" for r in ("EU", "US", "APAC", "LATAM", "UK") for t in ("Baseline", "Peak season", "Promo push")]
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
