@@ -62,6 +62,6 @@ def check_invariants(out: SimulationOutput) -> None:
     for entry in out.trace():
         totals[entry["category"]] = totals.get(entry["category"], 0.0) + entry["amount"]
     for category, total in totals.items():
-        assert abs(total - out.pnl[category].sum()) < 1e-4 * max(1.0, len(out.trace())), category
+        assert abs(total - out.pnl[category].sum()) < 1e-6 * (1 + len(out.trace())), category
     costs = sum(v for c, v in totals.items() if c != "revenue")
-    assert abs(costs - out.pnl["cost_total"].sum()) < 1e-4 * max(1.0, len(out.trace()))
+    assert abs(costs - out.pnl["cost_total"].sum()) < 1e-6 * (1 + len(out.trace()))
