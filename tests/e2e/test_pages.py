@@ -1,5 +1,7 @@
 """The planners' pages against the running system: each answers with the links it promises."""
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -77,3 +79,24 @@ def test_stub_runs_have_no_daily_results_and_asyncapi_is_served(system, run):
         assert client.get(f"/runs/{run['run_id']}/results").status_code == 404
         channels = client.get("/asyncapi").json()["channels"]
         assert channels["RunCompleted"]["address"] == "scpln.events.run.completed"
+
+
+def test_a_bad_config_file_is_refused_with_every_validation_error(system, run):
+    with system.client() as client:
+        doc = client.get(f"/configs/{run['config_version_id']}/document").json()
+        doc["nodes"].append(dict(doc["nodes"][0]))
+        doc["bom"].append({"parent_item": "NOPE", "child_item": doc["items"][0]["code"], "quantity": 1})
+        answer = client.post("/ui/configs", files={"file": ("bad.json", json.dumps(doc).encode(), "application/json")})
+    assert answer.status_code == 422
+    assert "duplicate_node_code" in answer.text and "bom_unknown_item" in answer.text and "bad.json" in answer.text
+
+
+def test_a_scenario_made_and_locked_in_the_pages_shows_at_once(system):
+    with system.client() as client:
+        made = client.post("/ui/scenarios", data={"name": "E2E what-if", "tag": "e2e"}, follow_redirects=True)
+        assert made.status_code == 200 and "E2E what-if" in made.text
+        scenario_id = made.url.path.rsplit("/", 1)[1]
+        locked = client.post(f"/ui/scenarios/{scenario_id}/lock", follow_redirects=True)
+        assert 'class="badge locked"' in locked.text and f'/ui/scenarios/{scenario_id}/unlock' in locked.text
+        unlocked = client.post(f"/ui/scenarios/{scenario_id}/unlock", follow_redirects=True)
+        assert 'class="badge open"' in unlocked.text
