@@ -208,7 +208,9 @@ def _own_transactions(engine: Engine) -> None:
 
 
 def open_engine(backend: Literal["db", "memory"], path: str = ":memory:") -> Engine:
-    """``db``: the SQLite file at ``path`` (WAL). ``memory``: one shared in-memory connection."""
+    """``db``: the SQLite file at ``path`` (WAL: readers never wait for the writer).
+    ``memory``: one in-memory database on one shared DBAPI connection, so every connection
+    sees the same data; use one connection at a time (tests, a single-threaded service)."""
     if backend == "memory":
         engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
     elif backend == "db":
