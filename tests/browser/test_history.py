@@ -82,3 +82,18 @@ def test_the_other_pages_render(context, path):
     assert page.goto(path).status == 200
     assert page.locator("nav.nav a.active").count() == 1
     shot(page, path.strip("/").replace("/", "-"))
+
+
+def test_an_aggregate_job_from_the_form_runs_to_success(context, runs):
+    base = runs["scn_baseline"]
+    page = context.new_page()
+    page.goto(f"/ui/jobs?plan_version_id={base['plan_version_id']}")
+    page.fill('#aggregate-form input[name="run_id"]', base["run_id"])
+    page.select_option('#aggregate-form select[name="bucket"]', "month")
+    page.select_option('#aggregate-form select[name="group_by"]', "node")
+    page.click("#aggregate-form button[type=submit]")
+    page.wait_for_url("**/ui/jobs?created=job_*")
+    job_id = page.url.split("created=")[1].split("&")[0]
+    page.locator(f'tr[data-job-id="{job_id}"] [data-field="state"]:text("succeeded")').wait_for()
+    assert page.locator(f'tr[data-job-id="{job_id}"] [data-field="job_type"]').inner_text() == "aggregate"
+    shot(page, "jobs-aggregate")
