@@ -72,3 +72,14 @@ def test_simulate_again_adds_a_run_to_the_plan(context, system):
     page.wait_for_url(re.compile(r"/ui/jobs\?created="))
     job_row(page, plan_id, "simulation").first.wait_for()
     system.wait_for(f"/plans/{plan_id}", lambda body: len(body["runs"]) == before + 1)
+
+
+def test_without_the_event_stream_the_job_table_polls(context, system):
+    page = context.new_page()
+    page.route("**/ui/jobs/events**", lambda route: route.abort())
+    page.goto("/ui/jobs")
+    page.wait_for_selector("#live-status:text('polling')", timeout=30_000)
+    with system.client() as client:
+        plan_id = client.get("/plans").json()["plans"][0]["plan_version_id"]
+        job_id = client.post(f"/plans/{plan_id}/runs").json()["job_id"]
+    page.locator(f'tr[data-job-id="{job_id}"] [data-field="state"]:text("succeeded")').wait_for()
