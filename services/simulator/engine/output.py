@@ -3,10 +3,10 @@ DailyResults document, written as a stream so the document is never held as one 
 
 import gzip
 import io
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
+import orjson
 
 from contracts.events import RunSummary
 from contracts.results import SERIES_MEASURES
@@ -76,17 +76,17 @@ class SimulationOutput:
         head = {"schema_id": "scpln-results-1", "run_id": self.run_id, "planning_days": net.days,
                 "start_date": net.start_date}
         with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=5, mtime=0) as out:
-            out.write(json.dumps(head)[:-1].encode() + b', "series": [')
+            out.write(orjson.dumps(head)[:-1] + b',"series":[')
             for k, (node, item) in enumerate(self.pairs):
                 entry = {"node": node, "item": item, "node_type": net.node_types[net.pair_node[k]]}
                 entry |= {m: _numbers(self.column(m, k)) for m in SERIES_MEASURES}
-                out.write((", " if k else "").encode() + json.dumps(entry).encode())
+                out.write((b"," if k else b"") + orjson.dumps(entry))
             pnl = {m: _numbers(v) for m, v in self.pnl.items()}
-            out.write(b'], "pnl": ' + json.dumps(pnl).encode() + b', "cost_trace": [')
+            out.write(b'],"pnl":' + orjson.dumps(pnl) + b',"cost_trace":[')
             separator = b""
             for chunk in self.trace_chunks():
                 if chunk:
-                    out.write(separator + json.dumps(chunk)[1:-1].encode())
-                    separator = b", "
+                    out.write(separator + orjson.dumps(chunk)[1:-1])
+                    separator = b","
             out.write(b"]}")
         return buffer.getvalue()
