@@ -62,10 +62,14 @@ def apply(event: object, seq: int) -> list[Change]:
     return []
 
 
-def _job(job_id: str, job_type: JobType, state: JobState, at: datetime, **extra: Any) -> AdvanceJob:
-    row = {"job_id": job_id, "job_type": job_type.value, "state": state.value,
-           "plan_version_id": None, "run_id": None, "created_at": utc(at), "updated_at": utc(at)}
-    return AdvanceJob(row | extra)
+def _job(job_id: str, job_type: JobType, state: JobState, at: datetime, *, progress: float,
+         plan_version_id: str | None = None, run_id: str | None = None, step: str = "",
+         message: str = "") -> AdvanceJob:
+    """Every job change carries the same columns, so a batch of them is one executemany."""
+    return AdvanceJob({
+        "job_id": job_id, "job_type": job_type.value, "state": state.value, "progress": progress,
+        "step": step, "message": message, "plan_version_id": plan_version_id, "run_id": run_id,
+        "created_at": utc(at), "updated_at": utc(at)})
 
 
 @apply.register
@@ -120,7 +124,7 @@ def _(event: ev.PlanCreated, seq: int) -> list[Change]:
     return [
         Upsert("plans", row),
         _job(event.job_id, JobType.planning, JobState.succeeded, event.occurred_at,
-             plan_version_id=pv, progress=1.0),
+             plan_version_id=pv, progress=1.0, step="plan_final", message="plan ready"),
         _job(event.simulation_job_id, JobType.simulation, JobState.queued, event.occurred_at,
              plan_version_id=pv, progress=0.0),
     ]

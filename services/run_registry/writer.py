@@ -1,6 +1,6 @@
 """The read-model writer: applies projection changes and the checkpoint in ONE transaction.
 
-A batch first runs on a fast path (consecutive commuting changes grouped into executemany).
+A batch first runs on a fast path (commuting changes grouped into executemany).
 If anything in it fails, that attempt is rolled back to a savepoint and the batch is replayed
 message by message, each in its own savepoint, retrying a failing message ``max_attempts``
 times before recording it in ``dead_letters``; the checkpoint then moves past it.
@@ -86,7 +86,7 @@ class ReadModelWriter:
         trial = counts.copy()
         try:
             with conn.begin_nested():
-                runner = ChangeRunner(conn, trial, self.max_runs, grouped=True)
+                runner = ChangeRunner(conn, trial, self.max_runs)
                 for item in items:
                     runner.run(self._apply(item.event, item.seq))
                 runner.flush()
@@ -112,8 +112,9 @@ class ReadModelWriter:
             trial = counts.copy()
             try:
                 with conn.begin_nested():
-                    runner = ChangeRunner(conn, trial, self.max_runs, grouped=False)
+                    runner = ChangeRunner(conn, trial, self.max_runs)
                     runner.run(self._apply(item.event, item.seq))
+                    runner.flush()
             except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
                 error = f"{type(exc).__name__}: {exc}"
                 continue
@@ -224,26 +225,37 @@ _DROP_OLDEST = delete(_runs).where(literal_column("rowid").in_(_OLDEST)).returni
     _runs.c.status, _runs.c.scenario_name_lc)
 _DELETE_RUN = delete(_runs).where(_runs.c.run_id == bindparam("k_run_id")).returning(
     _runs.c.status, _runs.c.scenario_name_lc)
-_RUN_KEYS = select(_runs.c.status, _runs.c.scenario_name_lc).where(_runs.c.run_id == bindparam("run_id"))
+_RUN_KEYS = select(_runs.c.run_id, _runs.c.status, _runs.c.scenario_name_lc).where(
+    _runs.c.run_id.in_(bindparam("ids", expanding=True)))
 
 
 class ChangeRunner:
-    """Executes projection changes on a connection. ``grouped`` collects consecutive changes
-    into executemany groups while they commute (no two groups touch the same row); any change
-    to ``runs`` and every retention check flush first, so run counts stay exact."""
+    """Executes projection changes on a connection, collecting them into executemany groups
+    while they commute (no two groups touch the same row). New runs are inserted together and
+    retention is then applied once: for inserts alone, that drops exactly the runs applying it
+    after every insert would. A run already stored (while retention is on) is applied one by
+    one; deleting a run or upserting one twice flushes first."""
 
-    def __init__(self, conn: Connection, counts: RunCounts, max_runs: int | None, *, grouped: bool) -> None:
-        self.conn, self.counts, self.max_runs, self.grouped = conn, counts, max_runs, grouped
+    def __init__(self, conn: Connection, counts: RunCounts, max_runs: int | None) -> None:
+        self.conn, self.counts, self.max_runs = conn, counts, max_runs
         self.new_runs = 0
         self._groups: dict[tuple[Any, ...], tuple[Any, list[dict[str, Any]]]] = {}
         self._touched: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._runs: dict[str, dict[str, Any]] = {}
+        self._retain_due = False
 
     def run(self, changes: list[projections.Change]) -> None:
         for change in changes:
             if isinstance(change, EnforceRetention):
-                self._retain()
-            elif getattr(change, "table", None) == "runs":
-                self._run_change(change)
+                self._retain_due = self.max_runs is not None
+            elif isinstance(change, Upsert) and change.table == "runs":
+                if change.row["run_id"] in self._runs:
+                    self.flush()
+                self._runs[change.row["run_id"]] = change.row
+            elif isinstance(change, Delete) and change.table == "runs":
+                self.flush()
+                for old in self.conn.execute(_DELETE_RUN, {"k_run_id": change.key["run_id"]}):
+                    self.counts.count_run(*old, -1)
             else:
                 self._queue(*_statement(change))
 
@@ -252,36 +264,49 @@ class ChangeRunner:
             self.conn.execute(stmt, params if len(params) > 1 else params[0])
         self._groups.clear()
         self._touched.clear()
+        self._flush_runs()
 
     def _queue(self, key: tuple[Any, ...], stmt: Any, params: dict[str, Any], row: tuple[Any, ...]) -> None:
-        if self._touched.get(row, key) != key:
+        if row[0] == "runs" or self._touched.get(row, key) != key:
             self.flush()
         self._groups.setdefault(key, (stmt, []))[1].append(params)
         self._touched[row] = key
-        if not self.grouped:
-            self.flush()
 
-    def _run_change(self, change: projections.Change) -> None:
-        self.flush()
-        if isinstance(change, Upsert):
-            old = self.conn.execute(_RUN_KEYS, {"run_id": change.row["run_id"]}).first()
-            self.conn.execute(_statement(change)[1], change.row)
-            self.counts.count_run(change.row["status"], change.row["scenario_name_lc"], 1)
+    def _flush_runs(self) -> None:
+        pending, self._runs = list(self._runs.values()), {}
+        stored = self._stored([row["run_id"] for row in pending])
+        if stored and self.max_runs is not None:
+            for row in pending:
+                self._upsert_runs([row], self._stored([row["run_id"]]))
+                self._retain()
+        elif pending:
+            self._upsert_runs(pending, stored)
+            self._retain()
+
+    def _stored(self, run_ids: list[str]) -> dict[str, tuple[str, str]]:
+        stored = {}
+        for start in range(0, len(run_ids), 500):
+            chunk = run_ids[start: start + 500]
+            stored |= {r.run_id: (r.status, r.scenario_name_lc) for r in self.conn.execute(_RUN_KEYS, {"ids": chunk})}
+        return stored
+
+    def _upsert_runs(self, rows: list[dict[str, Any]], stored: dict[str, tuple[str, str]]) -> None:
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            by_columns.setdefault(tuple(sorted(row)), []).append(row)
+            old = stored.get(row["run_id"])
+            self.counts.count_run(row["status"], row["scenario_name_lc"], 1)
             if old is None:
                 self.new_runs += 1
             else:
                 self.counts.count_run(*old, -1)
-        elif isinstance(change, Delete):
-            for old in self.conn.execute(_DELETE_RUN, {"k_run_id": change.key["run_id"]}):
-                self.counts.count_run(*old, -1)
-        else:
-            self._queue(*_statement(change))
-            self.flush()
+        for columns, group in by_columns.items():
+            self.conn.execute(_cached(_upsert, db.runs, columns), group)
 
     def _retain(self) -> None:
-        excess = self.counts.total - self.max_runs if self.max_runs is not None else 0
+        due, self._retain_due = self._retain_due, False
+        excess = self.counts.total - self.max_runs if due and self.max_runs is not None else 0
         if excess > 0:
-            self.flush()
             for old in self.conn.execute(_DROP_OLDEST, {"n": excess}).all():
                 self.counts.count_run(*old, -1)
                 self.counts.add(_DROPPED, 1)

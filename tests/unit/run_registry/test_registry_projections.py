@@ -49,7 +49,7 @@ def test_plan_created_makes_a_ready_plan_a_succeeded_planning_job_and_a_queued_s
         "content_type": "application/json"}]
     assert isinstance(planning, AdvanceJob) and planning.row == {
         "job_id": "jp", "job_type": "planning", "state": "succeeded", "progress": 1.0,
-        "plan_version_id": "p1", "run_id": None, "created_at": T0, "updated_at": T0}
+        "step": "plan_final", "message": "plan ready", "plan_version_id": "p1", "run_id": None, "created_at": T0, "updated_at": T0}
     assert (simulation.row["job_id"], simulation.row["state"]) == ("js", "queued")
 
 
