@@ -29,7 +29,8 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
         if owned:
             await the_bus.close()  # type: ignore[attr-defined]
 
-    app = FastAPI(title="SCPLN", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="SCPLN", description=DESCRIPTION, version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.bus = the_bus
     app.state.settings = settings
     app.state.results_cache = HeadCache()

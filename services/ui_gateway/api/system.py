@@ -29,3 +29,13 @@ async def asyncapi(request: Request) -> JSONResponse:
 
         state.asyncapi = asyncapi_document(state.settings.nats_url)
     return JSONResponse(state.asyncapi)
+
+
+@router.get("/docs", include_in_schema=False)
+async def docs() -> Response:
+    """Swagger UI of the OpenAPI document, its assets served by the gateway (no CDN)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    vendor = "/static/vendor/swagger-ui"
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="SCPLN API", swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+                               swagger_css_url=f"{vendor}/swagger-ui.css", swagger_favicon_url=f"{vendor}/favicon-32x32.png")

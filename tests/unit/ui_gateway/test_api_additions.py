@@ -73,3 +73,11 @@ def test_the_openapi_lists_the_additions(client):
 def test_every_answer_says_how_long_the_gateway_worked_on_it(client):
     timing = client.get("/healthz").headers["server-timing"]
     assert timing.startswith("app;dur=") and float(timing.split("=")[1]) >= 0
+
+
+def test_the_api_docs_and_charts_load_nothing_from_other_hosts(client):
+    for path in ("/docs", "/ui/runs/run_a", "/ui/runs/compare?run_id=run_a&run_id=run_b"):
+        html = client.get(path).text
+        assert "https://" not in html and "http://" not in html, path
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/vendor/uplot/uPlot.iife.min.js").status_code == 200
