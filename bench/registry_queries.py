@@ -15,20 +15,20 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Connection, Engine, insert, select  # noqa: E402
+from sqlalchemy import Connection, Engine, insert, select
 
-from contracts import queries as q  # noqa: E402
-from services.run_registry import db, queries  # noqa: E402
+from contracts import queries as q
+from services.run_registry import db, queries
 
 REGIONS = ["EU", "US", "APAC", "LATAM", "Nordics", "Iberia", "DACH", "UK", "Benelux", "Japan"]
 THEMES = ["Baseline", "Peak season", "Supplier outage", "Promo push", "Capacity expansion"]
 SCENARIOS = [f"{region} {theme}" for region in REGIONS for theme in THEMES]
-T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def summary(rng: random.Random) -> dict[str, object]:

@@ -6,21 +6,35 @@ same events always produce the same bytes (``digest.table_digests`` relies on it
 """
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import (
-    Boolean, Column, Engine, Float, Index, Integer, LargeBinary, MetaData, String, Table, Text,
-    TypeDecorator, create_engine, event, func, literal_column,
-)
 from pydantic_core import from_json
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    literal_column,
+)
 from sqlalchemy.pool import StaticPool
 
 READ_MODEL_VERSION = 1
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class UtcMicros(TypeDecorator[datetime]):
@@ -31,7 +45,7 @@ class UtcMicros(TypeDecorator[datetime]):
         if value is None or isinstance(value, int):
             return value
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return (value - _EPOCH) // _MICRO
 
     def process_result_value(self, value: Any, dialect: Any) -> datetime | None:

@@ -5,7 +5,7 @@ the database, so the same events always produce the same changes (live path and 
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import singledispatch
 from typing import Any
 
@@ -53,7 +53,7 @@ Change = Upsert | Update | Delete | AdvanceJob | EnforceRetention
 
 
 def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @singledispatch

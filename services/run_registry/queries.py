@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, literal_column, select, text, tuple_, type_coerce
 
 from contracts import queries as q
-from services.run_registry import db
 from contracts.events import RunSummary
+from services.run_registry import db
 
 runs, plans, jobs = db.runs, db.plans, db.jobs
 ROWID = literal_column("rowid")

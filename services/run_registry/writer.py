@@ -10,10 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, literal_column, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert
 
 from contracts.events import FINAL_JOB_STATES, decode
@@ -144,7 +155,7 @@ def _checkpoint(conn: Connection, projection: str) -> int:
 
 def _dead_letter(conn: Connection, item: _Item, error: str, attempts: int) -> None:
     row = {"seq": item.seq, "subject": item.subject, "error": error[:2000], "data": item.data,
-           "attempts": attempts, "recorded_at": datetime.now(timezone.utc)}
+           "attempts": attempts, "recorded_at": datetime.now(UTC)}
     conn.execute(insert(db.dead_letters).values(row).on_conflict_do_nothing())
 
 
@@ -160,13 +171,13 @@ class RunCounts:
         self.values = values
 
     @classmethod
-    def load(cls, conn: Connection) -> "RunCounts":
+    def load(cls, conn: Connection) -> RunCounts:
         return cls(dict(conn.execute(select(db.counters.c.name, db.counters.c.value)).all()))
 
-    def copy(self) -> "RunCounts":
+    def copy(self) -> RunCounts:
         return RunCounts(dict(self.values))
 
-    def restore(self, other: "RunCounts") -> None:
+    def restore(self, other: RunCounts) -> None:
         self.values = dict(other.values)
 
     def add(self, name: str, delta: int) -> None:

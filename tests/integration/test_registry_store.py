@@ -7,13 +7,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "run_registry"))
 
-from registry_helpers import T0, engine_for, messages, plan_created, progress, run_completed, scenario_created  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from registry_helpers import T0, engine_for, messages, plan_created, progress, run_completed, scenario_created
+from sqlalchemy import text
 
-from contracts import queries as q  # noqa: E402
-from services.run_registry import db, queries  # noqa: E402
-from services.run_registry.digest import diff_digests, table_digests  # noqa: E402
-from services.run_registry.writer import ReadModelWriter  # noqa: E402
+from contracts import queries as q
+from services.run_registry import db, queries
+from services.run_registry.digest import diff_digests, table_digests
+from services.run_registry.writer import ReadModelWriter
 
 
 def events(count: int) -> list:

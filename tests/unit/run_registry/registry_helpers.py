@@ -1,6 +1,6 @@
 """Event factories and engines for the run registry's tests."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from contracts import events as ev
 from services.run_registry import db
 
-T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
 _ENV = {"correlation_id": "corr", "producer": "test"}
 ART = {"name": "doc", "bucket": "b", "key": "k", "sha256": "0" * 64, "size": 10}
 

@@ -3,8 +3,16 @@
 from datetime import timedelta
 
 from registry_helpers import (
-    ART, T0, config_created, plan_created, progress, run_completed, run_deleted, run_failed,
-    scenario_created, summary,
+    ART,
+    T0,
+    config_created,
+    plan_created,
+    progress,
+    run_completed,
+    run_deleted,
+    run_failed,
+    scenario_created,
+    summary,
 )
 
 from contracts import events as ev

@@ -4,7 +4,14 @@ from datetime import timedelta
 
 import pytest
 from registry_helpers import (
-    T0, config_created, engine_for, messages, plan_created, progress, run_completed, run_failed,
+    T0,
+    config_created,
+    engine_for,
+    messages,
+    plan_created,
+    progress,
+    run_completed,
+    run_failed,
     scenario_created,
 )
 

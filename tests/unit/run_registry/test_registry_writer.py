@@ -1,5 +1,6 @@
 """The writer suite, run against both backends (in-memory SQLite and a SQLite file)."""
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -7,7 +8,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from registry_helpers import (
-    T0, engine_for, messages, plan_created, progress, rows, run_completed, run_deleted, run_failed,
+    T0,
+    engine_for,
+    messages,
+    plan_created,
+    progress,
+    rows,
+    run_completed,
+    run_deleted,
+    run_failed,
     scenario_created,
 )
 from sqlalchemy import func, select
@@ -165,7 +174,7 @@ def test_the_same_events_in_any_batching_give_identical_tables(events, cuts, max
     split = engine_for("db", tmp_path_factory.mktemp("split"))
     writer = ReadModelWriter(split, max_runs=max_runs)
     bounds = [0, *sorted(set(cuts)), len(batch)]
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         writer.apply_batch(batch[start:end])
     assert diff_digests(table_digests(one), table_digests(split)) == []
     with one.connect() as conn:
