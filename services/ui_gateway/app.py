@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from services.ui_gateway import live, pages
-from services.ui_gateway.api import catalog, plans, results, runs, system
+from services.ui_gateway.api import catalog, jobs, plans, results, runs, system
 from services.ui_gateway.bus import Bus, NatsBus
 from services.ui_gateway.results import HeadCache
 from services.ui_gateway.settings import Settings
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     app.state.bus = the_bus
     app.state.settings = settings
     app.state.results_cache = HeadCache()
-    for module in (plans, results, runs, catalog, system, live):
+    for module in (plans, results, jobs, runs, catalog, system, live):
         app.include_router(module.router)
     pages.install(app)
     app.add_middleware(ServerTiming)

@@ -1,11 +1,10 @@
-"""JSON API: a run's daily results, aggregate jobs, and stored config documents (DESIGN §6)."""
+"""JSON API: a run's daily results and stored config documents (DESIGN §6)."""
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from contracts import subjects
-from contracts.commands import JobAccepted, RequestAggregate
 from contracts.events import ArtifactRef
 from contracts.queries import ConfigDetail, GetConfig, GetRun, RunDetail
 from services.ui_gateway.bus import Bus
@@ -52,12 +51,6 @@ async def run_results(run_id: str, request: Request, bus: BusDep, format: Litera
     filename = f"{run_id}-{part}.csv"
     return Response(to_csv(part, doc), media_type="text/csv",
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
-
-
-@router.post("/jobs/aggregate", status_code=202, response_model=JobAccepted, tags=["jobs"])
-async def aggregate(body: RequestAggregate, bus: BusDep) -> JobAccepted:
-    """Aggregate a run's daily results by time bucket and grouping; follow the returned job."""
-    return await ask(bus, subjects.CMD_AGGREGATE, body, JobAccepted)
 
 
 @router.get("/configs/{config_version_id}/document", tags=["configs"])

@@ -81,3 +81,17 @@ def test_the_api_docs_and_charts_load_nothing_from_other_hosts(client):
         assert "https://" not in html and "http://" not in html, path
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
     assert client.get("/static/vendor/uplot/uPlot.iife.min.js").status_code == 200
+
+
+def test_only_a_failed_simulation_job_is_retried_by_simulating_its_plan_again(client, bus):
+    from contracts.commands import JobAccepted
+    from contracts.queries import JobDetail
+    from tests.unit.ui_gateway.fakes import job_row
+
+    refused = client.post("/jobs/job_plan/retry")
+    assert refused.status_code == 409 and "running planning job" in refused.json()["detail"]
+    bus.replies[subjects.QRY_JOB_GET] = JobDetail(job=job_row(job_type="simulation", state="failed"))
+    bus.replies[subjects.CMD_PLAN_RERUN] = JobAccepted(job_id="job_again")
+    answer = client.post("/jobs/job_sim/retry")
+    assert answer.status_code == 202 and answer.json() == {"job_id": "job_again"}
+    assert bus.requests(subjects.CMD_PLAN_RERUN)[0].plan_version_id == "plan_1"
