@@ -4,6 +4,8 @@ A batch first runs on a fast path (commuting changes grouped into executemany).
 If anything in it fails, that attempt is rolled back to a savepoint and the batch is replayed
 message by message, each in its own savepoint, retrying a failing message ``max_attempts``
 times before recording it in ``dead_letters``; the checkpoint then moves past it.
+A database that cannot be written (locked, full, I/O: ``OperationalError``) is no fault of a
+message: the whole batch raises, nothing is committed, and redelivery brings it back.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.exc import OperationalError
 
 from contracts.events import FINAL_JOB_STATES, decode
 from services.run_registry import db, projections
@@ -101,6 +104,8 @@ class ReadModelWriter:
                 for item in items:
                     runner.run(self._apply(item.event, item.seq))
                 runner.flush()
+        except OperationalError:
+            raise
         except Exception:  # noqa: BLE001 - replayed message by message below
             return False
         counts.restore(trial)
@@ -126,6 +131,8 @@ class ReadModelWriter:
                     runner = ChangeRunner(conn, trial, self.max_runs)
                     runner.run(self._apply(item.event, item.seq))
                     runner.flush()
+            except OperationalError:
+                raise
             except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
                 error = f"{type(exc).__name__}: {exc}"
                 continue

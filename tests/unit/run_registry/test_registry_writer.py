@@ -20,6 +20,7 @@ from registry_helpers import (
     scenario_created,
 )
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from contracts import events as ev
 from contracts.subjects import JOB_PROGRESS
@@ -104,6 +105,15 @@ def test_a_poison_message_is_retried_then_dead_lettered_and_the_next_event_appli
     assert "cannot apply" in letter["error"] and ev.decode(letter["data"]).job_id == "js1"
     assert [r["run_id"] for r in rows(engine, "runs", "run_id")] == ["r1", "r2"]
     assert rows(engine, "jobs", "job_id")[1]["state"] == "succeeded"
+
+
+def test_a_database_that_cannot_be_written_fails_the_batch_instead_of_dead_lettering(engine):
+    def locked(event, seq):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    with pytest.raises(OperationalError):
+        ReadModelWriter(engine, apply=locked).apply_batch(messages(history()))
+    assert ReadModelWriter(engine).last_seq() == 0 and rows(engine, "dead_letters", "seq") == []
 
 
 def test_retention_keeps_exactly_the_newest_n_with_ties_by_run_id_and_counts_the_dropped(engine):
