@@ -100,3 +100,27 @@ def test_a_scenario_made_and_locked_in_the_pages_shows_at_once(system):
         assert 'class="badge locked"' in locked.text and f'/ui/scenarios/{scenario_id}/unlock' in locked.text
         unlocked = client.post(f"/ui/scenarios/{scenario_id}/unlock", follow_redirects=True)
         assert 'class="badge open"' in unlocked.text
+
+
+def job_events(system, headers: dict[str, str], url: str, count: int) -> list[tuple[int, dict]]:  # type: ignore[no-untyped-def]
+    got: list[tuple[int, dict]] = []
+    with system.client() as client, client.stream("GET", url, headers=headers, timeout=10) as answer:
+        assert answer.status_code == 200
+        seq = None
+        for line in answer.iter_lines():
+            if line.startswith("id: "):
+                seq = int(line[4:])
+            elif line.startswith("data: ") and seq is not None:
+                got.append((seq, json.loads(line[6:])))
+                if len(got) == count:
+                    break
+    return got
+
+
+def test_job_progress_streams_from_the_log_and_resumes_after_last_event_id(system, run):
+    first = job_events(system, {}, "/ui/jobs/events?after=0", 3)
+    seqs = [seq for seq, _ in first]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 3
+    assert all({"job_id", "state", "progress"} <= set(body) for _, body in first)
+    resumed = job_events(system, {"Last-Event-ID": str(seqs[1])}, "/ui/jobs/events?after=0", 1)
+    assert resumed[0] == first[2]
