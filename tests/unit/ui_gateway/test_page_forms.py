@@ -111,3 +111,14 @@ def test_the_compare_page_highlights_differences_beyond_the_threshold(client, bu
     assert 'SCPLN.overlay(document.getElementById("overlay"), ["run_a", "run_b"])' in page.text
     sent = bus.requests(subjects.QRY_RUNS_COMPARE)[0]
     assert (sent.run_ids, sent.threshold) == (["run_a", "run_b"], 0.1)
+
+
+def test_the_run_history_pages_keep_their_filters(client, bus):
+    from contracts.queries import RunsPage
+    from tests.unit.ui_gateway.fakes import run_row
+
+    bus.replies[subjects.QRY_RUNS_LIST] = RunsPage(runs=[run_row()], total=1000, limit=50, offset=50)
+    page = client.get("/ui/runs?scenario_name=peak&sort=fill_rate&offset=50").text
+    assert "51–100 of 1000" in page
+    assert 'href="?scenario_name=peak&amp;sort=fill_rate&amp;offset=100">Next' in page
+    assert 'href="?scenario_name=peak&amp;sort=fill_rate&amp;offset=0">← Previous' in page
