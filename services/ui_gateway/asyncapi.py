@@ -3,6 +3,7 @@ broker: one publisher per event type on its subject, the model as schema, its do
 description. The broker never connects; it only describes."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from contracts import subjects
 from contracts.events import EVENT_TYPES, SUBJECT_OF
@@ -25,9 +26,16 @@ def documentation_broker(nats_url: str):  # type: ignore[no-untyped-def]
     return broker
 
 
+def public_url(nats_url: str) -> str:
+    """The first server of a NATS URL list, without credentials."""
+    parts = urlsplit(nats_url.split(",")[0].strip())
+    host = parts.hostname or "localhost"
+    return f"{parts.scheme or 'nats'}://{host}:{parts.port or 4222}"
+
+
 def asyncapi_document(nats_url: str, version: str = "0.1.0") -> dict[str, Any]:
     from faststream.specification import AsyncAPI
 
-    spec = AsyncAPI(documentation_broker(nats_url), title="SCPLN events", version=version,
+    spec = AsyncAPI(documentation_broker(public_url(nats_url)), title="SCPLN events", version=version,
                     description=DESCRIPTION).to_specification()
     return spec.to_jsonable()

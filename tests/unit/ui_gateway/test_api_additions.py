@@ -95,3 +95,11 @@ def test_only_a_failed_simulation_job_is_retried_by_simulating_its_plan_again(cl
     answer = client.post("/jobs/job_sim/retry")
     assert answer.status_code == 202 and answer.json() == {"job_id": "job_again"}
     assert bus.requests(subjects.CMD_PLAN_RERUN)[0].plan_version_id == "plan_1"
+
+
+def test_the_asyncapi_servers_never_show_credentials():
+    from services.ui_gateway.asyncapi import asyncapi_document
+
+    document = asyncapi_document("nats://gateway:s3cret@nats-1:4222,nats://nats-2:4222")
+    assert "s3cret" not in str(document)
+    assert document["servers"]["development"]["host"] == "nats-1:4222"
