@@ -78,14 +78,15 @@ def fill(engine: Engine, rows: list[dict[str, object]]) -> None:
     db.analyze(engine)
 
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    samples = []
+def timed_together(fns: list[Callable[[], object]], repeat: int) -> list[tuple[float, float]]:
+    """p50 and p99 (ms) of each function, sampled in turn so both sizes see the same load."""
+    samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+        for fn, times in zip(fns, samples, strict=True):
+            t = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t) * 1000)
+    return [(statistics.median(t), sorted(t)[min(len(t) - 1, int(len(t) * 0.99))]) for t in samples]
 
 
 def naive_list(conn: Connection, needle: str | None, sort: str, offset: int) -> list[q.RunRow]:
@@ -105,8 +106,8 @@ def variants(conn: Connection, n: int, rng: random.Random) -> dict[str, Callable
         "list by plan": lambda: queries.list_runs(conn, q.ListRuns(plan_version_id=f"plan-{rng.randrange(plans):05d}")),
         "list by scenario name": lambda: queries.list_runs(conn, q.ListRuns(scenario_name="PEAK")),
         "list sorted by fill_rate": lambda: queries.list_runs(conn, q.ListRuns(sort="fill_rate")),
-        f"list deep page offset {deep}": lambda: queries.list_runs(conn, q.ListRuns(offset=deep)),
-        f"list deep page via cursor ({deep})": lambda: queries.list_runs(conn, q.ListRuns(cursor=cursor)),
+        "list deep page (offset 90%)": lambda: queries.list_runs(conn, q.ListRuns(offset=deep)),
+        "list deep page (cursor at 90%)": lambda: queries.list_runs(conn, q.ListRuns(cursor=cursor)),
         "get run": lambda: queries.get_run(conn, q.GetRun(run_id=f"run-{rng.randrange(n):07d}")),
         "compare 5 runs": lambda: queries.compare_runs(
             conn, q.CompareRuns(run_ids=[f"run-{rng.randrange(n):07d}" for _ in range(5)])),
@@ -115,18 +116,20 @@ def variants(conn: Connection, n: int, rng: random.Random) -> dict[str, Callable
     }
 
 
-def bench_size(n: int, repeat: int, directory: Path) -> dict[str, tuple[float, float]]:
+def filled(n: int, directory: Path) -> Engine:
     engine = db.open_engine("db", str(directory / f"registry-{n}.db"))
     t = time.perf_counter()
     fill(engine, run_rows(n))
-    print(f"\n== {n:,} runs (filled in {time.perf_counter() - t:.1f} s)")
-    results = {}
-    with engine.connect() as conn:
-        for name, fn in variants(conn, n, random.Random(1)).items():
-            results[name] = timed(fn, max(3, repeat // 40) if name.startswith("baseline") else repeat)
-            print(f"  {name:<42} p50 {results[name][0]:8.2f} ms   p99 {results[name][1]:8.2f} ms")
-    engine.dispose()
-    return results
+    print(f"filled {n:,} runs in {time.perf_counter() - t:.1f} s")
+    return engine
+
+
+def report(results: dict[str, list[tuple[float, float]]], sizes: list[int]) -> None:
+    naive = results["baseline: naive list (no filter)"][1][0]
+    print(f"\n{'query function':<38}{sizes[0]:>10,} runs p50 / p99{sizes[1]:>10,} runs p50 / p99   growth  naive/this")
+    for name, ((s50, s99), (l50, l99)) in results.items():
+        ratio = "" if name.startswith("baseline") else f"{naive / l50:8.0f}x"
+        print(f"{name:<38}{s50:12.2f} /{s99:7.2f} ms{l50:13.2f} /{l99:7.2f} ms   x{l50 / s50:5.2f} {ratio}")
 
 
 def main() -> None:
@@ -134,15 +137,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
+    sizes = [min(10_000, args.runs), args.runs]
     with tempfile.TemporaryDirectory() as tmp:
-        small = bench_size(min(10_000, args.runs), args.repeat, Path(tmp))
-        large = bench_size(args.runs, args.repeat, Path(tmp))
-    base = large["baseline: naive list (no filter)"][0]
-    print(f"\n== {args.runs:,} vs {min(10_000, args.runs):,} runs (p50 ratio large/small; speed-up vs naive baseline)")
-    for name, (p50, _p99) in large.items():
-        if not name.startswith("baseline"):
-            small_name = next(k for k in small if k.split(" ")[:3] == name.split(" ")[:3])
-            print(f"  {name:<42} x{p50 / small[small_name][0]:5.2f} as it grows   naive/this {base / p50:8.0f}x")
+        engines = [filled(n, Path(tmp)) for n in sizes]
+        conns = [engine.connect() for engine in engines]
+        tables = [variants(conn, n, random.Random(1)) for conn, n in zip(conns, sizes, strict=True)]
+        results = {}
+        for name in tables[0]:
+            repeat = max(3, args.repeat // 40) if name.startswith("baseline") else args.repeat
+            results[name] = timed_together([table[name] for table in tables], repeat)
+        report(results, sizes)
+        for conn, engine in zip(conns, engines, strict=True):
+            conn.close()
+            engine.dispose()
 
 
 if __name__ == "__main__":

@@ -105,18 +105,24 @@ def _counters_sum(conn: Connection, names: list[str]) -> int:
     return conn.execute(select(func.sum(db.counters.c.value)).where(db.counters.c.name.in_(names))).scalar() or 0
 
 
-def _run_total(conn: Connection, query: q.ListRuns, where: list[Any], names: list[str] | None) -> int:
-    """Count of the filtered runs: from the cached counters when one filter alone applies."""
+def _totals(conn: Connection, query: q.ListRuns, where: list[Any], names: list[str] | None) -> tuple[int, int]:
+    """(filtered, all) run counts; from the cached counters when no filter or one alone
+    (status, or scenario name) applies, else by COUNT over the filter's index."""
+    statuses = [STATUS_COUNTER.format(s) for s in _STATUSES]
+    named = [NAME_COUNTER.format(n) for n in names or []]
+    counters = db.counters
+    cached = dict(conn.execute(select(counters.c.name, counters.c.value).where(counters.c.name.in_(statuses + named))).all())
+    all_runs = sum(cached.get(name, 0) for name in statuses)
     if not where:
-        return _counters_sum(conn, [STATUS_COUNTER.format(s) for s in _STATUSES])
+        return all_runs, all_runs
     if len(where) == 1 and query.status is not None:
-        return _counters_sum(conn, [STATUS_COUNTER.format(query.status)])
+        return cached.get(STATUS_COUNTER.format(query.status), 0), all_runs
     if len(where) == 1 and names is not None:
-        return _counters_sum(conn, [NAME_COUNTER.format(n) for n in names])
-    return conn.execute(select(func.count()).select_from(runs).where(*where)).scalar() or 0
+        return sum(cached.get(name, 0) for name in named), all_runs
+    return conn.execute(select(func.count()).select_from(runs).where(*where)).scalar() or 0, all_runs
 
 
-def _scan_sort_index(conn: Connection, query: q.ListRuns, total: int, offset: int) -> bool:
+def _scan_sort_index(query: q.ListRuns, total: int, all_runs: int, offset: int) -> bool:
     """Walk the sort key's index testing each row, rather than gather the filtered rows and
     sort them, when that reads fewer rows (the filter keeps a large share of the runs).
     Plan, scenario and config filters are selective: their own indexes always win."""
@@ -124,7 +130,6 @@ def _scan_sort_index(conn: Connection, query: q.ListRuns, total: int, offset: in
         return False
     if query.sort == "started_at" and query.scenario_name is None:
         return False
-    all_runs = _counters_sum(conn, [STATUS_COUNTER.format(s) for s in _STATUSES])
     return total > 0 and (offset + query.limit) * all_runs < total * total
 
 
@@ -149,11 +154,11 @@ def list_runs(conn: Connection, query: q.ListRuns) -> q.RunsPage:
     offset = 0 if query.cursor else query.offset
     names = _matching_names(conn, query)
     where = _run_filters(query, names)
-    total = 0 if names == [] else _run_total(conn, query, where, names)
+    total, all_runs = (0, 0) if names == [] else _totals(conn, query, where, names)
     skip, count, backwards = _window(query, total)
     if count == 0:
         return q.RunsPage(runs=[], total=total, limit=query.limit, offset=offset, **position(conn))
-    if where and _scan_sort_index(conn, query, total, skip):
+    if where and _scan_sort_index(query, total, all_runs, skip):
         where = _run_filters(query, names, indexed=False)
     key, order = _order(query, backwards)
     page = select(ROWID).select_from(runs).where(*where)
