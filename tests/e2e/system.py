@@ -51,9 +51,13 @@ def start_system(data_dir: Path, extra_env: dict[str, str] | None = None) -> Sys
         env=env, stdout=open(data_dir / "up.out", "wb"), stderr=subprocess.STDOUT,
     )
     system = System(f"http://127.0.0.1:{port}", data_dir, proc, f"nats://127.0.0.1:{nats_port}")
-    system.wait_for("/healthz", lambda body: body["status"] == "ok", timeout=60)
-    system.wait_for("/scenarios", lambda body: len(body["scenarios"]) >= 3, timeout=60)
-    system.wait_for("/configs", lambda body: body["total"] >= 3, timeout=60)
+    try:
+        system.wait_for("/healthz", lambda body: body["status"] == "ok", timeout=60)
+        system.wait_for("/scenarios", lambda body: len(body["scenarios"]) >= 3, timeout=60)
+        system.wait_for("/configs", lambda body: body["total"] >= 3, timeout=60)
+    except BaseException:
+        stop_system(system)
+        raise
     return system
 
 
