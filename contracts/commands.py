@@ -99,6 +99,19 @@ class RequestAggregate(Contract):
     group_by: Literal["item", "family", "node", "region"] = Field(default="item", description="Grouping.")
 
 
+class CancelJob(Contract):
+    """Cancel a job that is still queued; a running or finished job cannot be cancelled."""
+
+    job_id: str = Field(min_length=1, description="Job to cancel.")
+    by: str = Field(default="planner", description="Who cancels.")
+
+
+class RetryJob(Contract):
+    """Start a failed job again, as a new job with the same inputs."""
+
+    job_id: str = Field(min_length=1, description="The failed job.")
+
+
 class DeleteRun(Contract):
     run_id: str = Field(min_length=1, description="Run to delete from the run history.")
     by: str = Field(default="planner", description="Who deletes.")

@@ -124,6 +124,20 @@ class ConfigVersionCreated(Envelope):
     warnings: list[dict[str, str]] = Field(default_factory=list, description="Validation warnings: code, path, message.")
 
 
+class PlanRequested(Envelope):
+    """A planner asked for a plan version; its planning job is queued."""
+
+    event_type: Literal["PlanRequested"] = "PlanRequested"
+    plan_version_id: str = Field(description="Id the plan version will have.")
+    config_version_id: str = Field(description="Config version to plan with.")
+    base_scenario_id: str = Field(description="Scenario the plan starts from.")
+    scenario_name: str = Field(description="Name of that scenario at request time.")
+    job_id: str = Field(description="The planning job.")
+    seed: int = Field(description="Seed of the plan's simulation.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Planner options.")
+    requested_by: str = Field(default="planner", description="Who asked.")
+
+
 class PlanCreated(Envelope):
     """A plan version finished its planning pipeline and is ready to be simulated."""
 
@@ -237,7 +251,7 @@ class AggregateCompleted(Envelope):
 
 EVENT_TYPES: tuple[type[Envelope], ...] = (
     ScenarioCreated, ScenarioUpdated, ScenarioLocked, ScenarioUnlocked, ScenarioArchived,
-    ConfigVersionCreated, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
+    ConfigVersionCreated, PlanRequested, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
     RunDeleted, AggregateRequested, AggregateCompleted,
 )
 
@@ -248,6 +262,7 @@ SUBJECT_OF: dict[str, str] = {
     "ScenarioUnlocked": subjects.SCENARIO_UNLOCKED,
     "ScenarioArchived": subjects.SCENARIO_ARCHIVED,
     "ConfigVersionCreated": subjects.CONFIG_VERSION_CREATED,
+    "PlanRequested": subjects.PLAN_REQUESTED,
     "PlanCreated": subjects.PLAN_CREATED,
     "RunRequested": subjects.RUN_REQUESTED,
     "JobProgress": subjects.JOB_PROGRESS,

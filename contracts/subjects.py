@@ -10,6 +10,7 @@ EVENTS_PREFIX = "scpln.events"
 EVENTS_WILDCARD = f"{EVENTS_PREFIX}.>"
 
 # events: one subject per event type
+PLAN_REQUESTED = f"{EVENTS_PREFIX}.plan.requested"
 PLAN_CREATED = f"{EVENTS_PREFIX}.plan.created"
 RUN_REQUESTED = f"{EVENTS_PREFIX}.run.requested"
 RUN_COMPLETED = f"{EVENTS_PREFIX}.run.completed"
@@ -36,6 +37,8 @@ CMD_SCENARIO_LOCK = f"{CMD_PREFIX}.plan.lock_scenario"
 CMD_SCENARIO_UNLOCK = f"{CMD_PREFIX}.plan.unlock_scenario"
 CMD_SCENARIO_ARCHIVE = f"{CMD_PREFIX}.plan.archive_scenario"
 CMD_AGGREGATE = f"{CMD_PREFIX}.plan.aggregate"
+CMD_JOB_CANCEL = f"{CMD_PREFIX}.plan.cancel_job"
+CMD_JOB_RETRY = f"{CMD_PREFIX}.plan.retry_job"
 CMD_RUN_DELETE = f"{CMD_PREFIX}.registry.delete_run"
 CMD_REGISTRY_SWAP = f"{CMD_PREFIX}.registry.swap_read_model"
 

@@ -18,7 +18,7 @@ from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
 from runtime.replay import read_log
 from runtime.rpc import responder
-from services.plan_service import aggregates, configs, plans, scenarios
+from services.plan_service import aggregates, configs, jobs, plans, scenarios
 from services.plan_service.ports import Ports
 from services.plan_service.sample_data import load_samples
 from services.plan_service.settings import Settings
@@ -26,7 +26,8 @@ from services.plan_service.settings import Settings
 log = logging.getLogger("plan_service")
 
 OWN_EVENTS = (
-    "scpln.events.scenario.>", subjects.CONFIG_VERSION_CREATED, subjects.PLAN_CREATED,
+    "scpln.events.scenario.>", subjects.CONFIG_VERSION_CREATED, subjects.PLAN_REQUESTED, subjects.PLAN_CREATED,
+    subjects.AGGREGATE_REQUESTED,
 )
 
 
@@ -42,6 +43,8 @@ def subscribe(broker: NatsBroker, ports: Ports) -> None:
         subjects.CMD_SCENARIO_UNLOCK: (c.ScenarioAction, scenarios.unlock_scenario),
         subjects.CMD_SCENARIO_ARCHIVE: (c.ScenarioAction, scenarios.archive_scenario),
         subjects.CMD_AGGREGATE: (c.RequestAggregate, aggregates.request_aggregate),
+        subjects.CMD_JOB_CANCEL: (c.CancelJob, jobs.cancel_job),
+        subjects.CMD_JOB_RETRY: (c.RetryJob, jobs.retry_job),
     }
     for subject, (model, handler) in routes.items():
         broker.subscriber(subject, queue="plan_service")(responder(model, partial(handler, ports=ports)))

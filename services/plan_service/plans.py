@@ -10,7 +10,7 @@ from typing import Any
 from contracts import subjects
 from contracts.canonical import CanonicalConfig
 from contracts.commands import CreatePlan, ErrorReply, JobAccepted, PlanAccepted, RerunPlan
-from contracts.events import JobProgress, JobState, JobType, PlanCreated, RunRequested
+from contracts.events import JobProgress, JobState, JobType, PlanCreated, PlanRequested, RunRequested
 from services.plan_service import ids
 from services.plan_service.domain.pipeline import run_pipeline
 from services.plan_service.metrics import JOBS_DURATION, PLANS_CREATED
@@ -41,6 +41,10 @@ async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run
     if config.planning_days <= 0:
         return ErrorReply(error="empty_horizon", message=f"config version {config.config_version_id} has no planning horizon")
     plan_id, job_id = ids.new_id("plan"), ids.new_id("job")
+    await ports.record(PlanRequested(
+        correlation_id=plan_id, producer=PRODUCER, plan_version_id=plan_id, config_version_id=config.config_version_id,
+        base_scenario_id=cmd.base_scenario_id, scenario_name=scenario.name, job_id=job_id, seed=cmd.seed,  # type: ignore[union-attr]
+        options=cmd.options, requested_by=cmd.requested_by))
     await ports.publisher.publish(_progress(job_id, plan_id, JobState.queued, 0.0, "queued"))
     ports.spawn(run_planning(cmd, ports, plan_id, job_id, config, scenario.name, pipeline))  # type: ignore[union-attr]
     return PlanAccepted(plan_version_id=plan_id, job_id=job_id)

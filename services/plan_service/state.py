@@ -4,7 +4,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from contracts.events import (
-    ArtifactRef, ConfigVersionCreated, PlanCreated, ScenarioArchived, ScenarioCreated, ScenarioLocked,
+    AggregateRequested, ArtifactRef, ConfigVersionCreated, PlanCreated, PlanRequested, ScenarioArchived, ScenarioCreated, ScenarioLocked,
     ScenarioUnlocked, ScenarioUpdated,
 )
 
@@ -45,6 +45,8 @@ class PlanServiceState:
     scenarios: dict[str, Scenario] = field(default_factory=dict)
     configs: dict[str, ConfigVersion] = field(default_factory=dict)
     plans: dict[str, Plan] = field(default_factory=dict)
+    plan_requests: dict[str, PlanRequested] = field(default_factory=dict)
+    aggregate_requests: dict[str, AggregateRequested] = field(default_factory=dict)
 
     def apply(self, event: object) -> None:
         """Fold one event in. Events of other types are ignored."""
@@ -64,6 +66,10 @@ class PlanServiceState:
             case ConfigVersionCreated():
                 self.configs[event.config_version_id] = ConfigVersion(
                     event.config_version_id, event.name, event.sha256, event.document, event.planning_days)
+            case PlanRequested():
+                self.plan_requests[event.job_id] = event
+            case AggregateRequested():
+                self.aggregate_requests[event.job_id] = event
             case PlanCreated():
                 self.plans[event.plan_version_id] = Plan(
                     event.plan_version_id, event.config_version_id, event.base_scenario_id,

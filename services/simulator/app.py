@@ -2,13 +2,17 @@
 
 import asyncio
 import logging
+from functools import partial
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.js.api import ConsumerConfig
+from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 from pydantic import ValidationError
 
 from contracts import subjects
+from contracts.commands import parse_reply
 from contracts.events import UnknownEvent, decode
+from contracts.queries import GetJob, JobDetail
 from runtime import bus
 from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import setup_logging
@@ -42,6 +46,17 @@ def trigger_handler(ports: Ports, durable: str):  # type: ignore[no-untyped-def]
     return handler
 
 
+async def registry_job_state(js, job_id: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The job's state as the registry knows it once it has read the whole log so far."""
+    try:
+        query = GetJob(job_id=job_id, min_seq=await bus.last_stream_seq(js))
+        reply = await js._nc.request(subjects.QRY_JOB_GET, query.model_dump_json().encode(), timeout=2)
+    except (NoRespondersError, NatsTimeout, asyncio.TimeoutError):
+        return None
+    answer = parse_reply(reply.data, JobDetail)
+    return answer.job.state if isinstance(answer, JobDetail) else None
+
+
 def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
     """One durable pull consumer per trigger subject, shared by every simulator process."""
     stream = JStream(subjects.STREAM_NAME, declare=False)
@@ -59,7 +74,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     js = nc.jetstream()
     await bus.wait_for_stream(js)
     ports = Ports(publisher=JetStreamPublisher(js), objects=NatsObjectStore(js),
-                  stub=settings.scpln_skip_simulation_api)
+                  stub=settings.scpln_skip_simulation_api, job_state=partial(registry_job_state, js))
     broker = NatsBroker(settings.nats_url, logger=None)
     subscribe(broker, ports, settings)
     await broker.start()

@@ -46,6 +46,9 @@ def _progress(trigger: Trigger, run_id: str, state: JobState, progress: float, s
 async def simulate_plan(trigger: Trigger, ports: Ports) -> None:
     """Run one simulation; every failure becomes a RunFailed, so the consumer always moves on."""
     run_id = run_id_for(trigger)
+    if ports.job_state and await ports.job_state(job_id_for(trigger)) == JobState.cancelled:
+        log.info("job %s was cancelled while queued; skipping run %s", job_id_for(trigger), run_id)
+        return
     started = datetime.now(timezone.utc)
     await ports.publisher.publish(_progress(trigger, run_id, JobState.running, 0.0, "starting"))
     try:

@@ -1,6 +1,6 @@
 """What the simulator's handler works with."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,4 +16,6 @@ class Ports:
     publisher: EventPublisher
     objects: ObjectStore
     stub: bool = False
-    publish_from_thread: Callable[[Any], None] | None = None
+    job_state: Callable[[str], Awaitable[str | None]] | None = None
+    """The registry's view of a job (None when unknown or unreachable): a job cancelled while
+    queued is skipped."""

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from contracts import subjects
-from contracts.commands import JobAccepted, RequestAggregate
+from contracts.commands import CancelJob, JobAccepted, RequestAggregate, RetryJob
 from contracts.events import JobState, JobType
 from contracts.queries import GetJob, JobDetail, JobsPage, ListJobs
 from services.ui_gateway.deps import BusDep, ask
@@ -58,6 +58,26 @@ async def request_aggregate(request: Request, bus: BusDep, run_id: Annotated[str
     except HTTPException as exc:
         return await _jobs_page(request, bus, aggregate=form, error=exc)
     return redirect("/ui/jobs", created=accepted.job_id, plan=plan_version_id)
+
+
+@router.post("/{job_id}/cancel")
+async def cancel_job(request: Request, job_id: str, bus: BusDep) -> Response:
+    """Cancel a queued job; a refusal (it already started) is shown on the jobs page."""
+    try:
+        await ask(bus, subjects.CMD_JOB_CANCEL, CancelJob(job_id=job_id), JobAccepted)
+    except HTTPException as exc:
+        return await _jobs_page(request, bus, error=exc)
+    return redirect("/ui/jobs", created=job_id)
+
+
+@router.post("/{job_id}/retry")
+async def retry_job(request: Request, job_id: str, bus: BusDep) -> Response:
+    """Start a failed job again as a new job; the new job is highlighted."""
+    try:
+        accepted = await ask(bus, subjects.CMD_JOB_RETRY, RetryJob(job_id=job_id), JobAccepted)
+    except HTTPException as exc:
+        return await _jobs_page(request, bus, error=exc)
+    return redirect("/ui/jobs", created=accepted.job_id)
 
 
 @router.get("/{job_id}")

@@ -40,6 +40,18 @@
     if (cell) cell.replaceChildren(value);
   }
 
+  function actions(job) {
+    const verb = job.state === "queued" ? "cancel" : job.state === "failed" ? "retry" : null;
+    if (!verb) return "";
+    const form = document.createElement("form");
+    form.method = "post"; form.className = "inline";
+    form.action = "/ui/jobs/" + encodeURIComponent(job.job_id) + "/" + verb;
+    const button = document.createElement("button");
+    button.className = "small"; button.textContent = verb === "cancel" ? "Cancel" : "Retry";
+    form.append(button);
+    return form;
+  }
+
   function update(job) {
     if (onlyJob && job.job_id !== onlyJob) return;
     const row = rowFor(job);
@@ -55,6 +67,7 @@
     setField(row, "plan", link("plans", job.plan_version_id));
     setField(row, "run", link("runs", job.run_id));
     setField(row, "updated", stamp(job.occurred_at || job.updated_at));
+    setField(row, "actions", actions(job));
     row.dataset.state = job.state;
   }
 

@@ -170,3 +170,63 @@ async def test_aggregate_refuses_a_plan_that_is_not_the_runs_plan(ports):
     assert reply.error == "validation_failed" and "plan_a" in reply.message
     no_results = await aggregates.request_aggregate(RequestAggregate(run_id="run_1"), ports)
     assert no_results.error == "validation_failed"
+
+
+def registry_with(job):  # type: ignore[no-untyped-def]
+    from contracts.queries import JobDetail
+
+    async def registry(subject, request, reply):  # type: ignore[no-untyped-def]
+        return JobDetail(job=job)
+
+    return registry
+
+
+def a_job(job_id: str, job_type: str, state: str, plan_version_id: str | None = None):  # type: ignore[no-untyped-def]
+    from contracts.queries import JobRow
+
+    return JobRow(job_id=job_id, job_type=job_type, state=state, progress=0, step="", message="",
+                  plan_version_id=plan_version_id, created_at="2025-01-01T00:00:00Z", updated_at="2025-01-01T00:00:00Z")
+
+
+async def test_only_a_queued_job_is_cancelled(ports):
+    from contracts.commands import CancelJob
+    from services.plan_service import jobs
+
+    ports.ask_registry = registry_with(a_job("job_q", "simulation", "queued", "plan_1"))
+    accepted = await jobs.cancel_job(CancelJob(job_id="job_q", by="ana"), ports)
+    cancelled = ports.publisher.events[-1]
+    assert accepted.job_id == "job_q" and cancelled.state == "cancelled" and "ana" in cancelled.message
+    ports.ask_registry = registry_with(a_job("job_r", "simulation", "running"))
+    refused = await jobs.cancel_job(CancelJob(job_id="job_r"), ports)
+    assert refused.error == "not_allowed" and "running" in refused.message
+
+
+async def test_a_failed_planning_job_is_retried_as_a_new_plan_with_the_same_inputs(ports):
+    from contracts.commands import RetryJob
+    from services.plan_service import jobs
+
+    first = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports),
+                                               seed=9, options={"tolerance": 0.02}), ports, pipeline=failing_pipeline)
+    await ports.spawn.done()  # type: ignore[attr-defined]
+    ports.ask_registry = registry_with(a_job(first.job_id, "planning", "failed", first.plan_version_id))
+    retried = await jobs.retry_job(RetryJob(job_id=first.job_id), ports)
+    await ports.spawn.done()  # type: ignore[attr-defined]
+    assert retried.job_id != first.job_id
+    again = ports.state.plan_requests[retried.job_id]
+    original = ports.state.plan_requests[first.job_id]
+    assert (again.seed, again.options, again.config_version_id) == (original.seed, original.options, original.config_version_id)
+    ports.ask_registry = registry_with(a_job("job_ok", "planning", "succeeded"))
+    assert (await jobs.retry_job(RetryJob(job_id="job_ok"), ports)).error == "not_allowed"
+
+
+async def test_a_failed_simulation_job_is_retried_by_simulating_its_plan_again(ports):
+    from contracts.commands import RetryJob
+    from services.plan_service import jobs
+
+    accepted = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports)),
+                                       ports, pipeline=fake_pipeline)
+    await ports.spawn.done()  # type: ignore[attr-defined]
+    ports.ask_registry = registry_with(a_job("job_sim", "simulation", "failed", accepted.plan_version_id))
+    retried = await jobs.retry_job(RetryJob(job_id="job_sim"), ports)
+    request = ports.publisher.of_type("RunRequested")[-1]
+    assert request.job_id == retried.job_id and request.plan_version_id == accepted.plan_version_id

@@ -83,18 +83,21 @@ def test_the_api_docs_and_charts_load_nothing_from_other_hosts(client):
     assert client.get("/static/vendor/uplot/uPlot.iife.min.js").status_code == 200
 
 
-def test_only_a_failed_simulation_job_is_retried_by_simulating_its_plan_again(client, bus):
-    from contracts.commands import JobAccepted
-    from contracts.queries import JobDetail
-    from tests.unit.ui_gateway.fakes import job_row
+def test_retry_and_cancel_forward_typed_commands_and_map_refusals(client, bus):
+    from contracts.commands import ErrorReply, JobAccepted
 
+    bus.replies[subjects.CMD_JOB_RETRY] = ErrorReply(error="not_allowed", message="job job_plan is running")
     refused = client.post("/jobs/job_plan/retry")
-    assert refused.status_code == 409 and "running planning job" in refused.json()["detail"]
-    bus.replies[subjects.QRY_JOB_GET] = JobDetail(job=job_row(job_type="simulation", state="failed"))
-    bus.replies[subjects.CMD_PLAN_RERUN] = JobAccepted(job_id="job_again")
+    assert refused.status_code == 409 and "running" in refused.json()["detail"]
+    bus.replies[subjects.CMD_JOB_RETRY] = JobAccepted(job_id="job_again")
     answer = client.post("/jobs/job_sim/retry")
     assert answer.status_code == 202 and answer.json() == {"job_id": "job_again"}
-    assert bus.requests(subjects.CMD_PLAN_RERUN)[0].plan_version_id == "plan_1"
+    assert bus.requests(subjects.CMD_JOB_RETRY)[-1].job_id == "job_sim"
+    bus.replies[subjects.CMD_JOB_CANCEL] = JobAccepted(job_id="job_q")
+    assert client.post("/jobs/job_q/cancel?by=ana").status_code == 202
+    assert bus.requests(subjects.CMD_JOB_CANCEL)[-1].by == "ana"
+    page = client.post("/ui/jobs/job_q/cancel", follow_redirects=False)
+    assert page.status_code == 303 and "created=job_q" in page.headers["location"]
 
 
 def test_the_asyncapi_servers_never_show_credentials():

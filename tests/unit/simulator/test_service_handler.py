@@ -1,0 +1,56 @@
+"""The simulator's handler with in-memory fakes: run ids, stub runs, failures, cancelled jobs."""
+
+import json
+from pathlib import Path
+
+from contracts import subjects
+from contracts.events import ArtifactRef, PlanCreated, RunCompleted, RunFailed
+from runtime.objects import InMemoryObjectStore
+from runtime.publisher import InMemoryPublisher
+from services.simulator.handlers import run_id_for, simulate_plan
+from services.simulator.ports import Ports
+
+SMALL = (Path(__file__).resolve().parents[3] / "samples" / "small.json").read_bytes()
+
+
+async def ports_with_config(**options) -> tuple[Ports, ArtifactRef]:  # type: ignore[no-untyped-def]
+    objects = InMemoryObjectStore()
+    ref = await objects.put("config", subjects.CONFIGS_BUCKET, "small.json", SMALL)
+    return Ports(publisher=InMemoryPublisher(), objects=objects, **options), ref
+
+
+def trigger(config: ArtifactRef) -> PlanCreated:
+    return PlanCreated(correlation_id="plan_1", producer="test", plan_version_id="plan_1", config_version_id="cfg_1",
+                       base_scenario_id="scn_1", scenario_name="Base", job_id="job_p", seed=4, config=config,
+                       simulation_job_id="job_s")
+
+
+async def test_the_run_id_comes_from_the_trigger_so_a_redelivery_repeats_the_same_run():
+    ports, ref = await ports_with_config(stub=True)
+    event = trigger(ref)
+    await simulate_plan(event, ports)
+    await simulate_plan(event, ports)
+    runs = ports.publisher.of_type("RunCompleted")
+    assert len(runs) == 1 and runs[0].run_id == run_id_for(event) and runs[0].stub
+    assert json.loads(runs[0].model_dump_json())["summary"]["planning_days"] == 59
+
+
+async def test_the_full_engine_stores_results_and_a_missing_config_fails_the_run():
+    ports, ref = await ports_with_config()
+    await simulate_plan(trigger(ref), ports)
+    run = ports.publisher.of_type("RunCompleted")[0]
+    assert isinstance(run, RunCompleted) and not run.stub and run.results is not None
+    assert await ports.objects.get(run.results.bucket, run.results.key)
+    await simulate_plan(trigger(ref.model_copy(update={"key": "gone.json"})), ports)
+    failed = ports.publisher.of_type("RunFailed")
+    assert len(failed) == 1 and isinstance(failed[0], RunFailed) and "gone.json" in failed[0].reason
+    assert ports.publisher.events[-1].state == "failed"
+
+
+async def test_a_job_cancelled_while_queued_is_skipped():
+    async def cancelled(job_id: str) -> str:
+        return "cancelled"
+
+    ports, ref = await ports_with_config(stub=True, job_state=cancelled)
+    await simulate_plan(trigger(ref), ports)
+    assert ports.publisher.events == []
