@@ -292,14 +292,15 @@ class ChangeRunner:
 
     def _flush_runs(self) -> None:
         pending, self._runs = list(self._runs.values()), {}
+        due, self._retain_due = self._retain_due, False
         stored = self._stored([row["run_id"] for row in pending])
         if stored and self.max_runs is not None:
             for row in pending:
                 self._upsert_runs([row], self._stored([row["run_id"]]))
-                self._retain()
+                self._retain(due)
         elif pending:
             self._upsert_runs(pending, stored)
-            self._retain()
+            self._retain(due)
 
     def _stored(self, run_ids: list[str]) -> dict[str, tuple[str, str]]:
         stored = {}
@@ -321,8 +322,7 @@ class ChangeRunner:
         for columns, group in by_columns.items():
             self.conn.execute(_cached(_upsert, db.runs, columns), group)
 
-    def _retain(self) -> None:
-        due, self._retain_due = self._retain_due, False
+    def _retain(self, due: bool) -> None:
         excess = self.counts.total - self.max_runs if due and self.max_runs is not None else 0
         if excess > 0:
             for old in self.conn.execute(_DROP_OLDEST, {"n": excess}).all():

@@ -19,12 +19,11 @@ from registry_helpers import (
     run_failed,
     scenario_created,
 )
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from contracts import events as ev
 from contracts.subjects import JOB_PROGRESS
-from services.run_registry import db, projections
+from services.run_registry import projections
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.writer import ReadModelWriter
 
@@ -172,7 +171,7 @@ EVENT_POOL = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=st.lists(EVENT_POOL, max_size=25), cuts=st.lists(st.integers(1, 25), max_size=5),
        max_runs=st.sampled_from([None, 1, 3]))
 @example(events=[run_completed("r1"), run_completed("r2", started=T0 + timedelta(hours=1)), run_deleted("r2")],
@@ -187,7 +186,31 @@ def test_the_same_events_in_any_batching_give_identical_tables(events, cuts, max
     for start, end in itertools.pairwise(bounds):
         writer.apply_batch(batch[start:end])
     assert diff_digests(table_digests(one), table_digests(split)) == []
-    with one.connect() as conn:
-        stored = conn.execute(select(func.count()).select_from(db.runs)).scalar()
-    assert sum(v for k, v in counters(one).items() if k.startswith("runs:")) == stored
-    assert max_runs is None or stored <= max_runs
+    kept, dropped = retention_reference(events, max_runs)
+    assert [r["run_id"] for r in rows(split, "runs", "run_id")] == kept
+    assert counters(split).get("runs_dropped_by_retention", 0) == dropped
+    assert sum(v for k, v in counters(split).items() if k.startswith("runs:")) == len(kept)
+
+
+def retention_reference(events, max_runs):
+    """Runs kept and dropped when retention runs after every stored run, in plain Python."""
+    runs, dropped = {}, 0
+    for event in events:
+        if isinstance(event, ev.RunDeleted):
+            runs.pop(event.run_id, None)
+        elif isinstance(event, ev.RunCompleted | ev.RunFailed):
+            runs[event.run_id] = event.started_at
+            while max_runs is not None and len(runs) > max_runs:
+                del runs[min(runs, key=lambda run_id: (runs[run_id], run_id))]
+                dropped += 1
+    return sorted(runs), dropped
+
+
+def test_retention_after_every_run_when_a_batch_also_replaces_a_stored_run(engine):
+    writer = ReadModelWriter(engine, max_runs=1)
+    writer.apply_batch(messages([run_completed("a", started=T0)]))
+    later = [run_completed("a", started=T0, fill_rate=0.5), run_completed("b", started=T0 + timedelta(hours=1)),
+             run_completed("c", started=T0 + timedelta(hours=2))]
+    writer.apply_batch(messages(later, start=2))
+    assert [r["run_id"] for r in rows(engine, "runs", "run_id")] == ["c"]
+    assert counters(engine)["runs_dropped_by_retention"] == 2
