@@ -40,6 +40,9 @@ Apply = Callable[[Any, int], list[projections.Change]]
 
 @dataclass
 class BatchOutcome:
+    """What a batch did. ``skipped``: at or below the checkpoint, or undecodable (also counted
+    in ``undecodable``); ``last_seq``: the checkpoint after the batch."""
+
     applied: int = 0
     skipped: int = 0
     undecodable: int = 0
