@@ -115,6 +115,12 @@ def _(event: ev.ConfigVersionCreated, seq: int) -> list[Change]:
 
 
 @apply.register
+def _(event: ev.PlanRequested, seq: int) -> list[Change]:
+    return [_job(event.job_id, JobType.planning, JobState.queued, event.occurred_at,
+                 plan_version_id=event.plan_version_id, progress=0.0)]
+
+
+@apply.register
 def _(event: ev.PlanCreated, seq: int) -> list[Change]:
     row = event.model_dump(mode="json", include={
         "plan_version_id", "config_version_id", "base_scenario_id", "scenario_name", "job_id",

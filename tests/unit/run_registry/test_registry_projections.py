@@ -61,6 +61,14 @@ def test_plan_created_makes_a_ready_plan_a_succeeded_planning_job_and_a_queued_s
     assert (simulation.row["job_id"], simulation.row["state"]) == ("js", "queued")
 
 
+def test_plan_requested_queues_its_planning_job():
+    event = ev.PlanRequested(plan_version_id="p1", config_version_id="c1", base_scenario_id="s1",
+                             scenario_name="Base", job_id="jp", seed=3, **ENV)
+    [job] = apply(event, 1)
+    assert (job.row["job_id"], job.row["job_type"], job.row["state"], job.row["plan_version_id"]) == (
+        "jp", "planning", "queued", "p1")
+
+
 def test_run_requested_queues_a_simulation_job():
     event = ev.RunRequested(plan_version_id="p1", config_version_id="c1", base_scenario_id="s1",
                             scenario_name="Base", job_id="j9", seed=3, config=ART, **ENV)
