@@ -130,9 +130,25 @@ class GetPlan(Consistency):
     plan_version_id: str
 
 
+class AggregateRow(Contract):
+    """An aggregate job over one of the plan's runs, and the table it produced."""
+
+    job_id: str
+    run_id: str
+    plan_version_id: str
+    bucket: str
+    group_by: str
+    status: str
+    artifact: ArtifactRef | None = None
+    rows: int | None = None
+    requested_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
 class PlanDetail(ReadModelPosition):
     plan: PlanRow
     runs: list[RunRow]
+    aggregates: list[AggregateRow] = Field(default_factory=list)
 
 
 class ListJobs(Consistency):

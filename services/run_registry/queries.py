@@ -16,7 +16,7 @@ from contracts import queries as q
 from contracts.events import RunSummary
 from services.run_registry import db
 
-runs, plans, jobs = db.runs, db.plans, db.jobs
+runs, plans, jobs, aggregates = db.runs, db.plans, db.jobs, db.aggregates
 ROWID = literal_column("rowid")
 _RUN_FIELDS = tuple(q.RunRow.model_fields)
 STATUS_COUNTER = "runs:{}"
@@ -209,7 +209,10 @@ def get_plan(conn: Connection, query: q.GetPlan) -> q.PlanDetail:
         raise NotFound("plan", query.plan_version_id)
     own = select(runs).where(runs.c.plan_version_id == query.plan_version_id)
     rows = conn.execute(own.order_by(runs.c.started_at.desc(), runs.c.run_id.desc()).limit(1000))
-    return q.PlanDetail(plan=plan_row(found[0]), runs=[run_row(r) for r in rows], **position(conn))
+    jobs = select(aggregates).where(aggregates.c.plan_version_id == query.plan_version_id)
+    done = conn.execute(jobs.order_by(aggregates.c.requested_at.desc(), aggregates.c.job_id).limit(200))
+    return q.PlanDetail(plan=plan_row(found[0]), runs=[run_row(r) for r in rows],
+                        aggregates=[q.AggregateRow.model_validate(dict(a._mapping)) for a in done], **position(conn))
 
 
 def _run_or_404(conn: Connection, run_id: str) -> q.RunRow:

@@ -89,3 +89,12 @@ def test_a_plan_on_the_large_sample_gets_a_real_run_and_can_be_simulated_again_a
         assert aggregate.status_code == 202, aggregate.text
         job = job_done(full_system, aggregate.json()["job_id"])
         assert job["state"] == "succeeded" and job["plan_version_id"] == accepted["plan_version_id"]
+        linked = full_system.wait_for(f"/plans/{accepted['plan_version_id']}",
+                                      lambda b: any(a["artifact"] for a in b["aggregates"]))
+        table = linked["aggregates"][0]
+        assert (table["run_id"], table["bucket"], table["group_by"]) == (run["run_id"], "month", "family")
+        assert table["rows"] > 0
+        page = client.get(f"/ui/plans/{accepted['plan_version_id']}")
+        assert page.status_code == 200 and "month × family" in page.text
+        download = client.get(f"/ui/plans/{accepted['plan_version_id']}/aggregates/{table['job_id']}")
+        assert download.status_code == 200 and len(download.json()["rows"]) == table["rows"]

@@ -71,10 +71,10 @@ def aggregate_results(results: dict, config: CanonicalConfig, *, bucket: Bucket,
     sums = {m: np.add.reduceat(table[m], firsts, axis=1) for m in FLOWS}
     sizes = np.array([last - first + 1 for first, last in zip(firsts, lasts)])
     average = np.add.reduceat(table["end"], firsts, axis=1) / sizes
-    rows = [[label, first + 1, last + 1, name, *(float(sums[m][g, b]) for m in FLOWS),
-             float(table["end"][g, last]), float(average[g, b])]
+    rows = [[label, first + 1, last + 1, name, *(round(float(sums[m][g, b]), 6) for m in FLOWS),
+             round(float(table["end"][g, last]), 6), round(float(average[g, b]), 6)]
             for b, (label, first, last) in enumerate(zip(labels, firsts, lasts)) for g, name in enumerate(names)]
-    return _table(bucket, group_by, rows, {m: float(table[m].sum()) for m in FLOWS})
+    return _table(bucket, group_by, rows, {m: round(float(table[m].sum()), 6) for m in FLOWS})
 
 
 def _table(bucket: str, group_by: str, rows: list, totals: dict) -> dict:

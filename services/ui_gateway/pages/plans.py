@@ -82,7 +82,11 @@ async def plan_page(request: Request, plan_version_id: str, bus: BusDep, min_seq
     detail = await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id, min_seq=min_seq), PlanDetail)
     documents = await asyncio.gather(*(_artifact(bus, ref) for ref in detail.plan.artifacts))
     artifacts = [(ref, artifact_tables(doc)) for ref, doc in zip(detail.plan.artifacts, documents)]
-    return render(request, "plan.html", plan=detail.plan, runs=detail.runs, artifacts=artifacts, flash=flash)
+    tables = await asyncio.gather(*(_artifact(bus, a.artifact) for a in detail.aggregates if a.artifact))
+    ready = iter(tables)
+    aggregates = [(a, next(ready) if a.artifact else None) for a in detail.aggregates]
+    return render(request, "plan.html", plan=detail.plan, runs=detail.runs, artifacts=artifacts,
+                  aggregates=aggregates, flash=flash)
 
 
 async def _artifact_bytes(bus: BusDep, ref: Any) -> bytes:
@@ -105,6 +109,16 @@ async def artifact_download(plan_version_id: str, name: str, bus: BusDep) -> Res
         raise HTTPException(404, f"plan {plan_version_id} has no artifact {name!r}")
     return Response(await _artifact_bytes(bus, ref), media_type="application/json",
                     headers={"content-disposition": f'attachment; filename="{plan_version_id}-{name}.json"'})
+
+
+@router.get("/{plan_version_id}/aggregates/{job_id}")
+async def aggregate_download(plan_version_id: str, job_id: str, bus: BusDep) -> Response:
+    detail = await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id), PlanDetail)
+    found = next((a for a in detail.aggregates if a.job_id == job_id and a.artifact), None)
+    if found is None:
+        raise HTTPException(404, f"plan {plan_version_id} has no finished aggregate job {job_id}")
+    return Response(await _artifact_bytes(bus, found.artifact), media_type="application/json",
+                    headers={"content-disposition": f'attachment; filename="{plan_version_id}-{job_id}.json"'})
 
 
 @router.post("/{plan_version_id}/runs")
