@@ -204,12 +204,27 @@ def dump(document: dict) -> str:
     return json.dumps(document, indent=1, sort_keys=False) + "\n"
 
 
+SHIPPED_TITLES = {
+    "small": ("Small network", "One store fed by one factory and its supplier; 59 days."),
+    "medium": ("Medium network", "Two stores, a warehouse and two factories; three products; 90 days."),
+    "large": ("Large network", "8 stores, 8 warehouses, 8 factories; 12 products, 8 components; a year."),
+}
+
+
+def shipped(name: str) -> dict:
+    """A shipped sample: the generated document under a planner-friendly name."""
+    document = generate(**SHIPPED[name])
+    title, description = SHIPPED_TITLES[name]
+    document["meta"].update(name=title, description=description)
+    return document
+
+
 def write_shipped(directory: Path = SAMPLES_DIR) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, params in SHIPPED.items():
+    for name in SHIPPED:
         path = directory / f"{name}.json"
-        path.write_text(dump(generate(**params)))
+        path.write_text(dump(shipped(name)))
         paths.append(path)
     return paths
 

@@ -51,7 +51,7 @@ def test_shipped_sample_is_valid_sound_and_current(name):
     document = json.loads(path.read_text())
     config = CanonicalConfig.model_validate(document)
     assert reference_problems(config) == []
-    assert document == samples.generate(**samples.SHIPPED[name]), "run `scpln samples --write-shipped`"
+    assert document == samples.shipped(name), "run `scpln samples --write-shipped`"
     nodes, products, components, days = SHAPES[name]
     assert len(config.nodes) == nodes and config.planning_days == days
     assert sum(i.item_type == "product" for i in config.items) == products
