@@ -39,7 +39,8 @@ samples: install
 	$(BIN)/scpln samples --write-shipped
 
 bench: install
-	$(BIN)/python bench/run_all.py
+	@for script in e2e_latency simulator plans registry_queries registry_replay gateway; do \
+	  echo "== bench/$$script.py"; $(BIN)/python bench/$$script.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) data
