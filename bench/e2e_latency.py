@@ -18,7 +18,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.system import start_system, stop_system  # noqa: E402
+from tests.e2e.system import start_system, stop_system
 
 
 def time_plan(client: httpx.Client, scenario: str, config: str) -> float:

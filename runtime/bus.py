@@ -45,7 +45,7 @@ async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: in
                 url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
                 allow_reconnect=True,
             )
-        except Exception as exc:  # noqa: BLE001 - any failure to reach the server is retried
+        except Exception as exc:
             if attempts is not None and tried >= attempts:
                 raise
             log.warning("NATS not reachable at %s (%s); retrying in %.1fs", url, exc, delay)

@@ -53,6 +53,8 @@ def start(store_dir: Path, port: int, *, log_file: Path | None = None, monitor_p
     args = [binary(), "-js", "-sd", str(store_dir), "-a", "127.0.0.1", "-p", str(port)]
     if monitor_port:
         args += ["-m", str(monitor_port)]
-    out = open(log_file, "ab") if log_file else subprocess.DEVNULL
-    return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=os.environ.copy(),
-                            start_new_session=True)
+    if log_file is None:
+        return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(log_file, "ab") as out:
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=os.environ.copy(),
+                                start_new_session=True)

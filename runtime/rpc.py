@@ -35,7 +35,7 @@ async def answer(model: type[Contract], handle: Handler, body: bytes) -> bytes:
         return validation_reply(exc).model_dump_json().encode()
     try:
         reply = await handle(request)
-    except Exception as exc:  # noqa: BLE001 - the caller always gets an answer
+    except Exception as exc:
         log.exception("handler for %s failed", model.__name__)
         reply = ErrorReply(error="internal_error", message=f"{type(exc).__name__}: {exc}")
     return reply.model_dump_json().encode()

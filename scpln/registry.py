@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 import nats
-from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
 
 from contracts import subjects
 from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
@@ -139,7 +140,7 @@ async def rebuild_and_swap(nc, js, args, settings: Settings, job_id: str, report
     differences: list[str] = []
     if args.verify:
         differences = await verify_against_live(js, writer, settings, report)
-    events = await replay_into(js, writer, on_progress=report)
+    await replay_into(js, writer, on_progress=report)
     writer.engine.dispose()
     bar.close()
     seconds = asyncio.get_running_loop().time() - started

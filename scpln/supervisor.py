@@ -13,8 +13,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runtime import nats_server
-
 PR_SET_PDEATHSIG = 1
 
 
@@ -38,9 +36,9 @@ class Child:
     started_at: float = field(default=0.0)
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                     preexec_fn=_die_with_parent)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                         preexec_fn=_die_with_parent)  # noqa: PLW1509 - the supervisor runs no threads
         self.started_at = time.monotonic()
 
     def running(self) -> bool:

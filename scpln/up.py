@@ -21,11 +21,11 @@ SERVICES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("SCPLN_DATA_DIR", "data")),
                         help="where the event log, read models and logs live (SCPLN_DATA_DIR)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GATEWAY_PORT", 8000)),
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GATEWAY_PORT", "8000")),
                         help="HTTP port of the UI and API (GATEWAY_PORT)")
-    parser.add_argument("--nats-port", type=int, default=int(os.environ.get("SCPLN_NATS_PORT", 4222)),
+    parser.add_argument("--nats-port", type=int, default=int(os.environ.get("SCPLN_NATS_PORT", "4222")),
                         help="port of the embedded NATS server (SCPLN_NATS_PORT)")
-    parser.add_argument("--metrics-base-port", type=int, default=int(os.environ.get("SCPLN_METRICS_BASE_PORT", 9101)),
+    parser.add_argument("--metrics-base-port", type=int, default=int(os.environ.get("SCPLN_METRICS_BASE_PORT", "9101")),
                         help="/metrics of plan_service, run_registry, simulator on this port and the next two; 0 disables")
 
 

@@ -65,7 +65,7 @@ async def run_aggregate(req: AggregateRequested, results_ref, config_ref, ports:
             job_id=req.job_id, run_id=req.run_id, plan_version_id=req.plan_version_id, bucket=req.bucket,
             group_by=req.group_by, artifact=artifact, rows=len(table.get("rows", [])),
         ))
-    except Exception as exc:  # noqa: BLE001 - the job ends failed with its reason
+    except Exception as exc:
         log.exception("aggregate job %s failed", req.job_id)
         await ports.publisher.publish(_progress(req, JobState.failed, 1.0, "failed", f"{type(exc).__name__}: {exc}"))
         return

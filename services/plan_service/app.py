@@ -5,7 +5,8 @@ import logging
 from functools import partial
 
 from faststream.nats import NatsBroker
-from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
 
 from contracts import commands as c
 from contracts import subjects
@@ -74,7 +75,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     async def ask_registry(subject: str, request, reply):  # type: ignore[no-untyped-def]
         try:
             answer = await nc.request(subject, request.model_dump_json().encode(), timeout=5)
-        except (NoRespondersError, NatsTimeout, asyncio.TimeoutError):
+        except (TimeoutError, NoRespondersError, NatsTimeout):
             return c.ErrorReply(error="unavailable", message="the run registry does not answer; try again")
         return c.parse_reply(answer.data, reply)
 

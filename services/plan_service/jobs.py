@@ -2,7 +2,13 @@
 
 from contracts import subjects
 from contracts.commands import (
-    CancelJob, CreatePlan, ErrorReply, JobAccepted, RequestAggregate, RerunPlan, RetryJob,
+    CancelJob,
+    CreatePlan,
+    ErrorReply,
+    JobAccepted,
+    RequestAggregate,
+    RerunPlan,
+    RetryJob,
 )
 from contracts.events import JobProgress, JobState, JobType
 from contracts.queries import GetJob, JobDetail, JobRow

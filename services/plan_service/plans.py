@@ -76,7 +76,7 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
             scenario_name=scenario_name, job_id=job_id, seed=cmd.seed, options=cmd.options,
             config=config.document, artifacts=artifacts, kpis=result.kpis, simulation_job_id=ids.new_id("job"),
         ))
-    except Exception as exc:  # noqa: BLE001 - any failure ends the job with its reason
+    except Exception as exc:
         log.exception("planning job %s failed", job_id)
         await ports.publisher.publish(_progress(job_id, plan_id, JobState.failed, 1.0, "failed", f"{type(exc).__name__}: {exc}"))
         return

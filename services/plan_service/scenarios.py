@@ -1,7 +1,13 @@
 """Scenario commands: create, update, lock, unlock, archive. Each change is an event."""
 
 from contracts.commands import CreateScenario, ErrorReply, ScenarioAccepted, ScenarioAction, UpdateScenario
-from contracts.events import ScenarioArchived, ScenarioCreated, ScenarioLocked, ScenarioUnlocked, ScenarioUpdated
+from contracts.events import (
+    ScenarioArchived,
+    ScenarioCreated,
+    ScenarioLocked,
+    ScenarioUnlocked,
+    ScenarioUpdated,
+)
 from services.plan_service import ids
 from services.plan_service.ports import PRODUCER, Ports
 from services.plan_service.state import Scenario

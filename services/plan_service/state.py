@@ -4,8 +4,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from contracts.events import (
-    AggregateRequested, ArtifactRef, ConfigVersionCreated, PlanCreated, PlanRequested, ScenarioArchived, ScenarioCreated, ScenarioLocked,
-    ScenarioUnlocked, ScenarioUpdated,
+    AggregateRequested,
+    ArtifactRef,
+    ConfigVersionCreated,
+    PlanCreated,
+    PlanRequested,
+    ScenarioArchived,
+    ScenarioCreated,
+    ScenarioLocked,
+    ScenarioUnlocked,
+    ScenarioUpdated,
 )
 
 

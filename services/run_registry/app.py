@@ -5,6 +5,7 @@ import logging
 from functools import partial
 
 from faststream.nats import NatsBroker
+
 from contracts import queries as q
 from contracts import subjects
 from contracts.commands import DeleteRun, SwapReadModel

@@ -5,7 +5,7 @@ replays what the log holds after it."""
 import asyncio
 import logging
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from services.run_registry.settings import Settings
@@ -28,7 +28,7 @@ def backup_dir(settings: Settings) -> Path:
 
 
 def backup_name(now: datetime | None = None) -> str:
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     return f"scpln-{stamp}.db"
 
 

@@ -53,7 +53,7 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
     while not stop.is_set():
         try:
             msgs = await sub.fetch(batch_size, timeout=fetch_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
         if not msgs:
             continue

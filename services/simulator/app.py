@@ -3,10 +3,12 @@
 import asyncio
 import logging
 from functools import partial
+
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig
-from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 from pydantic import ValidationError
 
 from contracts import subjects
@@ -51,7 +53,7 @@ async def registry_job_state(js, job_id: str) -> str | None:  # type: ignore[no-
     try:
         query = GetJob(job_id=job_id, min_seq=await bus.last_stream_seq(js))
         reply = await js._nc.request(subjects.QRY_JOB_GET, query.model_dump_json().encode(), timeout=2)
-    except (NoRespondersError, NatsTimeout, asyncio.TimeoutError):
+    except (TimeoutError, NoRespondersError, NatsTimeout):
         return None
     answer = parse_reply(reply.data, JobDetail)
     return answer.job.state if isinstance(answer, JobDetail) else None

@@ -9,11 +9,19 @@ import json
 import logging
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from contracts import subjects
 from contracts.canonical import CanonicalConfig
-from contracts.events import JobProgress, JobState, JobType, PlanCreated, RunCompleted, RunFailed, RunRequested
+from contracts.events import (
+    JobProgress,
+    JobState,
+    JobType,
+    PlanCreated,
+    RunCompleted,
+    RunFailed,
+    RunRequested,
+)
 from services.simulator.metrics import RUNS_FAILED, SIMULATION_SECONDS
 from services.simulator.ports import PRODUCER, SIMULATOR_VERSION, Ports
 
@@ -49,17 +57,17 @@ async def simulate_plan(trigger: Trigger, ports: Ports) -> None:
     if ports.job_state and await ports.job_state(job_id_for(trigger)) == JobState.cancelled:
         log.info("job %s was cancelled while queued; skipping run %s", job_id_for(trigger), run_id)
         return
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     await ports.publisher.publish(_progress(trigger, run_id, JobState.running, 0.0, "starting"))
     try:
         document = json.loads(await ports.objects.get(trigger.config.bucket, trigger.config.key))
         config = CanonicalConfig.model_validate(document)
         summary, results = await _simulate(config, trigger, run_id, ports)
-    except Exception as exc:  # noqa: BLE001 - bad input or engine failure ends in RunFailed
+    except Exception as exc:
         log.warning("run %s failed: %s", run_id, exc, exc_info=True)
         await _fail(trigger, run_id, started, f"{type(exc).__name__}: {exc}", ports)
         return
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     duration_ms = (finished - started).total_seconds() * 1000
     SIMULATION_SECONDS.observe(duration_ms / 1000)
     await ports.publisher.publish(RunCompleted(
@@ -102,6 +110,6 @@ async def _fail(trigger: Trigger, run_id: str, started: datetime, reason: str, p
         producer=PRODUCER, run_id=run_id, plan_version_id=trigger.plan_version_id,
         config_version_id=trigger.config_version_id, scenario_id=trigger.base_scenario_id,
         scenario_name=trigger.scenario_name, job_id=job_id_for(trigger), reason=reason, started_at=started,
-        finished_at=datetime.now(timezone.utc),
+        finished_at=datetime.now(UTC),
     ))
     await ports.publisher.publish(_progress(trigger, run_id, JobState.failed, 1.0, "failed", reason))

@@ -2,7 +2,6 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from runtime.objects import ObjectStore
 from runtime.publisher import EventPublisher

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
 from runtime.nats_server import free_port
 
 
@@ -45,11 +46,12 @@ def start_system(data_dir: Path, extra_env: dict[str, str] | None = None) -> Sys
     port, nats_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "SCPLN_DB", "SCPLN_DATA_DIR")}
     env.update({"SCPLN_SKIP_SIMULATION_API": "1", **(extra_env or {})})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scpln.cli", "up", "--data-dir", str(data_dir), "--port", str(port),
-         "--nats-port", str(nats_port), "--metrics-base-port", "0"],
-        env=env, stdout=open(data_dir / "up.out", "wb"), stderr=subprocess.STDOUT,
-    )
+    with open(data_dir / "up.out", "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scpln.cli", "up", "--data-dir", str(data_dir), "--port", str(port),
+             "--nats-port", str(nats_port), "--metrics-base-port", "0"],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
     system = System(f"http://127.0.0.1:{port}", data_dir, proc, f"nats://127.0.0.1:{nats_port}")
     try:
         system.wait_for("/healthz", lambda body: body["status"] == "ok", timeout=60)

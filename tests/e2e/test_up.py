@@ -21,7 +21,7 @@ def test_a_port_in_use_gives_a_clear_one_line_error(tmp_path):
         result = subprocess.run(
             [sys.executable, "-m", "scpln.cli", "up", "--data-dir", str(tmp_path), "--port", str(port),
              "--nats-port", str(nats_server.free_port()), "--metrics-base-port", "0"],
-            capture_output=True, text=True, timeout=30, env={k: v for k, v in os.environ.items() if k != "NATS_URL"},
+            capture_output=True, text=True, timeout=30, check=False, env={k: v for k, v in os.environ.items() if k != "NATS_URL"},
         )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -36,7 +36,7 @@ def test_with_nats_url_set_it_uses_that_server_and_starts_none(tmp_path):
         (tmp_path / "data").mkdir()
         system = start_system(tmp_path / "data", {"NATS_URL": f"nats://127.0.0.1:{port}"})
         try:
-            children = subprocess.run(["pgrep", "-P", str(system.proc.pid)], capture_output=True, text=True).stdout.split()
+            children = subprocess.run(["pgrep", "-P", str(system.proc.pid)], capture_output=True, text=True, check=False).stdout.split()
             assert len(children) == 4, "only the four services: no embedded nats-server"
             assert not (tmp_path / "data" / "jetstream").exists()
             with system.client() as client:

@@ -1,7 +1,7 @@
 """run_registry against a real nats-server and a real SQLite file: the live projection and queries."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nats.errors import NoRespondersError
@@ -18,7 +18,7 @@ from services.run_registry.settings import Settings
 from tests.integration.conftest import Running
 
 REF = ArtifactRef(name="config", bucket="b", key="k", sha256="0" * 64, size=1)
-T0 = datetime(2025, 3, 1, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
 
 
 def summary(fill: float) -> RunSummary:

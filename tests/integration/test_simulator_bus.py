@@ -7,9 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
-
-import pytest
 
 from contracts import subjects
 from contracts.events import ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunFailed
@@ -43,8 +42,9 @@ def runs_of(events: list, plan_id: str) -> list:
 def simulator_process(nats_url: str, name: str, log: Path, **env: str) -> subprocess.Popen:
     environment = dict(os.environ, NATS_URL=nats_url, WORKER_NAME=name, METRICS_PORT="0", **env)
     environment.pop("SCPLN_SKIP_SIMULATION_API", None)
-    return subprocess.Popen([sys.executable, "-m", "services.simulator"], env=environment,
-                            stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "services.simulator"], env=environment,
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 async def test_a_plan_becomes_a_run_with_stored_results_and_progress(fresh_nats, js):
@@ -64,7 +64,7 @@ async def test_a_plan_becomes_a_run_with_stored_results_and_progress(fresh_nats,
     assert results.run_id == run.run_id and results.planning_days == 59
     progress = [e.progress for e in events if isinstance(e, JobProgress)]
     assert progress[0] == 0 and progress[-1] == 1 and progress == sorted(progress)
-    assert max(b - a for a, b in zip(progress, progress[1:])) <= 0.1 + 1e-9
+    assert max(b - a for a, b in pairwise(progress)) <= 0.1 + 1e-9
 
 
 async def test_poison_messages_and_bad_configs_never_stall_the_queue(fresh_nats, js):

@@ -1,14 +1,23 @@
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
 
 from contracts import subjects
 from contracts.events import (
-    EVENT_TYPES, SUBJECT_OF, ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunSummary, UnknownEvent, decode,
-    encode, subject_for,
+    EVENT_TYPES,
+    SUBJECT_OF,
+    ArtifactRef,
+    JobProgress,
+    PlanCreated,
+    RunCompleted,
+    RunSummary,
+    UnknownEvent,
+    decode,
+    encode,
+    subject_for,
 )
 from contracts.schema_gen import SCHEMA_DIR, event_schemas
 from contracts.upcast import UPCASTERS, upcaster
@@ -32,8 +41,8 @@ def test_every_event_round_trips_through_the_discriminated_union():
     assert decode(encode(event)) == event
     completed = RunCompleted(
         correlation_id="job_2", producer="test", run_id="run_1", plan_version_id="plan_1", config_version_id="cfg_1",
-        scenario_id="scn_1", scenario_name="Base", job_id="job_2", seed=7, started_at=datetime.now(timezone.utc),
-        finished_at=datetime.now(timezone.utc), duration_ms=3.5, summary=SUMMARY, simulator_version="1", stub=True)
+        scenario_id="scn_1", scenario_name="Base", job_id="job_2", seed=7, started_at=datetime.now(UTC),
+        finished_at=datetime.now(UTC), duration_ms=3.5, summary=SUMMARY, simulator_version="1", stub=True)
     assert decode(encode(completed)) == completed
 
 

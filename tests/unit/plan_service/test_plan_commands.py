@@ -8,10 +8,17 @@ from types import SimpleNamespace
 import pytest
 
 from contracts.commands import (
-    CreatePlan, CreateScenario, ErrorReply, ImportConfig, PlanAccepted, RequestAggregate, RerunPlan, ScenarioAction,
+    CreatePlan,
+    CreateScenario,
+    ErrorReply,
+    ImportConfig,
+    PlanAccepted,
+    RequestAggregate,
+    RerunPlan,
+    ScenarioAction,
     UpdateScenario,
 )
-from contracts.events import JobProgress, PlanCreated, RunRequested
+from contracts.events import JobProgress, RunRequested
 from contracts.queries import RunDetail, RunRow
 from runtime.objects import InMemoryObjectStore
 from runtime.publisher import InMemoryPublisher
