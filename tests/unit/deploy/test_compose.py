@@ -39,3 +39,13 @@ def test_the_dockerfile_copies_every_package_the_services_import():
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     for package in ("contracts", "runtime", "services", "samples"):
         assert f"COPY {package} " in dockerfile
+
+
+def test_the_grafana_dashboard_charts_metrics_the_services_export():
+    import json
+
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "scpln-dashboard.json").read_text())
+    exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
+    for metric in ("runs_total", "plans_created_total", "jobs_duration_seconds_bucket",
+                   "registry_projection_lag_events", "registry_dead_letters_total"):
+        assert metric in exprs
