@@ -16,23 +16,28 @@ import sqlite3
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import nats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contracts import subjects  # noqa: E402
-from contracts.events import (  # noqa: E402
-    ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunSummary, encode, subject_for,
+from contracts.events import (
+    ArtifactRef,
+    JobProgress,
+    PlanCreated,
+    RunCompleted,
+    RunSummary,
+    encode,
+    subject_for,
 )
-from runtime import bus, nats_server  # noqa: E402
-from runtime.replay import read_log  # noqa: E402
-from services.run_registry.rebuild import rebuild  # noqa: E402
+from runtime import bus, nats_server
+from runtime.replay import read_log
+from services.run_registry.rebuild import rebuild
 
 REF = ArtifactRef(name="config", bucket="scpln-configs", key="cfg.json", sha256="0" * 64, size=1000)
-T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
 STEPS = ("aggregate", "allocate", "mrp", "reconcile", "plan_final")
 
 
@@ -86,10 +91,10 @@ async def raw_baseline(js, path: Path) -> float:  # type: ignore[no-untyped-def]
     conn.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                        "CREATE TABLE raw(seq INTEGER PRIMARY KEY, subject TEXT, data BLOB)")
     started, count = time.perf_counter(), 0
-    async for msgs in read_log(js, batch=5000):
+    async for msgs in read_log(js, batch=20000):
         with conn:
             conn.executemany("INSERT INTO raw VALUES (?, ?, ?)",
-                             [(m.metadata.sequence.stream, m.subject, m.data) for m in msgs])
+                             [(m.seq, m.subject, m.data) for m in msgs])
         count += len(msgs)
     conn.close()
     return count / (time.perf_counter() - started)

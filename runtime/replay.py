@@ -1,80 +1,163 @@
 """Reading the event log from a sequence onwards, in batches, up to the position it had when
 reading began: start-up folds, registry rebuilds and tests all read it this way.
 
-An ordered push consumer delivers the log in sequence with flow control; messages are gathered
-into batches so the reader applies them in large transactions.
+An ephemeral pull consumer (no acks, in memory) is asked for large batches, two requests in
+flight, and the delivered messages are taken from the subscription's queue in bulk: no
+callback, task or metadata object per message. Delivery is checked to be gap-free (consumer
+sequence +1 each time); on a gap, a lost consumer or a stall the read resumes on a new
+consumer right after the last sequence read.
 """
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 import nats.errors
-from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from contracts import subjects
 from runtime.bus import last_stream_seq
 
 
-class _Batches:
-    """Collects delivered messages; signals when a batch is full or the end is reached."""
+class LogMessage(NamedTuple):
+    """One stored message: stream sequence, subject, payload, store time (ns since epoch)."""
 
-    def __init__(self, size: int, until: int) -> None:
-        self.size, self.until = size, until
-        self.pending: list[Msg] = []
-        self.ready = asyncio.Event()
-        self.finished = False
+    seq: int
+    subject: str
+    data: bytes
+    time_ns: int
 
-    async def on_message(self, msg: Msg) -> None:
-        meta = msg.metadata
-        if self.finished or meta.sequence.stream > self.until:
-            self.finished = True
-            self.ready.set()
-            return
-        self.pending.append(msg)
-        if meta.sequence.stream >= self.until or meta.num_pending == 0:
-            self.finished = True
-        if self.finished or len(self.pending) >= self.size:
-            self.ready.set()
+    @property
+    def timestamp(self) -> datetime:
+        return datetime.fromtimestamp(self.time_ns / 1e9, UTC)
 
-    def take(self) -> list[Msg]:
-        taken, self.pending = self.pending, []
-        self.ready.clear()
+
+class _Resume(Exception):
+    """The consumer lost messages or went away: read on from the last sequence on a new one."""
+
+
+class _Consumer:
+    """One ephemeral pull consumer and the inbox its messages arrive on."""
+
+    def __init__(self, js: JetStreamContext, batch: int) -> None:
+        self.js, self.nc, self.batch = js, js._nc, batch
+        self.name, self.sub, self.cseq, self.asked = "", None, 0, 0
+
+    async def open(self, filter_subjects: Sequence[str], start_seq: int) -> int:
+        """Create the consumer at ``start_seq``; return how many messages it has to deliver."""
+        config = ConsumerConfig(
+            filter_subjects=list(filter_subjects), deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=start_seq, ack_policy=AckPolicy.NONE, max_deliver=1, mem_storage=True,
+            num_replicas=1, inactive_threshold=60.0)
+        info = await self.js.add_consumer(subjects.STREAM_NAME, config)
+        self.name = info.name
+        self.sub = await self.nc.subscribe(self.nc.new_inbox(), pending_msgs_limit=4 * self.batch + 100,
+                                           pending_bytes_limit=1024 * 1024 * 1024)
+        return info.num_pending
+
+    async def ask(self) -> None:
+        """Keep two requests of ``batch`` messages in flight."""
+        while self.asked < 2 * self.batch:
+            request = json.dumps({"batch": self.batch, "expires": 10_000_000_000}).encode()
+            await self.nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{subjects.STREAM_NAME}.{self.name}", request,
+                                  reply=self.sub.subject)
+            self.asked += self.batch
+
+    async def take(self, wait_s: float) -> list:
+        """Every message delivered so far (waiting up to ``wait_s`` for the first one)."""
+        queue = self.sub._pending_queue  # bulk drain, as nats-py's own fetch does
+        taken = []
+        if queue.empty():
+            with contextlib.suppress(asyncio.TimeoutError):
+                taken.append(await asyncio.wait_for(queue.get(), wait_s))
+        while not queue.empty():
+            taken.append(queue.get_nowait())
+        self.sub._pending_size -= sum(len(m.data) for m in taken)
         return taken
+
+    def entries(self, msgs: list) -> list[tuple[LogMessage, int]]:
+        """(message, stream messages still pending) of each data message, in order."""
+        out = []
+        for msg in msgs:
+            if not msg.reply.startswith("$JS.ACK."):
+                self._status(msg)
+                continue
+            tokens = msg.reply.split(".")
+            if len(tokens) > 9:  # v2 ack subject: domain and account hash come first
+                tokens = tokens[2:]
+            cseq = int(tokens[6])
+            if cseq != self.cseq + 1:
+                raise _Resume(f"consumer sequence {cseq} after {self.cseq}")
+            self.cseq, self.asked = cseq, self.asked - 1
+            out.append((LogMessage(int(tokens[5]), msg.subject, msg.data, int(tokens[7])), int(tokens[8])))
+        return out
+
+    def _status(self, msg) -> None:  # type: ignore[no-untyped-def]
+        status = (msg.headers or {}).get("Status", "")
+        if status in ("404", "408"):
+            self.asked = 0  # a request ended early: ask again
+        elif status == "409":
+            raise _Resume((msg.headers or {}).get("Description", "consumer gone"))
+
+    async def close(self) -> None:
+        with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
+            if self.sub is not None:
+                await self.sub.unsubscribe()
+            if self.name:
+                await self.js.delete_consumer(subjects.STREAM_NAME, self.name)
 
 
 async def read_log(
     js: JetStreamContext, *, filter_subjects: Sequence[str] = (subjects.EVENTS_WILDCARD,),
     start_seq: int = 1, until_seq: int | None = None, batch: int = 1000, idle_s: float = 0.05,
-) -> AsyncIterator[list[Msg]]:
-    """Yield batches of messages with stream sequence in [start_seq, until_seq].
+    stall_s: float = 5.0,
+) -> AsyncIterator[list[LogMessage]]:
+    """Yield batches of messages with stream sequence in [start_seq, until_seq], in order.
 
     ``until_seq`` defaults to the stream's last sequence when reading starts, so the
     iteration ends even while new events keep arriving.
     """
     until = until_seq if until_seq is not None else await last_stream_seq(js)
-    if until < start_seq:
+    next_seq = max(start_seq, 1)
+    while next_seq <= until:
+        consumer = _Consumer(js, max(batch, 256))
+        try:
+            async for msgs in _read(consumer, filter_subjects, next_seq, until, batch, idle_s, stall_s):
+                next_seq = msgs[-1].seq + 1
+                yield msgs
+            return
+        except _Resume:
+            continue
+        finally:
+            await consumer.close()
+
+
+async def _read(consumer: _Consumer, filter_subjects: Sequence[str], start: int, until: int, batch: int,
+                idle_s: float, stall_s: float) -> AsyncIterator[list[LogMessage]]:
+    if await consumer.open(filter_subjects, start) == 0:
         return
-    batches = _Batches(batch, until)
-    config = ConsumerConfig(filter_subjects=list(filter_subjects), deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-                            opt_start_seq=max(start_seq, 1))
-    sub = await js.subscribe("", stream=subjects.STREAM_NAME, config=config, ordered_consumer=True,
-                             cb=batches.on_message, pending_msgs_limit=batch * 20,
-                             pending_bytes_limit=512 * 1024 * 1024)
-    try:
-        if (await sub.consumer_info()).num_pending == 0 and not batches.pending:
-            await asyncio.sleep(0)
-            if not batches.pending:
-                return
-        while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(batches.ready.wait(), idle_s)
-            if batches.pending:
-                yield batches.take()
-            if batches.finished and not batches.pending:
-                return
-    finally:
-        with contextlib.suppress(nats.errors.ConnectionClosedError, nats.errors.BadSubscriptionError):
-            await sub.unsubscribe()
+    pending: list[LogMessage] = []
+    finished, idle = False, 0.0
+    while not finished:
+        await consumer.ask()
+        msgs = await consumer.take(idle_s)
+        idle = 0.0 if msgs else idle + idle_s
+        if idle >= stall_s:
+            if pending:
+                yield pending
+            raise _Resume("no message for a while")
+        for entry, left in consumer.entries(msgs):
+            if entry.seq > until:
+                finished = True
+                break
+            pending.append(entry)
+            if entry.seq >= until or left == 0:
+                finished = True
+                break
+        if pending and (finished or len(pending) >= batch or not msgs):
+            yield pending
+            pending = []

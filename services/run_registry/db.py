@@ -209,6 +209,10 @@ def _file_pragmas(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.execute(f"PRAGMA {pragma}")
 
 
+def _no_fsync(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+
 def _own_transactions(engine: Engine) -> None:
     """pysqlite's implicit BEGIN breaks SAVEPOINT; SQLAlchemy emits BEGIN itself instead."""
 
@@ -221,15 +225,18 @@ def _own_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def open_engine(backend: Literal["db", "memory"], path: str = ":memory:") -> Engine:
+def open_engine(backend: Literal["db", "memory"], path: str = ":memory:", *, throwaway: bool = False) -> Engine:
     """``db``: the SQLite file at ``path`` (WAL: readers never wait for the writer).
     ``memory``: one in-memory database on one shared DBAPI connection, so every connection
-    sees the same data; use one connection at a time (tests, a single-threaded service)."""
+    sees the same data; use one connection at a time (tests, a single-threaded service).
+    ``throwaway``: a file being rebuilt, used only once complete: commits skip fsync."""
     if backend == "memory":
         engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
     elif backend == "db":
         engine = create_engine(f"sqlite:///{path}")
         event.listen(engine, "connect", _file_pragmas)
+        if throwaway:
+            event.listen(engine, "connect", _no_fsync)
     else:
         raise ValueError(f"unknown registry backend {backend!r}")
     _own_transactions(engine)
@@ -238,6 +245,20 @@ def open_engine(backend: Literal["db", "memory"], path: str = ":memory:") -> Eng
 
 def create_schema(engine: Engine) -> None:
     metadata.create_all(engine)
+
+
+def make_durable(engine: Engine) -> None:
+    """Sync what was committed to disk, the WAL checkpointed into the file (a ``throwaway``
+    file before it is swapped in)."""
+    raw = engine.raw_connection()
+    try:
+        sqlite = raw.driver_connection
+        level = sqlite.execute("PRAGMA synchronous").fetchone()[0]
+        sqlite.execute("PRAGMA synchronous=FULL")
+        sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        sqlite.execute(f"PRAGMA synchronous={int(level)}")
+    finally:
+        raw.close()
 
 
 def analyze(engine: Engine) -> None:

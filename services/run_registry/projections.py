@@ -66,10 +66,11 @@ def _job(job_id: str, job_type: JobType, state: JobState, at: datetime, *, progr
          plan_version_id: str | None = None, run_id: str | None = None, step: str = "",
          message: str = "") -> AdvanceJob:
     """Every job change carries the same columns, so a batch of them is one executemany."""
+    at = utc(at)
     return AdvanceJob({
         "job_id": job_id, "job_type": job_type.value, "state": state.value, "progress": progress,
         "step": step, "message": message, "plan_version_id": plan_version_id, "run_id": run_id,
-        "created_at": utc(at), "updated_at": utc(at)})
+        "created_at": at, "updated_at": at})
 
 
 @apply.register

@@ -15,7 +15,7 @@ from nats.js import JetStreamContext
 
 from runtime.bus import last_stream_seq
 from runtime.replay import read_log
-from services.run_registry.db import create_schema, open_engine
+from services.run_registry.db import create_schema, make_durable, open_engine
 from services.run_registry.writer import ReadModelWriter
 
 Progress = Callable[[int, int, float], Awaitable[None]]
@@ -37,27 +37,28 @@ def fresh_writer(path: Path, max_runs: int | None) -> ReadModelWriter:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = open_engine("db", str(path))
+    engine = open_engine("db", str(path), throwaway=True)
     create_schema(engine)
     return ReadModelWriter(engine, max_runs=max_runs)
 
 
 async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_seq: int | None = None,
-                      until_time: datetime | None = None, batch: int = 5000,
+                      until_time: datetime | None = None, batch: int = 20000,
                       on_progress: Progress | None = None) -> int:
     """Apply the log after the writer's checkpoint up to ``until_seq``/``until_time``; return events read."""
     target = until_seq if until_seq is not None else await last_stream_seq(js)
     start, read, began = writer.last_seq() + 1, 0, time.perf_counter()
     async for msgs in read_log(js, start_seq=start, until_seq=target, batch=batch):
         if until_time is not None:
-            msgs = [m for m in msgs if m.metadata.timestamp <= until_time]
+            msgs = [m for m in msgs if m.timestamp <= until_time]
         if msgs:
-            writer.apply_batch([(m.metadata.sequence.stream, m.subject, m.data) for m in msgs])
+            writer.apply_batch(msgs)
             read += len(msgs)
         if on_progress:
             await on_progress(writer.last_seq(), target, time.perf_counter() - began)
         if until_time is not None and len(msgs) == 0:
             break
+    make_durable(writer.engine)
     return read
 
 
