@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, literal_column, select, update
 from sqlalchemy.dialects.sqlite import insert
 
-from services.run_registry import db, projections
+from services.run_registry import db, driver_sql, projections
 from services.run_registry.job_fold import JobFold
 from services.run_registry.projections import AdvanceJob, Delete, EnforceRetention, Update, Upsert
 from services.run_registry.run_counts import DROPPED, RunCounts
@@ -89,7 +89,7 @@ class ChangeRunner:
 
     def flush(self) -> None:
         for stmt, params in self._groups.values():
-            self.conn.execute(stmt, params if len(params) > 1 else params[0])
+            driver_sql.executemany(self.conn, stmt, params)
         self._groups.clear()
         self._touched.clear()
         self._jobs.flush(self.conn, _job_upsert)
@@ -131,7 +131,7 @@ class ChangeRunner:
             else:
                 self.counts.count_run(*old, -1)
         for columns, group in by_columns.items():
-            self.conn.execute(_cached(_upsert, db.runs, columns), group)
+            driver_sql.executemany(self.conn, _cached(_upsert, db.runs, columns), group)
 
     def _retain(self, due: bool) -> None:
         excess = self.counts.total - self.max_runs if due and self.max_runs is not None else 0

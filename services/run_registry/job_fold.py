@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from contracts.events import FINAL_JOB_STATES
-from services.run_registry import db
+from services.run_registry import db, driver_sql
 
 Row = dict[str, Any]
 _KEEP_WHEN_NONE = ("plan_version_id", "run_id")
@@ -63,7 +63,7 @@ class JobFold:
             if row is not before and row is not None:
                 by_columns.setdefault(tuple(sorted(row)), []).append(row)
         for columns, rows in by_columns.items():
-            conn.execute(upsert(columns), rows)
+            driver_sql.executemany(conn, upsert(columns), rows)
 
 
 def _stored(conn: Connection, job_ids: list[str]) -> dict[str, Row]:

@@ -17,6 +17,7 @@ from runtime.bus import last_stream_seq
 from runtime.replay import read_log
 from services.run_registry.db import create_schema, make_durable, open_engine
 from services.run_registry.writer import ReadModelWriter
+from services.run_registry.writer_process import WriterProcess, can_fork
 
 Progress = Callable[[int, int, float], Awaitable[None]]
 
@@ -45,19 +46,35 @@ def fresh_writer(path: Path, max_runs: int | None) -> ReadModelWriter:
 async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_seq: int | None = None,
                       until_time: datetime | None = None, batch: int = 20000,
                       on_progress: Progress | None = None) -> int:
-    """Apply the log after the writer's checkpoint up to ``until_seq``/``until_time``; return events read."""
+    """Apply the log after the writer's checkpoint up to ``until_seq``/``until_time``; return
+    events read. A file database is written by a forked ``WriterProcess`` while the next batch
+    is read; the writer's own ``apply_batch`` either way."""
     target = until_seq if until_seq is not None else await last_stream_seq(js)
     start, read, began = writer.last_seq() + 1, 0, time.perf_counter()
-    async for msgs in read_log(js, start_seq=start, until_seq=target, batch=batch):
-        if until_time is not None:
-            msgs = [m for m in msgs if m.timestamp <= until_time]
-        if msgs:
-            writer.apply_batch(msgs)
-            read += len(msgs)
+    pipeline = WriterProcess(writer) if can_fork(writer) else None
+
+    async def report() -> None:
         if on_progress:
             await on_progress(writer.last_seq(), target, time.perf_counter() - began)
-        if until_time is not None and len(msgs) == 0:
-            break
+
+    try:
+        async for msgs in read_log(js, start_seq=start, until_seq=target, batch=batch):
+            if until_time is not None:
+                msgs = [m for m in msgs if m.timestamp <= until_time]
+            if msgs:
+                if pipeline is None:
+                    writer.apply_batch(msgs)
+                else:
+                    await pipeline.submit(msgs)
+                read += len(msgs)
+            await report()
+            if until_time is not None and len(msgs) == 0:
+                break
+        if pipeline is not None and await pipeline.wait() is not None:
+            await report()
+    finally:
+        if pipeline is not None:
+            await pipeline.close()
     make_durable(writer.engine)
     return read
 
