@@ -6,6 +6,10 @@ flight, and the delivered messages are taken from the subscription's queue in bu
 callback, task or metadata object per message. Delivery is checked to be gap-free (consumer
 sequence +1 each time); on a gap, a lost consumer or a stall the read resumes on a new
 consumer right after the last sequence read.
+
+nats-py has no public bulk take: like its own ``fetch``, this reads the subscription's
+``_pending_queue`` (and keeps ``_pending_size`` right), and it publishes the pull requests
+on the context's connection (``js._nc``).
 """
 
 import asyncio
