@@ -274,7 +274,7 @@ SUBJECT_OF: dict[str, str] = {
     "AggregateCompleted": subjects.AGGREGATE_COMPLETED,
 }
 
-Event = Annotated[Union[EVENT_TYPES], Field(discriminator="event_type")]  # type: ignore[valid-type]
+Event = Annotated[Union[EVENT_TYPES], Field(discriminator="event_type")]  # type: ignore[valid-type]  # noqa: UP007 - a Union over the tuple of event types
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
