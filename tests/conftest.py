@@ -8,6 +8,7 @@ from the virtualenv on a random port with a temporary store.
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,27 +37,25 @@ def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with NatsContainer(jetstream=True) as container:
             yield container.nats_uri()
         return
-    port = nats_server.free_port()
-    proc = nats_server.start(tmp_path_factory.mktemp("nats"), port)
-    try:
-        if not nats_server.wait_listening(port):
-            raise RuntimeError("nats-server did not start")
-        yield f"nats://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running_nats(tmp_path_factory.mktemp("nats")) as url:
+        yield url
 
 
 @pytest.fixture()
 def fresh_nats(tmp_path: Path) -> Iterator[str]:
     """A nats-server of this test's own, for tests that need an empty event log."""
+    with running_nats(tmp_path / "nats") as url:
+        yield url
+
+
+@contextmanager
+def running_nats(store: Path) -> Iterator[str]:
+    """The virtualenv's nats-server with JetStream on a free port, stopped afterwards."""
     port = nats_server.free_port()
-    proc = nats_server.start(tmp_path / "nats", port)
+    proc = nats_server.start(store, port)
     try:
-        assert nats_server.wait_listening(port), "nats-server did not start"
+        if not nats_server.wait_listening(port):
+            raise RuntimeError("nats-server did not start")
         yield f"nats://127.0.0.1:{port}"
     finally:
         proc.terminate()

@@ -1,6 +1,9 @@
 """Scenario commands: create, update, lock, unlock, archive. Each change is an event."""
 
+from collections.abc import Callable
+
 from contracts.commands import CreateScenario, ErrorReply, ScenarioAccepted, ScenarioAction, UpdateScenario
+from contracts.envelope import Envelope
 from contracts.events import (
     ScenarioArchived,
     ScenarioCreated,
@@ -44,34 +47,30 @@ async def update_scenario(cmd: UpdateScenario, ports: Ports) -> ScenarioAccepted
     return ScenarioAccepted(scenario_id=cmd.scenario_id)
 
 
-async def lock_scenario(cmd: ScenarioAction, ports: Ports) -> ScenarioAccepted | ErrorReply:
+async def _act(cmd: ScenarioAction, ports: Ports, applies: Callable[[Scenario], bool],
+               event: Callable[[], Envelope]) -> ScenarioAccepted | ErrorReply:
+    """Record ``event()`` when the scenario exists and ``applies`` (acting twice is a no-op)."""
     current = ports.state.scenarios.get(cmd.scenario_id)
     if current is None:
         return _missing(cmd.scenario_id)
-    if current.locked_by is None:
-        await ports.record(ScenarioLocked(correlation_id=cmd.scenario_id, producer=PRODUCER,
-                                          scenario_id=cmd.scenario_id, locked_by=cmd.by))
+    if applies(current):
+        await ports.record(event())
     return ScenarioAccepted(scenario_id=cmd.scenario_id)
+
+
+async def lock_scenario(cmd: ScenarioAction, ports: Ports) -> ScenarioAccepted | ErrorReply:
+    return await _act(cmd, ports, lambda s: s.locked_by is None, lambda: ScenarioLocked(
+        correlation_id=cmd.scenario_id, producer=PRODUCER, scenario_id=cmd.scenario_id, locked_by=cmd.by))
 
 
 async def unlock_scenario(cmd: ScenarioAction, ports: Ports) -> ScenarioAccepted | ErrorReply:
-    current = ports.state.scenarios.get(cmd.scenario_id)
-    if current is None:
-        return _missing(cmd.scenario_id)
-    if current.locked_by is not None:
-        await ports.record(ScenarioUnlocked(correlation_id=cmd.scenario_id, producer=PRODUCER,
-                                            scenario_id=cmd.scenario_id, unlocked_by=cmd.by))
-    return ScenarioAccepted(scenario_id=cmd.scenario_id)
+    return await _act(cmd, ports, lambda s: s.locked_by is not None, lambda: ScenarioUnlocked(
+        correlation_id=cmd.scenario_id, producer=PRODUCER, scenario_id=cmd.scenario_id, unlocked_by=cmd.by))
 
 
 async def archive_scenario(cmd: ScenarioAction, ports: Ports) -> ScenarioAccepted | ErrorReply:
-    current = ports.state.scenarios.get(cmd.scenario_id)
-    if current is None:
-        return _missing(cmd.scenario_id)
-    if not current.archived:
-        await ports.record(ScenarioArchived(correlation_id=cmd.scenario_id, producer=PRODUCER,
-                                            scenario_id=cmd.scenario_id, archived_by=cmd.by))
-    return ScenarioAccepted(scenario_id=cmd.scenario_id)
+    return await _act(cmd, ports, lambda s: not s.archived, lambda: ScenarioArchived(
+        correlation_id=cmd.scenario_id, producer=PRODUCER, scenario_id=cmd.scenario_id, archived_by=cmd.by))
 
 
 def refusal(scenario: Scenario | None, scenario_id: str) -> ErrorReply | None:
