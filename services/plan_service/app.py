@@ -27,7 +27,7 @@ from services.plan_service.settings import Settings
 log = logging.getLogger("plan_service")
 
 OWN_EVENTS = (
-    "scpln.events.scenario.>", subjects.CONFIG_VERSION_CREATED, subjects.PLAN_REQUESTED, subjects.PLAN_CREATED,
+    subjects.SCENARIO_EVENTS, subjects.CONFIG_VERSION_CREATED, subjects.PLAN_REQUESTED, subjects.PLAN_CREATED,
     subjects.AGGREGATE_REQUESTED,
 )
 
