@@ -48,11 +48,11 @@ def trigger_handler(ports: Ports, durable: str):  # type: ignore[no-untyped-def]
     return handler
 
 
-async def registry_job_state(js, job_id: str) -> str | None:  # type: ignore[no-untyped-def]
+async def registry_job_state(nc, js, job_id: str) -> str | None:  # type: ignore[no-untyped-def]
     """The job's state as the registry knows it once it has read the whole log so far."""
     try:
         query = GetJob(job_id=job_id, min_seq=await bus.last_stream_seq(js))
-        reply = await js._nc.request(subjects.QRY_JOB_GET, query.model_dump_json().encode(), timeout=2)
+        reply = await nc.request(subjects.QRY_JOB_GET, query.model_dump_json().encode(), timeout=3)
     except (TimeoutError, NoRespondersError, NatsTimeout):
         return None
     answer = parse_reply(reply.data, JobDetail)
@@ -76,7 +76,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     js = nc.jetstream()
     await bus.wait_for_stream(js)
     ports = Ports(publisher=JetStreamPublisher(js), objects=NatsObjectStore(js),
-                  stub=settings.scpln_skip_simulation_api, job_state=partial(registry_job_state, js))
+                  stub=settings.scpln_skip_simulation_api, job_state=partial(registry_job_state, nc, js))
     broker = NatsBroker(settings.nats_url, logger=None)
     subscribe(broker, ports, settings)
     await broker.start()
