@@ -2,14 +2,11 @@
 reading began: start-up folds, registry rebuilds and tests all read it this way.
 
 An ephemeral pull consumer (no acks, in memory) is asked for large batches, two requests in
-flight, and the delivered messages are taken from the subscription's queue in bulk: no
-callback, task or metadata object per message. Delivery is checked to be gap-free (consumer
-sequence +1 each time); on a gap, a lost consumer or a stall the read resumes on a new
-consumer right after the last sequence read.
-
-nats-py has no public bulk take: like its own ``fetch``, this reads the subscription's
-``_pending_queue`` (and keeps ``_pending_size`` right), and it publishes the pull requests
-on the context's connection (``js._nc``).
+flight, and the delivered messages are taken in bulk from a ``DirectInbox`` (raw protocol
+messages: no ``Msg``, callback, task or header parsing per message). Delivery is checked to
+be gap-free (consumer sequence +1 each time); on a gap, a lost consumer or a stall the read
+resumes on a new consumer right after the last sequence read. The pull requests go out on
+the context's connection (``js._nc``).
 """
 
 import asyncio
@@ -25,6 +22,9 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from contracts import subjects
 from runtime.bus import last_stream_seq
+from runtime.direct_delivery import DirectInbox, RawMessage, subscribe_direct, unsubscribe_direct
+
+_ACK_PREFIX = b"$JS.ACK."
 
 
 class LogMessage(NamedTuple):
@@ -49,7 +49,8 @@ class _Consumer:
 
     def __init__(self, js: JetStreamContext, batch: int) -> None:
         self.js, self.nc, self.batch = js, js._nc, batch
-        self.name, self.sub, self.cseq, self.asked = "", None, 0, 0
+        self.name, self.cseq, self.asked = "", 0, 0
+        self.sub, self.inbox, self.inbox_subject = None, DirectInbox(), ""
 
     async def open(self, filter_subjects: Sequence[str], start_seq: int) -> int:
         """Create the consumer at ``start_seq``; return how many messages it has to deliver."""
@@ -58,9 +59,8 @@ class _Consumer:
             opt_start_seq=start_seq, ack_policy=AckPolicy.NONE, max_deliver=1, mem_storage=True,
             num_replicas=1, inactive_threshold=60.0)
         info = await self.js.add_consumer(subjects.STREAM_NAME, config)
-        self.name = info.name
-        self.sub = await self.nc.subscribe(self.nc.new_inbox(), pending_msgs_limit=4 * self.batch + 100,
-                                           pending_bytes_limit=1024 * 1024 * 1024)
+        self.name, self.inbox_subject = info.name, self.nc.new_inbox()
+        self.sub, self.inbox = await subscribe_direct(self.nc, self.inbox_subject)
         return info.num_pending
 
     async def ask(self) -> None:
@@ -68,49 +68,42 @@ class _Consumer:
         while self.asked < 2 * self.batch:
             request = json.dumps({"batch": self.batch, "expires": 10_000_000_000}).encode()
             await self.nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{subjects.STREAM_NAME}.{self.name}", request,
-                                  reply=self.sub.subject)
+                                  reply=self.inbox_subject)
             self.asked += self.batch
 
-    async def take(self, wait_s: float) -> list:
+    async def take(self, wait_s: float) -> list[RawMessage]:
         """Every message delivered so far (waiting up to ``wait_s`` for the first one)."""
-        queue = self.sub._pending_queue  # bulk drain, as nats-py's own fetch does
-        taken = []
-        if queue.empty():
-            with contextlib.suppress(asyncio.TimeoutError):
-                taken.append(await asyncio.wait_for(queue.get(), wait_s))
-        while not queue.empty():
-            taken.append(queue.get_nowait())
-        self.sub._pending_size -= sum(len(m.data) for m in taken)
-        return taken
+        return await self.inbox.take(wait_s)
 
-    def entries(self, msgs: list) -> list[tuple[LogMessage, int]]:
+    def entries(self, msgs: list[RawMessage]) -> list[tuple[LogMessage, int]]:
         """(message, stream messages still pending) of each data message, in order."""
         out = []
-        for msg in msgs:
-            if not msg.reply.startswith("$JS.ACK."):
-                self._status(msg)
+        for reply, subject, data, headers in msgs:
+            if not reply.startswith(_ACK_PREFIX):
+                self._status(headers)
                 continue
-            tokens = msg.reply.split(".")
+            tokens = reply.split(b".")
             if len(tokens) > 9:  # v2 ack subject: domain and account hash come first
                 tokens = tokens[2:]
             cseq = int(tokens[6])
             if cseq != self.cseq + 1:
                 raise _Resume(f"consumer sequence {cseq} after {self.cseq}")
             self.cseq, self.asked = cseq, self.asked - 1
-            out.append((LogMessage(int(tokens[5]), msg.subject, msg.data, int(tokens[7])), int(tokens[8])))
+            out.append((LogMessage(int(tokens[5]), subject.decode(), data, int(tokens[7])), int(tokens[8])))
         return out
 
-    def _status(self, msg) -> None:  # type: ignore[no-untyped-def]
-        status = (msg.headers or {}).get("Status", "")
-        if status in ("404", "408"):
+    def _status(self, headers: bytes | None) -> None:
+        """A status message (``NATS/1.0 404 No Messages``): a request ended, or the consumer is gone."""
+        status = (headers or b"")[9:12]
+        if status in (b"404", b"408"):
             self.asked = 0  # a request ended early: ask again
-        elif status == "409":
-            raise _Resume((msg.headers or {}).get("Description", "consumer gone"))
+        elif status == b"409":
+            raise _Resume((headers or b"").decode(errors="replace").strip() or "consumer gone")
 
     async def close(self) -> None:
         with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
             if self.sub is not None:
-                await self.sub.unsubscribe()
+                await unsubscribe_direct(self.nc, self.sub)
             if self.name:
                 await self.js.delete_consumer(subjects.STREAM_NAME, self.name)
 
