@@ -1,7 +1,7 @@
 """Rebuild throughput of the run registry: replay a log of realistic events into a fresh read model.
 
-Writes N events (plans with their planning and simulation progress, runs; ~22 events a plan)
-to a JetStream stream on a private nats-server, then rebuilds the read model from sequence 1
+Writes N events (plans with their planning and simulation progress, runs; ~22 events a plan,
+each with the ``Nats-Msg-Id`` header the publisher sends) to a JetStream stream on a private nats-server, then rebuilds the read model from sequence 1
 through the live path's own writer. The baseline, measured in the same run, reads the same
 messages with the same consumer and ``executemany``s them as raw rows (no projection logic).
 
@@ -78,7 +78,8 @@ async def write_log(js, target: int) -> int:  # type: ignore[no-untyped-def]
         for event in plan_events(n):
             if written == target:
                 break
-            await js.publish_async(subject_for(event), encode(event))
+            await js.publish_async(subject_for(event), encode(event),
+                                   headers={"Nats-Msg-Id": str(event.event_id)})
             written += 1
         n += 1
     await js.publish_async_completed()
