@@ -292,19 +292,23 @@ def encode(event: Envelope) -> bytes:
 
 _VALIDATOR_OF: dict[bytes, Any] = {
     cls.model_fields["event_type"].default.encode(): cls.__pydantic_validator__ for cls in EVENT_TYPES}
+_VALIDATOR_OF_SUBJECT: dict[str, Any] = {
+    SUBJECT_OF[cls.model_fields["event_type"].default]: cls.__pydantic_validator__ for cls in EVENT_TYPES}
 _TYPE_KEY = b'"event_type":"'
 
 
-def decode(data: bytes | str) -> Event:
+def decode(data: bytes | str, subject: str | None = None) -> Event:
     """Parse an event of any known type and schema version (old versions are upcast).
 
     While no upcaster is registered every stored event is current, and the JSON is validated
-    straight from bytes (the replay hot path): first by the model its ``"event_type"`` key
-    names, which succeeds only for an event of that type, else by the discriminated union,
-    which gives the same result or the error."""
+    straight from bytes (the replay hot path): first by the model its subject (when given)
+    or its ``"event_type"`` key names, which succeeds only for an event of that type, else by
+    the discriminated union, which gives the same result or the error."""
     if UPCASTERS:
         return _EVENT_ADAPTER.validate_python(upcast_json(data))
-    validator = _named_validator(data) if isinstance(data, bytes) else None
+    validator = _VALIDATOR_OF_SUBJECT.get(subject) if subject is not None else None
+    if validator is None and isinstance(data, bytes):
+        validator = _named_validator(data)
     if validator is not None:
         try:
             return validator.validate_json(data)  # type: ignore[no-any-return]

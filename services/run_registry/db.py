@@ -5,10 +5,10 @@ sorted exactly like the datetimes they hold. JSON columns are written with sorte
 same events always produce the same bytes (``digest.table_digests`` relies on it).
 """
 
-import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic_core import from_json
 from sqlalchemy import (
     Boolean,
@@ -52,12 +52,15 @@ class UtcMicros(TypeDecorator[datetime]):
         return None if value is None else _EPOCH + value * _MICRO
 
 
+_JSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
 class Json(TypeDecorator[Any]):
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+        return None if value is None else orjson.dumps(value, option=_JSON_OPTIONS).decode()
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return None if value is None else from_json(value)

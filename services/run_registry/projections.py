@@ -4,10 +4,10 @@ Changes are plain data; ``writer.ReadModelWriter`` turns them into SQL. Nothing 
 the database, so the same events always produce the same changes (live path and rebuild).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import singledispatch
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts import events as ev
 from contracts.events import JobState, JobType
@@ -56,24 +56,37 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-@singledispatch
+E = TypeVar("E")
+_APPLY: dict[type, Callable[[Any, int], list[Change]]] = {}
+
+
 def apply(event: object, seq: int) -> list[Change]:
-    """Events this projection does not know change nothing (the checkpoint still moves)."""
-    return []
+    """The changes one event makes. Events this projection does not know change nothing
+    (the checkpoint still moves)."""
+    step = _APPLY.get(type(event))
+    return step(event, seq) if step is not None else []
+
+
+def _applies(event_type: type[E]) -> Callable[[Callable[[E, int], list[Change]]], Callable[[E, int], list[Change]]]:
+    def register(step: Callable[[E, int], list[Change]]) -> Callable[[E, int], list[Change]]:
+        _APPLY[event_type] = step
+        return step
+    return register
 
 
 def _job(job_id: str, job_type: JobType, state: JobState, at: datetime, *, progress: float,
          plan_version_id: str | None = None, run_id: str | None = None, step: str = "",
          message: str = "") -> AdvanceJob:
-    """Every job change carries the same columns, so a batch of them is one executemany."""
-    at = utc(at)
+    """Every job change carries the same columns, so a batch of them is one executemany.
+    Job type and state are ``StrEnum`` members, stored as their text; times are stored in
+    UTC microseconds whatever their offset."""
     return AdvanceJob({
-        "job_id": job_id, "job_type": job_type.value, "state": state.value, "progress": progress,
+        "job_id": job_id, "job_type": job_type, "state": state, "progress": progress,
         "step": step, "message": message, "plan_version_id": plan_version_id, "run_id": run_id,
         "created_at": at, "updated_at": at})
 
 
-@apply.register
+@_applies(ev.ScenarioCreated)
 def _(event: ev.ScenarioCreated, seq: int) -> list[Change]:
     at = utc(event.occurred_at)
     row = {"scenario_id": event.scenario_id, "name": event.name, "description": event.description,
@@ -81,33 +94,33 @@ def _(event: ev.ScenarioCreated, seq: int) -> list[Change]:
     return [Upsert("scenarios", row)]
 
 
-@apply.register
+@_applies(ev.ScenarioUpdated)
 def _(event: ev.ScenarioUpdated, seq: int) -> list[Change]:
     values = {"name": event.name, "description": event.description, "tag": event.tag,
               "parent_id": event.parent_id, "updated_at": utc(event.occurred_at)}
     return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
 
 
-@apply.register
+@_applies(ev.ScenarioLocked)
 def _(event: ev.ScenarioLocked, seq: int) -> list[Change]:
     at = utc(event.occurred_at)
     values = {"locked": True, "locked_by": event.locked_by, "locked_at": at, "updated_at": at}
     return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
 
 
-@apply.register
+@_applies(ev.ScenarioUnlocked)
 def _(event: ev.ScenarioUnlocked, seq: int) -> list[Change]:
     values = {"locked": False, "locked_by": None, "locked_at": None, "updated_at": utc(event.occurred_at)}
     return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
 
 
-@apply.register
+@_applies(ev.ScenarioArchived)
 def _(event: ev.ScenarioArchived, seq: int) -> list[Change]:
     values = {"archived": True, "updated_at": utc(event.occurred_at)}
     return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
 
 
-@apply.register
+@_applies(ev.ConfigVersionCreated)
 def _(event: ev.ConfigVersionCreated, seq: int) -> list[Change]:
     row = event.model_dump(mode="json", include={
         "config_version_id", "name", "version_tag", "sha256", "planning_days", "counts",
@@ -115,13 +128,13 @@ def _(event: ev.ConfigVersionCreated, seq: int) -> list[Change]:
     return [Upsert("configs", row | {"created_at": utc(event.occurred_at)})]
 
 
-@apply.register
+@_applies(ev.PlanRequested)
 def _(event: ev.PlanRequested, seq: int) -> list[Change]:
     return [_job(event.job_id, JobType.planning, JobState.queued, event.occurred_at,
                  plan_version_id=event.plan_version_id, progress=0.0)]
 
 
-@apply.register
+@_applies(ev.PlanCreated)
 def _(event: ev.PlanCreated, seq: int) -> list[Change]:
     row = event.model_dump(mode="json", include={
         "plan_version_id", "config_version_id", "base_scenario_id", "scenario_name", "job_id",
@@ -137,13 +150,13 @@ def _(event: ev.PlanCreated, seq: int) -> list[Change]:
     ]
 
 
-@apply.register
+@_applies(ev.RunRequested)
 def _(event: ev.RunRequested, seq: int) -> list[Change]:
     return [_job(event.job_id, JobType.simulation, JobState.queued, event.occurred_at,
                  plan_version_id=event.plan_version_id, progress=0.0)]
 
 
-@apply.register
+@_applies(ev.JobProgress)
 def _(event: ev.JobProgress, seq: int) -> list[Change]:
     return [_job(event.job_id, event.job_type, event.state, event.occurred_at,
                  plan_version_id=event.plan_version_id, run_id=event.run_id,
@@ -160,7 +173,7 @@ def _run_row(event: ev.RunCompleted | ev.RunFailed) -> dict[str, Any]:
     }
 
 
-@apply.register
+@_applies(ev.RunCompleted)
 def _(event: ev.RunCompleted, seq: int) -> list[Change]:
     summary = event.summary.model_dump(mode="json")
     row = _run_row(event) | {
@@ -172,7 +185,7 @@ def _(event: ev.RunCompleted, seq: int) -> list[Change]:
     return [Upsert("runs", row), EnforceRetention()]
 
 
-@apply.register
+@_applies(ev.RunFailed)
 def _(event: ev.RunFailed, seq: int) -> list[Change]:
     elapsed = (utc(event.finished_at) - utc(event.started_at)).total_seconds() * 1000
     row = _run_row(event) | {
@@ -183,12 +196,12 @@ def _(event: ev.RunFailed, seq: int) -> list[Change]:
     return [Upsert("runs", row), EnforceRetention()]
 
 
-@apply.register
+@_applies(ev.RunDeleted)
 def _(event: ev.RunDeleted, seq: int) -> list[Change]:
     return [Delete("runs", {"run_id": event.run_id})]
 
 
-@apply.register
+@_applies(ev.AggregateRequested)
 def _(event: ev.AggregateRequested, seq: int) -> list[Change]:
     row = event.model_dump(include={"job_id", "run_id", "plan_version_id", "bucket", "group_by"})
     row |= {"status": "requested", "requested_at": utc(event.occurred_at)}
@@ -197,7 +210,7 @@ def _(event: ev.AggregateRequested, seq: int) -> list[Change]:
                  plan_version_id=event.plan_version_id, run_id=event.run_id, progress=0.0)]
 
 
-@apply.register
+@_applies(ev.AggregateCompleted)
 def _(event: ev.AggregateCompleted, seq: int) -> list[Change]:
     row = event.model_dump(mode="json", include={
         "job_id", "run_id", "plan_version_id", "bucket", "group_by", "artifact", "rows"})

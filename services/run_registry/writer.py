@@ -85,7 +85,7 @@ class ReadModelWriter:
                 continue
             outcome.last_seq = seq
             try:
-                items.append(_Item(seq, subject, data, decode(data)))
+                items.append(_Item(seq, subject, data, decode(data, subject)))
             except Exception:  # noqa: BLE001 - not an event we know: skip it, move on
                 outcome.skipped += 1
                 outcome.undecodable += 1

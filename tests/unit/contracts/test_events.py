@@ -46,6 +46,15 @@ def test_every_event_round_trips_through_the_discriminated_union():
     assert decode(encode(completed)) == completed
 
 
+def test_the_subject_only_speeds_decoding_up_the_payload_says_what_the_event_is():
+    event = plan_created()
+    assert decode(encode(event), subjects.PLAN_CREATED) == event
+    assert decode(encode(event), subjects.RUN_COMPLETED) == event
+    assert decode(encode(event), "scpln.events.nope") == event
+    with pytest.raises(ValidationError):
+        decode(b'{"event_type": "Nope"}', subjects.PLAN_CREATED)
+
+
 def test_every_event_type_has_exactly_one_subject_under_the_events_prefix():
     assert {m.model_fields["event_type"].default for m in EVENT_TYPES} == set(SUBJECT_OF)
     assert len(set(SUBJECT_OF.values())) == len(SUBJECT_OF)
