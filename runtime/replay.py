@@ -51,6 +51,7 @@ class _Consumer:
         self.js, self.nc, self.batch = js, js._nc, batch
         self.name, self.cseq, self.asked = "", 0, 0
         self.sub, self.inbox, self.inbox_subject = None, DirectInbox(), ""
+        self.names: dict[bytes, str] = {}  # one str per subject: less to build, pickle and keep
 
     async def open(self, filter_subjects: Sequence[str], start_seq: int) -> int:
         """Create the consumer at ``start_seq``; return how many messages it has to deliver."""
@@ -77,7 +78,7 @@ class _Consumer:
 
     def entries(self, msgs: list[RawMessage]) -> list[tuple[LogMessage, int]]:
         """(message, stream messages still pending) of each data message, in order."""
-        out = []
+        out, names, make = [], self.names, tuple.__new__
         for reply, subject, data, headers in msgs:
             if not reply.startswith(_ACK_PREFIX):
                 self._status(headers)
@@ -89,7 +90,10 @@ class _Consumer:
             if cseq != self.cseq + 1:
                 raise _Resume(f"consumer sequence {cseq} after {self.cseq}")
             self.cseq, self.asked = cseq, self.asked - 1
-            out.append((LogMessage(int(tokens[5]), subject.decode(), data, int(tokens[7])), int(tokens[8])))
+            name = names.get(subject)
+            if name is None:
+                name = names[subject] = subject.decode()
+            out.append((make(LogMessage, (int(tokens[5]), name, data, int(tokens[7]))), int(tokens[8])))
         return out
 
     def _status(self, headers: bytes | None) -> None:

@@ -37,6 +37,36 @@ def advanced(stored: Row | None, change: Row) -> Row | None:
     return row
 
 
+def folded(stored: Row | None, changes: list[Row]) -> Row | None:
+    """``advanced`` applied change after change, building one row instead of one per change:
+    the last change that applies, with ``job_id``/``created_at`` of the first row and each
+    keep-when-None column's last value given. Changes carry every column (``projections._job``)."""
+    if len(changes) == 1:
+        return advanced(stored, changes[0])
+    first = stored
+    state = stored["state"] if stored is not None else None
+    last, kept = None, {column: stored[column] for column in _KEEP_WHEN_NONE} if stored is not None else {}
+    for change in changes:
+        if state in FINAL_JOB_STATES:
+            break
+        new_state = change["state"]
+        if state == "running" and new_state == "queued":
+            continue
+        state, last = new_state, change
+        if first is None:
+            first = change
+        for column in _KEEP_WHEN_NONE:
+            if change[column] is not None or column not in kept:
+                kept[column] = change[column]
+    if last is None:
+        return stored
+    row = dict(last) if stored is None else stored | last
+    for column in _NEVER_UPDATED:
+        row[column] = first[column]  # type: ignore[index]
+    row.update(kept)
+    return row
+
+
 class JobFold:
     """Collects ``AdvanceJob`` rows; ``flush`` folds them per job and writes the changed rows."""
 
@@ -57,9 +87,8 @@ class JobFold:
         stored = _stored(conn, list(pending))
         by_columns: dict[tuple[str, ...], list[Row]] = {}
         for job_id, changes in pending.items():
-            before = row = stored.get(job_id)
-            for change in changes:
-                row = advanced(row, change)
+            before = stored.get(job_id)
+            row = folded(before, changes)
             if row is not before and row is not None:
                 by_columns.setdefault(tuple(sorted(row)), []).append(row)
         for columns, rows in by_columns.items():

@@ -5,8 +5,10 @@ until the finished one is swapped in. ``until_seq`` / ``until_time`` stop early 
 point-in-time copy for audits.
 """
 
+import contextlib
+import gc
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,25 +60,40 @@ async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_se
             await on_progress(writer.last_seq(), target, time.perf_counter() - began)
 
     try:
-        async for msgs in read_log(js, start_seq=start, until_seq=target, batch=batch):
-            if until_time is not None:
-                msgs = [m for m in msgs if m.timestamp <= until_time]
-            if msgs:
-                if pipeline is None:
-                    writer.apply_batch(msgs)
-                else:
-                    await pipeline.submit(msgs)
-                read += len(msgs)
-            await report()
-            if until_time is not None and len(msgs) == 0:
-                break
-        if pipeline is not None and await pipeline.wait() is not None:
-            await report()
+        with _collector_paused():
+            async for msgs in read_log(js, start_seq=start, until_seq=target, batch=batch):
+                if until_time is not None:
+                    msgs = [m for m in msgs if m.timestamp <= until_time]
+                if msgs:
+                    if pipeline is None:
+                        writer.apply_batch(msgs)
+                    else:
+                        await pipeline.submit(msgs)
+                    read += len(msgs)
+                await report()
+                if until_time is not None and len(msgs) == 0:
+                    break
+            if pipeline is not None and await pipeline.wait() is not None:
+                await report()
     finally:
         if pipeline is not None:
             await pipeline.close()
     make_durable(writer.engine)
     return read
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A replay holds a few batches of short-lived messages, freed by reference counting; the
+    cyclic collector would walk them again and again. It runs once at the end instead."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.collect()
 
 
 async def rebuild(js: JetStreamContext, path: Path, *, max_runs: int | None, until_seq: int | None = None,

@@ -43,14 +43,6 @@ class BatchOutcome:
     """Runs new to the read model in this batch (for ``runs_total``; a rebuild ignores it)."""
 
 
-@dataclass
-class _Item:
-    seq: int
-    subject: str
-    data: bytes
-    event: Any
-
-
 class ReadModelWriter:
     """The single writer of the registry's read models (live path and rebuild alike)."""
 
@@ -67,64 +59,77 @@ class ReadModelWriter:
     def apply_batch(self, messages: Sequence[Message]) -> BatchOutcome:
         with self.engine.begin() as conn:
             outcome = BatchOutcome(last_seq=_checkpoint(conn, self.projection))
-            items = self._decode_new(messages, outcome)
+            fresh = self._after_checkpoint(messages, outcome)
             counts = RunCounts.load(conn)
-            if items and not self._fast(conn, items, counts, outcome):
-                self._careful(conn, items, counts, outcome)
+            if fresh and not self._fast(conn, fresh, counts, outcome):
+                self._careful(conn, fresh, counts, outcome)
             counts.save(conn)
             self._write_checkpoint(conn, outcome.last_seq)
             self._maybe_analyze(conn, counts.total)
         return outcome
 
-    def _decode_new(self, messages: Sequence[Message], outcome: BatchOutcome) -> list[_Item]:
-        items = []
+    def _after_checkpoint(self, messages: Sequence[Message], outcome: BatchOutcome) -> list[Message]:
+        """The messages above the checkpoint, in sequence order; the checkpoint moves past them."""
+        fresh = []
         for message in sorted(messages, key=_seq):
-            seq, subject, data = message[0], message[1], message[2]
-            if seq <= outcome.last_seq:
+            if message[0] <= outcome.last_seq:
                 outcome.skipped += 1
-                continue
-            outcome.last_seq = seq
-            try:
-                items.append(_Item(seq, subject, data, decode(data, subject)))
-            except Exception:  # noqa: BLE001 - not an event we know: skip it, move on
-                outcome.skipped += 1
-                outcome.undecodable += 1
-        return items
+            else:
+                outcome.last_seq = message[0]
+                fresh.append(message)
+        return fresh
 
-    def _fast(self, conn: Connection, items: list[_Item], counts: RunCounts, outcome: BatchOutcome) -> bool:
-        trial = counts.copy()
+    def _fast(self, conn: Connection, fresh: list[Message], counts: RunCounts, outcome: BatchOutcome) -> bool:
+        """The whole batch at once: each message decoded and applied as it comes (the event is
+        dropped at once), the changes executed together."""
+        trial, undecodable = counts.copy(), 0
         try:
             with conn.begin_nested():
                 runner = ChangeRunner(conn, trial, self.max_runs)
-                for item in items:
-                    runner.run(self._apply(item.event, item.seq))
+                apply, run = self._apply, runner.run
+                for seq, subject, data, *_ in fresh:
+                    try:
+                        event = decode(data, subject)
+                    except Exception:  # noqa: BLE001 - not an event we know: skip it, move on
+                        undecodable += 1
+                        continue
+                    run(apply(event, seq))
                 runner.flush()
         except OperationalError:
             raise
         except Exception:  # noqa: BLE001 - replayed message by message below
             return False
         counts.restore(trial)
-        outcome.applied += len(items)
+        outcome.applied += len(fresh) - undecodable
+        outcome.skipped += undecodable
+        outcome.undecodable += undecodable
         outcome.runs_completed += runner.new_runs
         return True
 
-    def _careful(self, conn: Connection, items: list[_Item], counts: RunCounts, outcome: BatchOutcome) -> None:
-        for item in items:
-            error = self._try_item(conn, item, counts, outcome)
+    def _careful(self, conn: Connection, fresh: list[Message], counts: RunCounts, outcome: BatchOutcome) -> None:
+        for seq, subject, data, *_ in fresh:
+            try:
+                event = decode(data, subject)
+            except Exception:  # noqa: BLE001 - not an event we know: skip it, move on
+                outcome.skipped += 1
+                outcome.undecodable += 1
+                continue
+            error = self._try_event(conn, event, seq, counts, outcome)
             if error is None:
                 outcome.applied += 1
             else:
-                _dead_letter(conn, item, error, self.max_attempts)
+                _dead_letter(conn, seq, subject, data, error, self.max_attempts)
                 outcome.dead_lettered += 1
 
-    def _try_item(self, conn: Connection, item: _Item, counts: RunCounts, outcome: BatchOutcome) -> str | None:
+    def _try_event(self, conn: Connection, event: Any, seq: int, counts: RunCounts,
+                   outcome: BatchOutcome) -> str | None:
         error = ""
         for _attempt in range(self.max_attempts):
             trial = counts.copy()
             try:
                 with conn.begin_nested():
                     runner = ChangeRunner(conn, trial, self.max_runs)
-                    runner.run(self._apply(item.event, item.seq))
+                    runner.run(self._apply(event, seq))
                     runner.flush()
             except OperationalError:
                 raise
@@ -159,7 +164,7 @@ def _checkpoint(conn: Connection, projection: str) -> int:
     return row.scalar() or 0
 
 
-def _dead_letter(conn: Connection, item: _Item, error: str, attempts: int) -> None:
-    row = {"seq": item.seq, "subject": item.subject, "error": error[:2000], "data": item.data,
+def _dead_letter(conn: Connection, seq: int, subject: str, data: bytes, error: str, attempts: int) -> None:
+    row = {"seq": seq, "subject": subject, "error": error[:2000], "data": data,
            "attempts": attempts, "recorded_at": datetime.now(UTC)}
     conn.execute(insert(db.dead_letters).values(row).on_conflict_do_nothing())

@@ -40,7 +40,8 @@ class WriterProcess:
 
     async def submit(self, messages: Sequence[Sequence[Any]]) -> BatchOutcome | None:
         """Send a batch; return the outcome of the batch sent before it (None for the first)."""
-        payload = pickle.dumps([(m[0], m[1], m[2]) for m in messages], protocol=pickle.HIGHEST_PROTOCOL)
+        columns = ([m[0] for m in messages], [m[1] for m in messages], [m[2] for m in messages])
+        payload = pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL)
         previous = await self.wait()
         self._in_flight = asyncio.ensure_future(asyncio.to_thread(self._round_trip, payload))
         return previous
@@ -82,7 +83,7 @@ def _serve(writer: ReadModelWriter, conn: Connection, parent_end: Connection) ->
         except EOFError:
             break
         try:
-            conn.send(("ok", writer.apply_batch(pickle.loads(payload))))
+            conn.send(("ok", writer.apply_batch(list(zip(*pickle.loads(payload), strict=True)))))
         except OperationalError as exc:
             conn.send(("operational", f"{type(exc).__name__}: {exc}"))
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
