@@ -43,7 +43,10 @@ class WriterProcess:
         columns = ([m[0] for m in messages], [m[1] for m in messages], [m[2] for m in messages])
         payload = pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL)
         previous = await self.wait()
-        self._in_flight = asyncio.ensure_future(asyncio.to_thread(self._round_trip, payload))
+        # Sent from this thread while the writer process, now idle, reads it: a sending thread
+        # would wait for the interpreter lock between every pipe-sized chunk.
+        self._conn.send_bytes(payload)
+        self._in_flight = asyncio.ensure_future(self._outcome())
         return previous
 
     async def wait(self) -> BatchOutcome | None:
@@ -51,8 +54,13 @@ class WriterProcess:
         in_flight, self._in_flight = self._in_flight, None
         return await in_flight if in_flight is not None else None
 
-    def _round_trip(self, payload: bytes) -> BatchOutcome:
-        self._conn.send_bytes(payload)
+    async def _outcome(self) -> BatchOutcome:
+        loop, readable = asyncio.get_running_loop(), asyncio.Event()
+        loop.add_reader(self._conn.fileno(), readable.set)
+        try:
+            await readable.wait()
+        finally:
+            loop.remove_reader(self._conn.fileno())
         try:
             status, result = self._conn.recv()
         except EOFError:
