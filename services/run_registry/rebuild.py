@@ -17,7 +17,7 @@ from nats.js import JetStreamContext
 
 from runtime.bus import last_stream_seq
 from runtime.replay import read_log
-from services.run_registry.db import create_schema, make_durable, open_engine
+from services.run_registry.db import create_indexes, create_schema, make_durable, open_engine
 from services.run_registry.writer import ReadModelWriter
 from services.run_registry.writer_process import WriterProcess, can_fork
 
@@ -41,7 +41,7 @@ def fresh_writer(path: Path, max_runs: int | None) -> ReadModelWriter:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = open_engine("db", str(path), throwaway=True)
-    create_schema(engine)
+    create_schema(engine, indexes=False)
     return ReadModelWriter(engine, max_runs=max_runs)
 
 
@@ -78,6 +78,7 @@ async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_se
     finally:
         if pipeline is not None:
             await pipeline.close()
+    create_indexes(writer.engine)
     make_durable(writer.engine)
     return read
 

@@ -11,7 +11,7 @@ from contracts import subjects
 from contracts.queries import ListRuns, RunsPage
 from runtime.publisher import JetStreamPublisher
 from services.run_registry.app import main
-from services.run_registry.db import open_engine
+from services.run_registry.db import create_schema, open_engine
 from services.run_registry.digest import table_digests
 from services.run_registry.settings import Settings
 from services.run_registry.writer import ReadModelWriter
@@ -125,3 +125,14 @@ async def test_rebuilt_equals_live_digest_for_a_stopped_service(settings, js, tm
     code, out = await scpln(settings, "rebuild")
     assert code == 0 and "replaced directly" in out, out
     assert table_digests(open_engine("db", str(settings.scpln_db))) == before
+    assert schema(settings.scpln_db) == schema(tmp_path / "fresh.db", create=True), "every index is built again"
+
+
+def schema(path, create: bool = False) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    engine = open_engine("db", str(path))
+    if create:
+        create_schema(engine)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE sql IS NOT NULL ORDER BY 1, 2").all()
+    engine.dispose()
+    return [tuple(r) for r in rows]
