@@ -87,13 +87,13 @@ class ReadModelWriter:
             with conn.begin_nested():
                 runner = ChangeRunner(conn, trial, self.max_runs)
                 apply, run = self._apply, runner.run
-                for seq, subject, data, *_ in fresh:
+                for message in fresh:
                     try:
-                        event = decode(data, subject)
+                        event = decode(message[2], message[1])
                     except Exception:  # noqa: BLE001 - not an event we know: skip it, move on
                         undecodable += 1
                         continue
-                    run(apply(event, seq))
+                    run(apply(event, message[0]))
                 runner.flush()
         except OperationalError:
             raise
