@@ -10,7 +10,7 @@ import binascii
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, literal_column, select, text, tuple_, type_coerce
+from sqlalchemy import Connection, Row, bindparam, func, literal_column, select, text, tuple_, type_coerce
 
 from contracts import queries as q
 from contracts.events import RunSummary
@@ -23,13 +23,20 @@ STATUS_COUNTER = "runs:{}"
 NAME_COUNTER = "runs_named:{}"
 _STATUSES = ("succeeded", "failed")
 _SELECTIVE = ("plan_version_id", "scenario_id", "config_version_id")
-_MATCHING_NAMES = text("""
-WITH RECURSIVE names(n) AS (
-  SELECT min(scenario_name_lc) FROM runs
-  UNION ALL
-  SELECT (SELECT min(scenario_name_lc) FROM runs WHERE scenario_name_lc > names.n)
-  FROM names WHERE names.n IS NOT NULL
-) SELECT n FROM names WHERE n IS NOT NULL AND instr(n, :needle) > 0""")
+_LAST_SEQ = "checkpoint:last_seq"
+_COUNTS = text(f"""
+SELECT '{_LAST_SEQ}', coalesce(max(last_seq), 0) FROM checkpoint
+UNION ALL
+SELECT name, value FROM counters WHERE name IN ('runs:succeeded', 'runs:failed')
+   OR (:needle IS NOT NULL AND name > 'runs_named:' AND name < 'runs_named;' AND value > 0
+       AND instr(substr(name, 12), :needle) > 0)""")
+"""The projection's position, the run counts by status and, when a scenario name is asked
+for, by each stored lower-case scenario name containing it (``RunCounts`` keeps them exact;
+a name whose runs are all gone counts 0 and is left out). One statement: the run list's
+fixed cost is mostly per statement."""
+
+
+_NAMES = bindparam("scenario_names", expanding=True)
 
 
 class NotFound(LookupError):
@@ -78,11 +85,14 @@ def _unindexed(column: Any) -> Any:
     return type_coerce(literal_column(f"+runs.{column.name}"), column.type)
 
 
-def _matching_names(conn: Connection, query: q.ListRuns) -> list[str] | None:
-    """Stored lower-case scenario names containing the query's (a skip scan of their index)."""
-    if not query.scenario_name:
-        return None
-    return list(conn.execute(_MATCHING_NAMES, {"needle": query.scenario_name.lower()}).scalars())
+def _counts(conn: Connection, query: q.ListRuns) -> tuple[dict[str, int], list[str] | None]:
+    """(run counters, the lower-case scenario names matching the query's or None)."""
+    needle = query.scenario_name.lower() if query.scenario_name else None
+    counts: dict[str, int] = dict(conn.execute(_COUNTS, {"needle": needle}).all())  # type: ignore[arg-type]
+    if needle is None:
+        return counts, None
+    prefix = NAME_COUNTER.format("")
+    return counts, sorted(name[len(prefix):] for name in counts if name.startswith(prefix))
 
 
 def _run_filters(query: q.ListRuns, names: list[str] | None, indexed: bool = True) -> list[Any]:
@@ -97,29 +107,31 @@ def _run_filters(query: q.ListRuns, names: list[str] | None, indexed: bool = Tru
     if query.until is not None:
         clauses.append(col("started_at") < query.until)
     if names is not None:
-        clauses.append(col("scenario_name_lc").in_(names))
+        clauses.append(col("scenario_name_lc").in_(_NAMES))
     return clauses
+
+
+def _names_param(names: list[str] | None) -> dict[str, list[str]]:
+    return {} if names is None else {_NAMES.key: names}
 
 
 def _counters_sum(conn: Connection, names: list[str]) -> int:
     return conn.execute(select(func.sum(db.counters.c.value)).where(db.counters.c.name.in_(names))).scalar() or 0
 
 
-def _totals(conn: Connection, query: q.ListRuns, where: list[Any], names: list[str] | None) -> tuple[int, int]:
+def _totals(conn: Connection, query: q.ListRuns, where: list[Any], counts: dict[str, int],
+            names: list[str] | None) -> tuple[int, int]:
     """(filtered, all) run counts; from the cached counters when no filter or one alone
     (status, or scenario name) applies, else by COUNT over the filter's index."""
-    statuses = [STATUS_COUNTER.format(s) for s in _STATUSES]
-    named = [NAME_COUNTER.format(n) for n in names or []]
-    counters = db.counters
-    cached = dict(conn.execute(select(counters.c.name, counters.c.value).where(counters.c.name.in_(statuses + named))).all())
-    all_runs = sum(cached.get(name, 0) for name in statuses)
+    all_runs = sum(counts.get(STATUS_COUNTER.format(s), 0) for s in _STATUSES)
     if not where:
         return all_runs, all_runs
     if len(where) == 1 and query.status is not None:
-        return cached.get(STATUS_COUNTER.format(query.status), 0), all_runs
+        return counts.get(STATUS_COUNTER.format(query.status), 0), all_runs
     if len(where) == 1 and names is not None:
-        return sum(cached.get(name, 0) for name in named), all_runs
-    return conn.execute(select(func.count()).select_from(runs).where(*where)).scalar() or 0, all_runs
+        return sum(counts[NAME_COUNTER.format(n)] for n in names), all_runs
+    count = select(func.count()).select_from(runs).where(*where)
+    return conn.execute(count, _names_param(names)).scalar() or 0, all_runs
 
 
 def _scan_sort_index(query: q.ListRuns, total: int, all_runs: int, offset: int) -> bool:
@@ -152,12 +164,13 @@ def _window(query: q.ListRuns, total: int) -> tuple[int, int, bool]:
 
 def list_runs(conn: Connection, query: q.ListRuns) -> q.RunsPage:
     offset = 0 if query.cursor else query.offset
-    names = _matching_names(conn, query)
+    counts, names = _counts(conn, query)
+    at = {"last_seq": counts.pop(_LAST_SEQ), "lag": 0}
     where = _run_filters(query, names)
-    total, all_runs = (0, 0) if names == [] else _totals(conn, query, where, names)
+    total, all_runs = (0, 0) if names == [] else _totals(conn, query, where, counts, names)
     skip, count, backwards = _window(query, total)
     if count == 0:
-        return q.RunsPage(runs=[], total=total, limit=query.limit, offset=offset, **position(conn))
+        return q.RunsPage(runs=[], total=total, limit=query.limit, offset=offset, **at)
     if where and _scan_sort_index(query, total, all_runs, skip):
         where = _run_filters(query, names, indexed=False)
     key, order = _order(query, backwards)
@@ -166,12 +179,13 @@ def list_runs(conn: Connection, query: q.ListRuns) -> q.RunsPage:
         after, mark = tuple_(key, runs.c.run_id), tuple_(*decode_cursor(query.cursor, query.sort, query.order))
         page = page.where(after < mark if query.order == "desc" else after > mark)
     page = page.order_by(*order).limit(count).offset(skip)
-    rows = conn.execute(select(runs, key.label("sort_value")).where(ROWID.in_(page)).order_by(*order)).all()
+    rows = conn.execute(select(runs, key.label("sort_value")).where(ROWID.in_(page)).order_by(*order),
+                        _names_param(names)).all()
     rows = rows[::-1] if backwards else rows
     more, rows = len(rows) > query.limit, rows[: query.limit]
     cursor = encode_cursor(query.sort, query.order, rows[-1].sort_value, rows[-1].run_id) if more else None
     return q.RunsPage(runs=[run_row(r) for r in rows], total=total,
-                      limit=query.limit, offset=offset, next_cursor=cursor, **position(conn))
+                      limit=query.limit, offset=offset, next_cursor=cursor, **at)
 
 
 def _one(conn: Connection, table: Any, key: str, value: str) -> Row[Any] | None:
