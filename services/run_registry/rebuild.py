@@ -50,9 +50,10 @@ async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_se
                       on_progress: Progress | None = None) -> int:
     """Apply the log after the writer's checkpoint up to ``until_seq``/``until_time``; return
     events read. A file database is written by a forked ``WriterProcess`` while the next batch
-    is read; the writer's own ``apply_batch`` either way."""
+    is read; the writer's own ``apply_batch`` either way. Secondary indexes a fresh file was
+    created without are built at the end."""
     target = until_seq if until_seq is not None else await last_stream_seq(js)
-    start, read, began = writer.last_seq() + 1, 0, time.perf_counter()
+    began = time.perf_counter()
     pipeline = WriterProcess(writer) if can_fork(writer) else None
 
     async def report() -> None:
@@ -61,25 +62,32 @@ async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_se
 
     try:
         with _collector_paused():
-            async for msgs in read_log(js, start_seq=start, until_seq=target, batch=batch):
-                if until_time is not None:
-                    msgs = [m for m in msgs if m.timestamp <= until_time]
-                if msgs:
-                    if pipeline is None:
-                        writer.apply_batch(msgs)
-                    else:
-                        await pipeline.submit(msgs)
-                    read += len(msgs)
-                await report()
-                if until_time is not None and len(msgs) == 0:
-                    break
-            if pipeline is not None and await pipeline.wait() is not None:
-                await report()
+            read = await _apply_log(js, writer, pipeline, target, until_time, batch, report)
     finally:
         if pipeline is not None:
             await pipeline.close()
     create_indexes(writer.engine)
     make_durable(writer.engine)
+    return read
+
+
+async def _apply_log(js: JetStreamContext, writer: ReadModelWriter, pipeline: WriterProcess | None, target: int,
+                     until_time: datetime | None, batch: int, report: Callable[[], Awaitable[None]]) -> int:
+    read = 0
+    async for msgs in read_log(js, start_seq=writer.last_seq() + 1, until_seq=target, batch=batch):
+        if until_time is not None:
+            msgs = [m for m in msgs if m.timestamp <= until_time]
+        if msgs:
+            if pipeline is None:
+                writer.apply_batch(msgs)
+            else:
+                await pipeline.submit(msgs)
+            read += len(msgs)
+        await report()
+        if until_time is not None and len(msgs) == 0:
+            break
+    if pipeline is not None and await pipeline.wait() is not None:
+        await report()
     return read
 
 

@@ -3,7 +3,8 @@ log (this process) overlaps applying the previous one (the child).
 
 The child runs the very same ``ReadModelWriter`` object (forked: same projection, settings and
 apply function) on its own connection to the same database file; one batch is in flight at a
-time, and its outcome, or its error, comes back before the next one is sent.
+time, and its outcome, or its error, comes back before the next one is sent. A batch goes
+over the pipe as three pickled columns (sequences, subjects, payloads).
 """
 
 import asyncio
