@@ -5,6 +5,7 @@ sorted exactly like the datetimes they hold. JSON columns are written with sorte
 same events always produce the same bytes (``digest.table_digests`` relies on it).
 """
 
+import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -61,7 +62,12 @@ class Json(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else orjson.dumps(value, option=_JSON_OPTIONS).decode()
+        if value is None:
+            return None
+        try:
+            return orjson.dumps(value, option=_JSON_OPTIONS).decode()
+        except orjson.JSONEncodeError:  # beyond orjson (an integer over 64 bits): the stdlib's way
+            return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return None if value is None else from_json(value)

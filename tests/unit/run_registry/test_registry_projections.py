@@ -16,6 +16,7 @@ from registry_helpers import (
 )
 
 from contracts import events as ev
+from services.run_registry import db
 from services.run_registry.projections import AdvanceJob, Delete, EnforceRetention, Update, Upsert, apply
 
 ENV = {"correlation_id": "c", "producer": "t", "occurred_at": T0}
@@ -121,3 +122,11 @@ def test_anything_else_changes_nothing():
 def test_naive_times_are_read_as_utc():
     naive = run_completed("r1", started=T0.replace(tzinfo=None))
     assert apply(naive, 1)[0].row["started_at"] == T0
+
+
+def test_json_columns_are_written_with_sorted_keys_even_beyond_64_bit_integers():
+    column = db.Json()
+    assert column.process_bind_param({"b": 1, "a": [1.5, "é"]}, None) == '{"a":[1.5,"é"],"b":1}'
+    huge = {"z": 2**70, "a": 1}
+    assert column.process_bind_param(huge, None) == '{"a":1,"z":1180591620717411303424}'
+    assert column.process_result_value(column.process_bind_param(huge, None), None) == huge
