@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, literal_column, sel
 from sqlalchemy.dialects.sqlite import insert
 
 from services.run_registry import db, driver_sql, projections
-from services.run_registry.job_fold import JobFold
+from services.run_registry.job_fold import JobFold, JobSummary, summarize
 from services.run_registry.projections import AdvanceJob, Delete, EnforceRetention, Update, Upsert
 from services.run_registry.run_counts import DROPPED, RunCounts
 
@@ -73,7 +73,7 @@ class ChangeRunner:
     def run(self, changes: list[projections.Change]) -> None:
         for change in changes:
             if type(change) is AdvanceJob:
-                self._jobs.add(change.row)
+                self._jobs.add(change.row["job_id"], summarize([change.row]))
             elif isinstance(change, EnforceRetention):
                 self._retain_due = self.max_runs is not None
             elif isinstance(change, Upsert) and change.table == "runs":
@@ -86,6 +86,11 @@ class ChangeRunner:
                     self.counts.count_run(*old, -1)
             else:
                 self._queue(*_statement(change))
+
+    def add_jobs(self, jobs: dict[str, JobSummary]) -> None:
+        """Job changes already summarized per job (they touch nothing but the jobs table)."""
+        for job_id, summary in jobs.items():
+            self._jobs.add(job_id, summary)
 
     def flush(self) -> None:
         for stmt, params in self._groups.values():

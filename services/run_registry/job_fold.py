@@ -1,12 +1,15 @@
 """Job changes of a batch folded per job in Python, then written as one row per job.
 
-A job's row after a run of ``AdvanceJob`` changes depends only on its stored row and the
-changes in order, so the fold reads the stored rows of the batch's jobs once and writes each
-changed job once (a planning job's dozen progress events become one row write).
 Job states only move forward: nothing leaves a final state, and running never goes back to
-queued; ``plan_version_id``/``run_id`` given as None keep the stored value.
+queued; ``plan_version_id``/``run_id`` given as None keep the stored value (``advanced``,
+one change at a time). A job's changes in a batch are first folded without its stored row
+(``summarize``: pure, so a replay runs it in the process that projects), then ``merged``
+with the stored row when written: a planning job's dozen progress events become one row.
+The stored row matters only by its state: from no row and from a queued one the same
+changes apply; from a running one every queued change is skipped; from a final one none.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
@@ -37,48 +40,81 @@ def advanced(stored: Row | None, change: Row) -> Row | None:
     return row
 
 
-def folded(stored: Row | None, changes: list[Row]) -> Row | None:
-    """``advanced`` applied change after change, building one row instead of one per change:
-    the last change that applies, with ``job_id``/``created_at`` of the first row and each
-    keep-when-None column's last value given. Changes carry every column (``projections._job``)."""
-    if len(changes) == 1:
-        return advanced(stored, changes[0])
-    first = stored
-    state = stored["state"] if stored is not None else None
-    last, kept = None, {column: stored[column] for column in _KEEP_WHEN_NONE} if stored is not None else {}
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """Changes folded from one starting state: the first change applied (``job_id`` and
+    ``created_at`` come from it), the last, and each keep-when-None column's last non-None."""
+
+    first: Row
+    last: Row
+    kept: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSummary:
+    """One job's changes in a batch, folded from no row or a queued one (``fresh``) and from
+    a running one (``running``: None when no change applies there)."""
+
+    fresh: Partial
+    running: Partial | None
+
+
+def _partial(changes: list[Row], state: Any) -> Partial | None:
+    first = last = None
+    kept: dict[str, Any] = {}
     for change in changes:
         if state in FINAL_JOB_STATES:
             break
-        new_state = change["state"]
-        if state == "running" and new_state == "queued":
+        if state == "running" and change["state"] == "queued":
             continue
-        state, last = new_state, change
+        state, last = change["state"], change
         if first is None:
             first = change
         for column in _KEEP_WHEN_NONE:
-            if change[column] is not None or column not in kept:
+            if change[column] is not None:
                 kept[column] = change[column]
-    if last is None:
-        return stored
-    row = dict(last) if stored is None else stored | last
+    return None if first is None or last is None else Partial(first, last, kept)
+
+
+def summarize(changes: list[Row]) -> JobSummary:
+    """Fold a job's changes (in order, at least one; each carries every column)."""
+    fresh = _partial(changes, None)
+    assert fresh is not None  # the first change always applies to no row
+    queued = any(change["state"] == "queued" for change in changes)
+    return JobSummary(fresh, _partial(changes, "running") if queued else fresh)
+
+
+def merged(stored: Row | None, summary: JobSummary) -> Row | None:
+    """The row after the summarized changes: ``advanced`` applied change after change."""
+    if stored is None:
+        partial, base = summary.fresh, summary.fresh.first
+        row = dict(partial.last)
+    else:
+        state = stored["state"]
+        partial = None if state in FINAL_JOB_STATES else summary.running if state == "running" else summary.fresh
+        if partial is None:
+            return stored
+        base, row = stored, stored | partial.last
     for column in _NEVER_UPDATED:
-        row[column] = first[column]  # type: ignore[index]
-    row.update(kept)
+        row[column] = base[column]
+    for column in _KEEP_WHEN_NONE:
+        row[column] = partial.kept.get(column, base[column] if stored is not None else None)
     return row
 
 
 class JobFold:
-    """Collects ``AdvanceJob`` rows; ``flush`` folds them per job and writes the changed rows."""
+    """Collects job summaries; ``flush`` merges them with the stored rows and writes the
+    changed rows."""
 
     def __init__(self) -> None:
-        self.pending: dict[str, list[Row]] = {}
+        self.pending: dict[str, list[JobSummary]] = {}
 
-    def add(self, change: Row) -> None:
-        changes = self.pending.get(change["job_id"])
-        if changes is None:
-            self.pending[change["job_id"]] = [change]
+    def add(self, job_id: str, summary: JobSummary) -> None:
+        summaries = self.pending.get(job_id)
+        if summaries is None:
+            self.pending[job_id] = [summary]
         else:
-            changes.append(change)
+            summaries.append(summary)
 
     def flush(self, conn: Connection, upsert: Any) -> None:
         if not self.pending:
@@ -86,9 +122,10 @@ class JobFold:
         pending, self.pending = self.pending, {}
         stored = _stored(conn, list(pending))
         by_columns: dict[tuple[str, ...], list[Row]] = {}
-        for job_id, changes in pending.items():
-            before = stored.get(job_id)
-            row = folded(before, changes)
+        for job_id, summaries in pending.items():
+            before = row = stored.get(job_id)
+            for summary in summaries:
+                row = merged(row, summary)
             if row is not before and row is not None:
                 by_columns.setdefault(tuple(sorted(row)), []).append(row)
         for columns, rows in by_columns.items():

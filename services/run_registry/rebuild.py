@@ -18,8 +18,8 @@ from nats.js import JetStreamContext
 from runtime.bus import last_stream_seq
 from runtime.replay import read_log
 from services.run_registry.db import create_indexes, create_schema, make_durable, open_engine
+from services.run_registry.projection_process import ProjectionProcess, can_fork
 from services.run_registry.writer import ReadModelWriter
-from services.run_registry.writer_process import WriterProcess, can_fork
 
 Progress = Callable[[int, int, float], Awaitable[None]]
 
@@ -49,12 +49,12 @@ async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_se
                       until_time: datetime | None = None, batch: int = 20000,
                       on_progress: Progress | None = None) -> int:
     """Apply the log after the writer's checkpoint up to ``until_seq``/``until_time``; return
-    events read. A file database is written by a forked ``WriterProcess`` while the next batch
-    is read; the writer's own ``apply_batch`` either way. Secondary indexes a fresh file was
-    created without are built at the end."""
+    events read. Each batch is projected in a forked ``ProjectionProcess`` while this process
+    writes the batch before it and reads the next; the writer's own ``apply_batch`` writes
+    it. Secondary indexes a fresh file was created without are built at the end."""
     target = until_seq if until_seq is not None else await last_stream_seq(js)
     began = time.perf_counter()
-    pipeline = WriterProcess(writer) if can_fork(writer) else None
+    pipeline = ProjectionProcess(writer.apply) if can_fork() else None
 
     async def report() -> None:
         if on_progress:
@@ -71,9 +71,10 @@ async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_se
     return read
 
 
-async def _apply_log(js: JetStreamContext, writer: ReadModelWriter, pipeline: WriterProcess | None, target: int,
-                     until_time: datetime | None, batch: int, report: Callable[[], Awaitable[None]]) -> int:
-    read = 0
+async def _apply_log(js: JetStreamContext, writer: ReadModelWriter, pipeline: ProjectionProcess | None,
+                     target: int, until_time: datetime | None, batch: int,
+                     report: Callable[[], Awaitable[None]]) -> int:
+    read, sent = 0, None
     async for msgs in read_log(js, start_seq=writer.last_seq() + 1, until_seq=target, batch=batch):
         if until_time is not None:
             msgs = [m for m in msgs if m.timestamp <= until_time]
@@ -81,12 +82,16 @@ async def _apply_log(js: JetStreamContext, writer: ReadModelWriter, pipeline: Wr
             if pipeline is None:
                 writer.apply_batch(msgs)
             else:
-                await pipeline.submit(msgs)
+                projected = await pipeline.exchange(msgs)
+                if sent is not None:
+                    writer.apply_batch(sent, projected)
+                sent = msgs
             read += len(msgs)
         await report()
         if until_time is not None and len(msgs) == 0:
             break
-    if pipeline is not None and await pipeline.wait() is not None:
+    if pipeline is not None and sent is not None:
+        writer.apply_batch(sent, await pipeline.wait())
         await report()
     return read
 

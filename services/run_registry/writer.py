@@ -1,6 +1,8 @@
 """The read-model writer: applies projection changes and the checkpoint in ONE transaction.
 
-A batch first runs on a fast path (commuting changes grouped into executemany).
+A batch is first projected without the database (``batch_projection.project``; a replay
+does it in another process and hands the result in), then written on a fast path (commuting
+changes grouped into executemany, job changes one row per job).
 If anything in it fails, that attempt is rolled back to a savepoint and the batch is replayed
 message by message, each in its own savepoint, retrying a failing message ``max_attempts``
 times before recording it in ``dead_letters``; the checkpoint then moves past it.
@@ -10,7 +12,7 @@ message: the whole batch raises, nothing is committed, and redelivery brings it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,12 +23,10 @@ from sqlalchemy.exc import OperationalError
 
 from contracts.events import decode
 from services.run_registry import db, projections
+from services.run_registry.batch_projection import Apply, Message, ProjectedBatch, project, split_into
 from services.run_registry.change_runner import ChangeRunner
+from services.run_registry.job_fold import Row, summarize
 from services.run_registry.run_counts import RunCounts
-
-Message = Sequence[Any]
-"""(stream sequence, subject, payload, …): a tuple, or the log reader's ``LogMessage``."""
-Apply = Callable[[Any, int], list[projections.Change]]
 
 
 @dataclass
@@ -49,20 +49,25 @@ class ReadModelWriter:
     def __init__(self, engine: Engine, *, projection: str = "registry", max_runs: int | None = None,
                  max_attempts: int = 3, apply: Apply = projections.apply) -> None:
         self.engine, self.projection, self.max_runs = engine, projection, max_runs
-        self.max_attempts, self._apply = max_attempts, apply
+        self.max_attempts, self.apply = max_attempts, apply
         self._analyzed_runs = 0
 
     def last_seq(self) -> int:
         with self.engine.connect() as conn:
             return _checkpoint(conn, self.projection)
 
-    def apply_batch(self, messages: Sequence[Message]) -> BatchOutcome:
+    def apply_batch(self, messages: Sequence[Message], projected: ProjectedBatch | None = None) -> BatchOutcome:
+        """Apply the messages above the checkpoint. ``projected``: their projection, made
+        elsewhere; used only when it covers exactly those messages."""
         with self.engine.begin() as conn:
             outcome = BatchOutcome(last_seq=_checkpoint(conn, self.projection))
             fresh = self._after_checkpoint(messages, outcome)
             counts = RunCounts.load(conn)
-            if fresh and not self._fast(conn, fresh, counts, outcome):
-                self._careful(conn, fresh, counts, outcome)
+            if fresh:
+                if projected is None or not projected.covers(fresh):
+                    projected = project(fresh, self.apply)
+                if projected.failed or not self._fast(conn, projected, counts, outcome):
+                    self._careful(conn, fresh, counts, outcome)
             counts.save(conn)
             self._write_checkpoint(conn, outcome.last_seq)
             self._maybe_analyze(conn, counts.total)
@@ -79,30 +84,23 @@ class ReadModelWriter:
                 fresh.append(message)
         return fresh
 
-    def _fast(self, conn: Connection, fresh: list[Message], counts: RunCounts, outcome: BatchOutcome) -> bool:
-        """The whole batch at once: each message decoded and applied as it comes (the event is
-        dropped at once), the changes executed together."""
-        trial, undecodable = counts.copy(), 0
+    def _fast(self, conn: Connection, projected: ProjectedBatch, counts: RunCounts, outcome: BatchOutcome) -> bool:
+        """The whole batch's changes at once."""
+        trial = counts.copy()
         try:
             with conn.begin_nested():
                 runner = ChangeRunner(conn, trial, self.max_runs)
-                apply, run = self._apply, runner.run
-                for message in fresh:
-                    try:
-                        event = decode(message[2], message[1])
-                    except Exception:  # noqa: BLE001 - not an event we know: skip it, move on
-                        undecodable += 1
-                        continue
-                    run(apply(event, message[0]))
+                runner.run(projected.changes)
+                runner.add_jobs(projected.jobs)
                 runner.flush()
         except OperationalError:
             raise
         except Exception:  # noqa: BLE001 - replayed message by message below
             return False
         counts.restore(trial)
-        outcome.applied += len(fresh) - undecodable
-        outcome.skipped += undecodable
-        outcome.undecodable += undecodable
+        outcome.applied += projected.count - projected.undecodable
+        outcome.skipped += projected.undecodable
+        outcome.undecodable += projected.undecodable
         outcome.runs_completed += runner.new_runs
         return True
 
@@ -129,7 +127,11 @@ class ReadModelWriter:
             try:
                 with conn.begin_nested():
                     runner = ChangeRunner(conn, trial, self.max_runs)
-                    runner.run(self._apply(event, seq))
+                    changes: list[projections.Change] = []
+                    jobs: dict[str, list[Row]] = {}
+                    split_into(self.apply(event, seq), changes, jobs)
+                    runner.run(changes)
+                    runner.add_jobs({job_id: summarize(rows) for job_id, rows in jobs.items()})
                     runner.flush()
             except OperationalError:
                 raise

@@ -1,4 +1,5 @@
-"""The batch fold of job changes equals applying them one by one (``advanced``)."""
+"""A batch's job changes summarized without the stored row, then merged with it, equal
+applying them one by one (``advanced``)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.events import FINAL_JOB_STATES, JobState, JobType
-from services.run_registry.job_fold import advanced, folded
+from services.run_registry.job_fold import advanced, merged, summarize
 from services.run_registry.projections import AdvanceJob, _job
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -38,11 +39,21 @@ def one_by_one(stored, rows):  # type: ignore[no-untyped-def]
     return row
 
 
+def folded(stored, rows):  # type: ignore[no-untyped-def]
+    return merged(stored, summarize(rows))
+
+
 @settings(max_examples=300)
 @given(stored_rows(), st.lists(changes(), min_size=1, max_size=12))
-def test_folding_a_batch_equals_applying_each_change_in_turn(stored, rows):
+def test_a_summarized_batch_merged_with_the_stored_row_equals_each_change_in_turn(stored, rows):
     assert folded(stored, rows) == one_by_one(stored, rows)
     assert (folded(stored, rows) is stored) == (one_by_one(stored, rows) is stored)
+
+
+@settings(max_examples=200)
+@given(stored_rows(), st.lists(changes(), min_size=1, max_size=8), st.lists(changes(), min_size=1, max_size=8))
+def test_batches_merged_one_after_the_other_equal_one_batch(stored, first, second):
+    assert merged(folded(stored, first), summarize(second)) == one_by_one(stored, first + second)
 
 
 def test_a_finished_job_keeps_its_row_and_running_never_goes_back_to_queued():

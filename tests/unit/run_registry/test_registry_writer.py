@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from contracts import events as ev
 from contracts.subjects import JOB_PROGRESS
 from services.run_registry import projections
+from services.run_registry.batch_projection import project
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.writer import ReadModelWriter
 
@@ -59,6 +60,21 @@ def test_redelivery_and_replay_are_no_ops(engine):
     again = writer.apply_batch(batch[2:] + batch[:2])
     assert (again.applied, again.skipped, again.runs_completed, again.last_seq) == (0, 6, 0, 6)
     assert table_digests(engine) == before
+
+
+def test_a_projection_made_elsewhere_is_used_only_for_exactly_the_messages_it_covers(engine, tmp_path):
+    batch = messages(history())
+    used = ReadModelWriter(engine, apply=refuse).apply_batch(batch, project(batch, projections.apply))
+    assert (used.applied, used.last_seq) == (6, 6)
+    (tmp_path / "other").mkdir()
+    other = engine_for("db", tmp_path / "other")
+    stale = project(batch[2:], refuse)  # not this batch: projected again with the writer's own apply
+    redone = ReadModelWriter(other).apply_batch(batch, stale)
+    assert redone == used and table_digests(other) == table_digests(engine)
+
+
+def refuse(event, seq):  # type: ignore[no-untyped-def]
+    raise AssertionError("projected again")
 
 
 class Crash(BaseException):

@@ -1,0 +1,71 @@
+"""A batch of log messages projected into changes, without the database: the pure half of
+``ReadModelWriter.apply_batch``.
+
+Every message is decoded and applied as it comes (the event is dropped at once); row changes
+are kept in order and each job's changes are summarized (``job_fold.summarize``). Nothing
+here reads the read model, so a replay runs it in a process of its own while the writer
+writes the batch before.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.events import decode
+from services.run_registry.job_fold import JobSummary, Row, summarize
+from services.run_registry.projections import AdvanceJob, Change
+
+Message = Sequence[Any]
+"""(stream sequence, subject, payload, …): a tuple, or the log reader's ``LogMessage``."""
+Apply = Callable[[Any, int], list[Change]]
+
+
+@dataclass
+class ProjectedBatch:
+    """The changes of messages ``first_seq``..``last_seq`` (``count`` of them). ``failed``:
+    an event could not be applied; the writer then takes the batch message by message."""
+
+    first_seq: int
+    last_seq: int
+    count: int
+    changes: list[Change] = field(default_factory=list)
+    jobs: dict[str, JobSummary] = field(default_factory=dict)
+    undecodable: int = 0
+    failed: bool = False
+
+    def covers(self, messages: Sequence[Message]) -> bool:
+        return bool(messages) and (self.first_seq, self.last_seq, self.count) == (
+            messages[0][0], messages[-1][0], len(messages))
+
+
+def project(messages: Sequence[Message], apply: Apply) -> ProjectedBatch:
+    """Messages in sequence order; an event whose apply raises marks the batch failed."""
+    batch = ProjectedBatch(messages[0][0], messages[-1][0], len(messages)) if messages else ProjectedBatch(0, 0, 0)
+    job_changes: dict[str, list[Row]] = {}
+    for message in messages:
+        try:
+            event = decode(message[2], message[1])
+        except Exception:  # noqa: BLE001 - not an event we know: skipped, the checkpoint moves
+            batch.undecodable += 1
+            continue
+        try:
+            changes = apply(event, message[0])
+        except Exception:  # noqa: BLE001 - the writer retries it alone, then dead-letters it
+            batch.failed = True
+            return batch
+        split_into(changes, batch.changes, job_changes)
+    batch.jobs = {job_id: summarize(rows) for job_id, rows in job_changes.items()}
+    return batch
+
+
+def split_into(changes: list[Change], rows: list[Change], jobs: dict[str, list[Row]]) -> None:
+    """Row changes to ``rows`` in order; job changes to their job's list."""
+    for change in changes:
+        if type(change) is AdvanceJob:
+            job = jobs.get(change.row["job_id"])
+            if job is None:
+                jobs[change.row["job_id"]] = [change.row]
+            else:
+                job.append(change.row)
+        else:
+            rows.append(change)

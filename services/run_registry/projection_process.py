@@ -1,0 +1,89 @@
+"""A replay's projection in a forked process of its own: while this process writes batch k
+and reads batch k+1 of the log, the child projects batch k+1 (``batch_projection.project``:
+decode, apply, job summaries; no database).
+
+The child runs the very same apply function (forked). One batch is in flight: its projection
+is received before the next batch is sent, so neither end ever waits on a full pipe while the
+other does. A batch goes over as three pickled columns (sequences, subjects, payloads).
+"""
+
+import asyncio
+import gc
+import multiprocessing
+import pickle
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from services.run_registry.batch_projection import Apply, ProjectedBatch, project
+
+
+class ProjectionProcessError(RuntimeError):
+    """The projection process failed or ended (the message says how)."""
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class ProjectionProcess:
+    def __init__(self, apply: Apply) -> None:
+        self._conn, child = multiprocessing.Pipe()
+        self._process = multiprocessing.get_context("fork").Process(
+            target=_serve, args=(apply, child, self._conn), daemon=True)
+        self._process.start()
+        child.close()
+        self._in_flight = False
+
+    async def exchange(self, messages: Sequence[Sequence[Any]]) -> ProjectedBatch | None:
+        """Send a batch to project; return the projection of the batch sent before it (None
+        for the first)."""
+        columns = ([m[0] for m in messages], [m[1] for m in messages], [m[2] for m in messages])
+        payload = pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL)
+        previous = await self.wait()
+        self._conn.send_bytes(payload)  # the child is waiting for it: sent at pipe speed
+        self._in_flight = True
+        return previous
+
+    async def wait(self) -> ProjectedBatch | None:
+        """The projection of the batch in flight, once made."""
+        if not self._in_flight:
+            return None
+        self._in_flight = False
+        loop, readable = asyncio.get_running_loop(), asyncio.Event()
+        loop.add_reader(self._conn.fileno(), readable.set)
+        try:
+            await readable.wait()
+        finally:
+            loop.remove_reader(self._conn.fileno())
+        try:
+            status, result = pickle.loads(self._conn.recv_bytes())
+        except EOFError:
+            raise ProjectionProcessError("the projection process ended unexpectedly") from None
+        if status != "ok":
+            raise ProjectionProcessError(result)
+        return result  # type: ignore[no-any-return]
+
+    async def close(self) -> None:
+        self._conn.close()
+        await asyncio.to_thread(self._process.join, 30)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+def _serve(apply: Apply, conn: Connection, parent_end: Connection) -> None:
+    parent_end.close()
+    gc.freeze()  # collections skip what was inherited: no copy of the parent's whole heap
+    gc.disable()  # a batch's objects die together: one collection after each batch instead
+    while True:
+        try:
+            payload = conn.recv_bytes()
+        except EOFError:
+            break
+        try:
+            seqs, subjects, datas = pickle.loads(payload)
+            result: tuple[str, Any] = ("ok", project(list(zip(seqs, subjects, datas, strict=True)), apply))
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
+            result = ("error", f"{type(exc).__name__}: {exc}")
+        conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        gc.collect()
