@@ -10,7 +10,7 @@ changes apply; from a running one every queued change is skipped; from a final o
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -40,12 +40,11 @@ def advanced(stored: Row | None, change: Row) -> Row | None:
     return row
 
 
-@dataclass(frozen=True, slots=True)
-class Partial:
-    """Changes folded from one starting state: the first change applied (``job_id`` and
-    ``created_at`` come from it), the last, and each keep-when-None column's last non-None."""
+class Partial(NamedTuple):
+    """Changes folded from one starting state: the never-updated columns of the first change
+    applied, the last change applied, and each keep-when-None column's last non-None value."""
 
-    first: Row
+    first: dict[str, Any]
     last: Row
     kept: dict[str, Any]
 
@@ -73,7 +72,9 @@ def _partial(changes: list[Row], state: Any) -> Partial | None:
         for column in _KEEP_WHEN_NONE:
             if change[column] is not None:
                 kept[column] = change[column]
-    return None if first is None or last is None else Partial(first, last, kept)
+    if first is None or last is None:
+        return None
+    return Partial({column: first[column] for column in _NEVER_UPDATED}, last, kept)
 
 
 def summarize(changes: list[Row]) -> JobSummary:

@@ -15,7 +15,12 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
+from services.run_registry import projections
 from services.run_registry.batch_projection import Apply, ProjectedBatch, project
+from services.run_registry.job_fold import JobSummary, Partial
+
+_CHANGES: dict[str, type] = {cls.__name__: cls for cls in (
+    projections.Upsert, projections.Update, projections.Delete, projections.AdvanceJob, projections.EnforceRetention)}
 
 
 class ProjectionProcessError(RuntimeError):
@@ -62,7 +67,7 @@ class ProjectionProcess:
             raise ProjectionProcessError("the projection process ended unexpectedly") from None
         if status != "ok":
             raise ProjectionProcessError(result)
-        return result  # type: ignore[no-any-return]
+        return _from_wire(result)
 
     async def close(self) -> None:
         self._conn.close()
@@ -82,8 +87,29 @@ def _serve(apply: Apply, conn: Connection, parent_end: Connection) -> None:
             break
         try:
             seqs, subjects, datas = pickle.loads(payload)
-            result: tuple[str, Any] = ("ok", project(list(zip(seqs, subjects, datas, strict=True)), apply))
+            result: tuple[str, Any] = ("ok", _to_wire(project(list(zip(seqs, subjects, datas, strict=True)), apply)))
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
             result = ("error", f"{type(exc).__name__}: {exc}")
         conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         gc.collect()
+
+
+def _to_wire(batch: ProjectedBatch) -> tuple[Any, ...]:
+    """The projection as plain tuples, lists and dicts: pickled and read back in C, with no
+    Python call per object."""
+    changes = [(type(change).__name__, *(getattr(change, slot) for slot in change.__slots__))
+               for change in batch.changes]
+    jobs = {job_id: (tuple(summary.fresh), summary.running is summary.fresh,
+                     tuple(summary.running) if summary.running is not None else None)
+            for job_id, summary in batch.jobs.items()}
+    return batch.first_seq, batch.last_seq, batch.count, batch.undecodable, batch.failed, changes, jobs
+
+
+def _from_wire(wire: tuple[Any, ...]) -> ProjectedBatch:
+    first_seq, last_seq, count, undecodable, failed, changes, jobs = wire
+    batch = ProjectedBatch(first_seq, last_seq, count, undecodable=undecodable, failed=failed)
+    batch.changes = [_CHANGES[name](*values) for name, *values in changes]
+    for job_id, (fresh, same, running) in jobs.items():
+        partial = Partial(*fresh)
+        batch.jobs[job_id] = JobSummary(partial, partial if same else Partial(*running) if running else None)
+    return batch

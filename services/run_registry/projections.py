@@ -78,8 +78,8 @@ def _job(job_id: str, job_type: JobType, state: JobState, at: datetime, *, progr
          plan_version_id: str | None = None, run_id: str | None = None, step: str = "",
          message: str = "") -> AdvanceJob:
     """Every job change carries the same columns, so a batch of them is one executemany.
-    Job type and state are ``StrEnum`` members, stored as their text; times are stored in
-    UTC microseconds whatever their offset."""
+    Job type and state are ``StrEnum`` members, stored as their text."""
+    at = utc(at)
     return AdvanceJob({
         "job_id": job_id, "job_type": job_type, "state": state, "progress": progress,
         "step": step, "message": message, "plan_version_id": plan_version_id, "run_id": run_id,
