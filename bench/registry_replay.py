@@ -12,6 +12,8 @@ Goals (issue 5): ≥ 50,000 events/s and ≥ 0.5 of the raw baseline.
 
 import argparse
 import asyncio
+import os
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -113,7 +115,9 @@ async def main(events: int) -> None:
         written = await write_log(js, events)
         print(f"wrote {written:,} events in {time.perf_counter() - started:.1f}s")
         raw_rate = await raw_baseline(js, Path(tmp) / "raw.db")
+        before = cpu_seconds(server.pid)
         result = await rebuild(js, Path(tmp) / "rebuilt.db", max_runs=None)
+        spent = [after - b for after, b in zip(cpu_seconds(server.pid), before, strict=True)]
         await nc.drain()
         server.terminate()
         server.wait()
@@ -122,6 +126,20 @@ async def main(events: int) -> None:
           f"(checkpoint {result.last_seq:,})")
     print(f"ratio to raw baseline: {result.rate / raw_rate:.2f}  (goal ≥ 0.5); goal ≥ 50,000 events/s: "
           f"{'met' if result.rate >= 50_000 else 'NOT met'}")
+    per_event = [f"{seconds / result.events * 1e6:.1f}" for seconds in spent]
+    print("rebuild CPU per event (µs): reader and writer {}, projection process {}, nats-server {}".format(*per_event))
+
+
+def cpu_seconds(server_pid: int) -> tuple[float, float, float]:
+    """CPU time of this process, of its finished children (the projection process) and of
+    nats-server (from /proc; 0 where there is none)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        fields = Path(f"/proc/{server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        server = 0.0
+    return time.process_time(), children.ru_utime + children.ru_stime, server
 
 
 if __name__ == "__main__":
