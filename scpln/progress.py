@@ -10,8 +10,9 @@ class ProgressBar:
         self._last = 0.0
 
     def update(self, done: int, total: int, elapsed: float, force: bool = False) -> None:
+        """Redraw, at most every ``every_s`` seconds; the finished state is always drawn."""
         now = time.monotonic()
-        if not force and now - self._last < self.every_s:
+        if not force and done < total and now - self._last < self.every_s:
             return
         self._last = now
         fraction = done / total if total else 1.0
