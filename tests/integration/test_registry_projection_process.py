@@ -1,10 +1,15 @@
 """The rebuild's forked projection gives exactly what the writer gets by projecting in-process."""
 
+import uuid
+
 import pytest
 
+from runtime.publisher import JetStreamPublisher
+from runtime.replay import read_log
 from services.run_registry import projections
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.projection_process import ProjectionProcess, ProjectionProcessError
+from services.run_registry.rebuild import replay_into
 from services.run_registry.writer import ReadModelWriter
 from tests.unit.run_registry.registry_helpers import (
     config_created,
@@ -80,3 +85,17 @@ async def test_a_projection_process_that_dies_fails_the_replay():
             await process.wait()
     finally:
         await process.close()
+
+
+async def test_a_replay_in_many_small_batches_through_the_projection_process_equals_one_in_process(js, tmp_path):
+    publisher = JetStreamPublisher(js)
+    events = history() * 3 + [progress(f"job{i}", "running", value=0.5) for i in range(150)]
+    for event in events:
+        await publisher.publish(event.model_copy(update={"event_id": uuid.uuid4()}))
+    (tmp_path / "replayed").mkdir()
+    replayed = ReadModelWriter(engine_for("db", tmp_path / "replayed"), max_runs=3)
+    assert await replay_into(js, replayed, batch=7) == len(events)
+    alone = ReadModelWriter(engine_for("memory"), max_runs=3)
+    alone.apply_batch([m async for batch in read_log(js) for m in batch])
+    assert replayed.last_seq() == alone.last_seq() == len(events)
+    assert diff_digests(table_digests(alone.engine), table_digests(replayed.engine)) == []
