@@ -78,7 +78,7 @@ class _Consumer:
 
     def entries(self, msgs: list[RawMessage]) -> list[tuple[LogMessage, int]]:
         """(message, stream messages still pending) of each data message, in order."""
-        out, names, make = [], self.names, tuple.__new__
+        out, names, make = [], self.names, tuple.__new__  # the named tuple, minus its Python-level __new__
         for reply, subject, data, headers in msgs:
             if not reply.startswith(_ACK_PREFIX):
                 self._status(headers)
