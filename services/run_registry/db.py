@@ -276,7 +276,7 @@ def create_schema(engine: Engine, *, indexes: bool = True) -> None:
 def create_indexes(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in metadata.sorted_tables:
-            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            for index in table.indexes:
                 conn.execute(CreateIndex(index, if_not_exists=True))
 
 

@@ -13,14 +13,13 @@ import multiprocessing
 import pickle
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, get_args
 
 from services.run_registry import projections
 from services.run_registry.batch_projection import Apply, ProjectedBatch, project
 from services.run_registry.job_fold import JobSummary, Partial
 
-_CHANGES: dict[str, type] = {cls.__name__: cls for cls in (
-    projections.Upsert, projections.Update, projections.Delete, projections.AdvanceJob, projections.EnforceRetention)}
+_CHANGES: dict[str, type] = {cls.__name__: cls for cls in get_args(projections.Change)}
 
 
 class ProjectionProcessError(RuntimeError):

@@ -23,9 +23,8 @@ from sqlalchemy.exc import OperationalError
 
 from contracts.events import decode
 from services.run_registry import db, projections
-from services.run_registry.batch_projection import Apply, Message, ProjectedBatch, project, split_into
+from services.run_registry.batch_projection import Apply, Message, ProjectedBatch, project
 from services.run_registry.change_runner import ChangeRunner
-from services.run_registry.job_fold import Row, summarize
 from services.run_registry.run_counts import RunCounts
 
 
@@ -127,11 +126,7 @@ class ReadModelWriter:
             try:
                 with conn.begin_nested():
                     runner = ChangeRunner(conn, trial, self.max_runs)
-                    changes: list[projections.Change] = []
-                    jobs: dict[str, list[Row]] = {}
-                    split_into(self.apply(event, seq), changes, jobs)
-                    runner.run(changes)
-                    runner.add_jobs({job_id: summarize(rows) for job_id, rows in jobs.items()})
+                    runner.run(self.apply(event, seq))
                     runner.flush()
             except OperationalError:
                 raise

@@ -5,9 +5,10 @@ middle of a read is replaced without a gap or a duplicate."""
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from contracts import subjects
 from runtime.replay import read_log
 
-SUBJECTS = ("scpln.events.plan.created", "scpln.events.job.progress", "scpln.events.run.completed")
+SUBJECTS = (subjects.PLAN_CREATED, subjects.JOB_PROGRESS, subjects.RUN_COMPLETED)
 
 
 async def _write(js, count: int) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
@@ -36,7 +37,7 @@ async def test_start_until_and_subject_filter_bound_the_read(js):
     written = await _write(js, 300)
     read = await _read_all(js, start_seq=101, until_seq=200)
     assert [m.seq for m in read] == list(range(101, 201))
-    runs = await _read_all(js, filter_subjects=["scpln.events.run.completed"])
+    runs = await _read_all(js, filter_subjects=[subjects.RUN_COMPLETED])
     assert [m.data for m in runs] == [data for subject, data in written if subject == SUBJECTS[2]]
     assert await _read_all(js, start_seq=301) == []
 
@@ -75,8 +76,8 @@ async def test_a_consumer_deleted_mid_read_is_replaced_without_gap_or_duplicate(
     async for batch in read_log(js, batch=256, stall_s=0.5):
         seqs += [m.seq for m in batch]
         if not deleted:
-            for info in await js.consumers_info("SCPLN_EVENTS"):
-                await js.delete_consumer("SCPLN_EVENTS", info.name)
+            for info in await js.consumers_info(subjects.STREAM_NAME):
+                await js.delete_consumer(subjects.STREAM_NAME, info.name)
             deleted = True
     assert deleted
     assert seqs == list(range(1, 3001))

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from contracts.subjects import JOB_PROGRESS
 from runtime.publisher import JetStreamPublisher
 from runtime.replay import read_log
 from services.run_registry import projections
@@ -38,7 +39,7 @@ def not_here(event, seq):  # type: ignore[no-untyped-def]
 async def test_batches_projected_in_the_forked_process_give_the_same_tables_and_outcomes(tmp_path):
     (tmp_path / "local").mkdir()
     (tmp_path / "forked").mkdir()
-    batch = messages(history()) + [(99, "scpln.events.job.progress", b"not json")]
+    batch = messages(history()) + [(99, JOB_PROGRESS, b"not json")]
     local = ReadModelWriter(engine_for("db", tmp_path / "local"), max_runs=3)
     expected = [local.apply_batch(batch[:7]), local.apply_batch(batch[7:])]
     writer = ReadModelWriter(engine_for("db", tmp_path / "forked"), max_runs=3, apply=not_here)
