@@ -84,13 +84,19 @@ def _serve(apply: Apply, conn: Connection, parent_end: Connection) -> None:
             payload = conn.recv_bytes()
         except EOFError:
             break
-        try:
-            seqs, subjects, datas = pickle.loads(payload)
-            result: tuple[str, Any] = ("ok", _to_wire(project(list(zip(seqs, subjects, datas, strict=True)), apply)))
-        except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
-            result = ("error", f"{type(exc).__name__}: {exc}")
-        conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        gc.collect()
+        conn.send_bytes(_projected_reply(apply, payload))
+        del payload
+        gc.collect()  # the batch is gone by now: only what outlives it is walked
+
+
+def _projected_reply(apply: Apply, payload: bytes) -> bytes:
+    """The pickled projection of a pickled batch, or the error that stopped it."""
+    try:
+        seqs, subjects, datas = pickle.loads(payload)
+        result: tuple[str, Any] = ("ok", _to_wire(project(list(zip(seqs, subjects, datas, strict=True)), apply)))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        result = ("error", f"{type(exc).__name__}: {exc}")
+    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _to_wire(batch: ProjectedBatch) -> tuple[Any, ...]:
