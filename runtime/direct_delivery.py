@@ -6,10 +6,19 @@ pass an ``asyncio.Queue`` for each. A ``DirectInbox`` instead receives ``(reply,
 data, headers)`` as the parser produced them (bytes, headers unparsed) into a plain list,
 and the reader takes them all at once.
 
-nats-py has no public hook for this: the connection's ``_process_msg(sid, subject, reply,
-data, headers)`` is wrapped, once per connection, by a dispatcher that hands the messages of
-registered subscriptions to their inbox and every other message to nats-py as before.
-Pinned to nats-py 2.16.0 (``tests/integration/test_log_reader.py`` covers it).
+nats-py has no public hook for this; two of its internals are wrapped, once per connection:
+
+- the parser's ``parse(data)``: the complete ``MSG``/``HMSG`` messages of registered
+  subscriptions at the front of the buffer are cut out of one copy of it, by offsets, and put
+  in their inbox. An incomplete one waits in the buffer for the next read; anything else
+  (another subscription's message, ``PING``, ``INFO``, an error, a malformed line) is left,
+  with everything after it, to nats-py's own parser. That is most of a bulk read's CPU:
+  nats-py's parser matches two regular expressions and copies the buffer twice per message.
+- the connection's ``_process_msg(sid, subject, reply, data, headers)``, which nats-py's
+  parser calls: a registered subscription's message goes to its inbox, any other to nats-py.
+
+Pinned to nats-py 2.16.0 (``tests/integration/test_log_reader.py`` and
+``tests/unit/test_direct_delivery.py`` cover it).
 """
 
 import asyncio
@@ -17,6 +26,7 @@ import contextlib
 from typing import Any
 
 from nats.aio.client import Client
+from nats.protocol.parser import AWAITING_CONTROL_LINE, MAX_CONTROL_LINE_SIZE
 
 RawMessage = tuple[bytes, bytes, bytes, bytes | None]
 """(reply subject, subject, payload, raw headers or None) as the protocol parser read them."""
@@ -51,18 +61,76 @@ def _routes(nc: Client) -> dict[int, DirectInbox]:
     routes: dict[int, DirectInbox] | None = getattr(nc, _ROUTES, None)
     if routes is None:
         routes = {}
-        default = nc._process_msg
-
-        async def process_msg(sid: int, subject: bytes, reply: bytes, data: bytes, headers: Any) -> None:
-            inbox = routes.get(sid)
-            if inbox is None:
-                await default(sid, subject, reply, data, headers)
-            else:
-                inbox.put((reply, subject, data, headers))
-
-        nc._process_msg = process_msg  # type: ignore[method-assign]
+        _route_processed_messages(nc, routes)
+        _route_parsed_messages(nc, routes)
         setattr(nc, _ROUTES, routes)
     return routes
+
+
+def _route_processed_messages(nc: Client, routes: dict[int, DirectInbox]) -> None:
+    default = nc._process_msg
+
+    async def process_msg(sid: int, subject: bytes, reply: bytes, data: bytes, headers: Any) -> None:
+        inbox = routes.get(sid)
+        if inbox is None:
+            await default(sid, subject, reply, data, headers)
+        else:
+            inbox.put((reply, subject, data, headers))
+
+    nc._process_msg = process_msg  # type: ignore[method-assign]
+
+
+def _route_parsed_messages(nc: Client, routes: dict[int, DirectInbox]) -> None:
+    parser = nc._ps  # one per connection; a reconnect resets it in place
+    default = parser.parse
+
+    async def parse(data: bytes = b"") -> None:
+        parser.buf.extend(data)
+        if parser.state == AWAITING_CONTROL_LINE and routes:
+            taken, incomplete = deliver_routed(bytes(parser.buf), routes)
+            del parser.buf[:taken]
+            if incomplete or not parser.buf:
+                return
+        await default()
+
+    parser.parse = parse  # type: ignore[method-assign]
+
+
+def deliver_routed(buffer: bytes, routes: dict[int, DirectInbox]) -> tuple[int, bool]:
+    """Put the complete messages of routed subscriptions at the front of ``buffer`` (NATS
+    protocol) in their inboxes. Return the bytes they took, and whether what follows them is
+    the start of a routed message still being received (else it is for nats-py's parser)."""
+    at, size = 0, len(buffer)
+    while at < size:
+        if buffer.startswith(b"HMSG ", at):
+            args_at, with_headers = at + 5, True
+        elif buffer.startswith(b"MSG ", at):
+            args_at, with_headers = at + 4, False
+        else:
+            head = buffer[at:at + 5]  # a control line cut short is an incomplete message
+            return at, len(head) < 5 and (b"HMSG ".startswith(head) or b"MSG ".startswith(head))
+        line_end = buffer.find(b"\r\n", at)
+        if line_end < 0:
+            return at, size - at < MAX_CONTROL_LINE_SIZE
+        args = buffer[args_at:line_end].split()
+        if len(args) - with_headers not in (3, 4) or not all(arg.isdigit() for arg in args[-1 - with_headers:]) \
+                or not args[1].isdigit():
+            return at, False  # nats-py's parser reports it
+        inbox = routes.get(int(args[1]))
+        if inbox is None:
+            return at, False
+        start = line_end + 2
+        end = start + int(args[-1])
+        if end + 2 > size:
+            return at, True
+        reply = args[2] if len(args) - with_headers == 4 else b""
+        if with_headers:
+            split = start + int(args[-2])
+            inbox.put((reply, args[0], buffer[split:end], buffer[start:split]))
+        else:
+            inbox.put((reply, args[0], buffer[start:end], None))
+        at = end + 2
+    return at, False
 
 
 async def subscribe_direct(nc: Client, subject: str) -> tuple[Any, DirectInbox]:
