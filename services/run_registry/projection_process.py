@@ -1,10 +1,11 @@
-"""A replay's projection in a forked process of its own: while this process writes batch k
-and reads batch k+1 of the log, the child projects batch k+1 (``batch_projection.project``:
+"""A replay's projection in forked processes of its own: while this process reads the log
+and writes batch k, the children project the batches after it (``batch_projection.project``:
 decode, apply, job summaries; no database).
 
-The child runs the very same apply function (forked). One batch is in flight: its projection
-is received before the next batch is sent, so neither end ever waits on a full pipe while the
-other does. A batch goes over as three pickled columns (sequences, subjects, payloads).
+A child runs the very same apply function (forked). Each child has one batch in flight: its
+projection is received before its next batch is sent, so neither end ever waits on a full
+pipe while the other does. A batch goes over as three pickled columns (sequences, subjects,
+payloads).
 """
 
 import asyncio
@@ -31,10 +32,13 @@ def can_fork() -> bool:
 
 
 class ProjectionProcess:
-    def __init__(self, apply: Apply) -> None:
+    def __init__(self, apply: Apply, siblings: Sequence["ProjectionProcess"] = ()) -> None:
+        """``siblings``: projection processes started before this one, whose pipe ends the
+        fork would otherwise hold open (their process would never see its pipe close)."""
         self._conn, child = multiprocessing.Pipe()
+        inherited = [self._conn] + [sibling._conn for sibling in siblings]
         self._process = multiprocessing.get_context("fork").Process(
-            target=_serve, args=(apply, child, self._conn), daemon=True)
+            target=_serve, args=(apply, child, inherited), daemon=True)
         self._process.start()
         child.close()
         self._in_flight = False
@@ -75,8 +79,9 @@ class ProjectionProcess:
             self._process.kill()
 
 
-def _serve(apply: Apply, conn: Connection, parent_end: Connection) -> None:
-    parent_end.close()
+def _serve(apply: Apply, conn: Connection, inherited: list[Connection]) -> None:
+    for parent_end in inherited:
+        parent_end.close()
     gc.freeze()  # collections skip what was inherited: no copy of the parent's whole heap
     gc.disable()  # a batch's objects die together: one collection after each batch instead
     while True:

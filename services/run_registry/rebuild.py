@@ -8,10 +8,12 @@ point-in-time copy for audits.
 import contextlib
 import gc
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from nats.js import JetStreamContext
 
@@ -22,6 +24,9 @@ from services.run_registry.projection_process import ProjectionProcess, can_fork
 from services.run_registry.writer import ReadModelWriter
 
 Progress = Callable[[int, int, float], Awaitable[None]]
+PROJECTION_WORKERS = 2
+"""Forked projection processes of a replay. With one, this process idles while it projects;
+with two, one projects while the other's projection is read and written."""
 
 
 @dataclass(frozen=True)
@@ -47,14 +52,17 @@ def fresh_writer(path: Path, max_runs: int | None) -> ReadModelWriter:
 
 async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_seq: int | None = None,
                       until_time: datetime | None = None, batch: int = 20000,
-                      on_progress: Progress | None = None) -> int:
+                      on_progress: Progress | None = None, workers: int = PROJECTION_WORKERS) -> int:
     """Apply the log after the writer's checkpoint up to ``until_seq``/``until_time``; return
-    events read. Each batch is projected in a forked ``ProjectionProcess`` while this process
-    writes the batch before it and reads the next; the writer's own ``apply_batch`` writes
-    it. Secondary indexes a fresh file was created without are built at the end."""
+    events read. Batches go in turn to ``workers`` forked ``ProjectionProcess``es, which
+    project them while this process reads the next and writes the ones before, in log order,
+    through the writer's own ``apply_batch``. Secondary indexes a fresh file was created
+    without are built at the end."""
     target = until_seq if until_seq is not None else await last_stream_seq(js)
     began = time.perf_counter()
-    pipeline = ProjectionProcess(writer.apply) if can_fork() else None
+    pipeline: list[ProjectionProcess] = []
+    for _ in range(workers if can_fork() else 0):
+        pipeline.append(ProjectionProcess(writer.apply, siblings=pipeline))
 
     async def report() -> None:
         if on_progress:
@@ -64,34 +72,40 @@ async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_se
         with _collector_paused():
             read = await _apply_log(js, writer, pipeline, target, until_time, batch, report)
     finally:
-        if pipeline is not None:
-            await pipeline.close()
+        for process in pipeline:
+            await process.close()
     create_indexes(writer.engine)
     make_durable(writer.engine)
     return read
 
 
-async def _apply_log(js: JetStreamContext, writer: ReadModelWriter, pipeline: ProjectionProcess | None,
+async def _apply_log(js: JetStreamContext, writer: ReadModelWriter, pipeline: list[ProjectionProcess],
                      target: int, until_time: datetime | None, batch: int,
                      report: Callable[[], Awaitable[None]]) -> int:
-    read, sent = 0, None
+    read = 0
+    in_flight: deque[tuple[list[Any], ProjectionProcess]] = deque()  # batches sent, oldest first
     async for msgs in read_log(js, start_seq=writer.last_seq() + 1, until_seq=target, batch=batch):
         if until_time is not None:
             msgs = [m for m in msgs if m.timestamp <= until_time]
         if msgs:
-            if pipeline is None:
+            if not pipeline:
                 writer.apply_batch(msgs)
-            else:
-                projected = await pipeline.exchange(msgs)
-                if sent is not None:
-                    writer.apply_batch(sent, projected)
-                sent = msgs
+            elif len(in_flight) < len(pipeline):
+                process = pipeline[len(in_flight)]
+                await process.exchange(msgs)
+                in_flight.append((msgs, process))
+            else:  # the oldest batch's process is the next one's
+                done, process = in_flight.popleft()
+                projected = await process.exchange(msgs)
+                in_flight.append((msgs, process))
+                writer.apply_batch(done, projected)
             read += len(msgs)
         await report()
         if until_time is not None and len(msgs) == 0:
             break
-    if pipeline is not None and sent is not None:
-        writer.apply_batch(sent, await pipeline.wait())
+    while in_flight:
+        done, process = in_flight.popleft()
+        writer.apply_batch(done, await process.wait())
         await report()
     return read
 

@@ -88,15 +88,25 @@ async def test_a_projection_process_that_dies_fails_the_replay():
         await process.close()
 
 
-async def test_a_replay_in_many_small_batches_through_the_projection_process_equals_one_in_process(js, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2, 3])
+async def test_a_replay_in_many_small_batches_through_projection_processes_equals_one_in_process(js, tmp_path, workers):
     publisher = JetStreamPublisher(js)
     events = history() * 3 + [progress(f"job{i}", "running", value=0.5) for i in range(150)]
     for event in events:
         await publisher.publish(event.model_copy(update={"event_id": uuid.uuid4()}))
     (tmp_path / "replayed").mkdir()
     replayed = ReadModelWriter(engine_for("db", tmp_path / "replayed"), max_runs=3)
-    assert await replay_into(js, replayed, batch=7) == len(events)
+    assert await replay_into(js, replayed, batch=7, workers=workers) == len(events)
     alone = ReadModelWriter(engine_for("memory"), max_runs=3)
     alone.apply_batch([m async for batch in read_log(js) for m in batch])
     assert replayed.last_seq() == alone.last_seq() == len(events)
     assert diff_digests(table_digests(alone.engine), table_digests(replayed.engine)) == []
+
+
+async def test_projection_processes_started_one_after_another_all_end_when_closed():
+    pool: list[ProjectionProcess] = []
+    for _ in range(3):
+        pool.append(ProjectionProcess(projections.apply, siblings=pool))
+    for process in pool:
+        await process.close()
+    assert [process._process.exitcode for process in pool] == [0, 0, 0]  # none had to be killed
