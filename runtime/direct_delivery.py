@@ -9,8 +9,8 @@ and the reader takes them all at once.
 nats-py has no public hook for this; two of its internals are wrapped, once per connection:
 
 - the parser's ``parse(data)``: the complete ``MSG``/``HMSG`` messages of registered
-  subscriptions at the front of the buffer are cut out of one copy of it, by offsets, and put
-  in their inbox. An incomplete one waits in the buffer for the next read; anything else
+  subscriptions at the front of the buffer are cut out of one copy of it, by the offsets in
+  their control lines, and put in their inbox. An incomplete one waits in the buffer for the next read; anything else
   (another subscription's message, ``PING``, ``INFO``, an error, a malformed line) is left,
   with everything after it, to nats-py's own parser. That is most of a bulk read's CPU:
   nats-py's parser matches two regular expressions and copies the buffer twice per message.
@@ -23,10 +23,11 @@ Pinned to nats-py 2.16.0 (``tests/integration/test_log_reader.py`` and
 
 import asyncio
 import contextlib
+import re
 from typing import Any
 
 from nats.aio.client import Client
-from nats.protocol.parser import AWAITING_CONTROL_LINE, MAX_CONTROL_LINE_SIZE
+from nats.protocol.parser import AWAITING_CONTROL_LINE
 
 RawMessage = tuple[bytes, bytes, bytes, bytes | None]
 """(reply subject, subject, payload, raw headers or None) as the protocol parser read them."""
@@ -43,6 +44,13 @@ class DirectInbox:
 
     def put(self, message: RawMessage) -> None:
         self._messages.append(message)
+        self.wake()
+
+    def arrivals(self) -> list[RawMessage]:
+        """The list new messages are appended to, in place (``wake`` the reader after)."""
+        return self._messages
+
+    def wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
@@ -96,39 +104,57 @@ def _route_parsed_messages(nc: Client, routes: dict[int, DirectInbox]) -> None:
     parser.parse = parse  # type: ignore[method-assign]
 
 
+_HMSG = re.compile(rb"HMSG ([^ \r\n]+) (\d+) (?:([^ \r\n]+) )?(\d+) (\d+)\r\n")
+_MSG = re.compile(rb"MSG ([^ \r\n]+) (\d+) (?:([^ \r\n]+) )?(\d+)\r\n")
+"""Control lines as nats-server writes them (single spaces); nats-py's parser takes any other."""
+
+
+def _starts_message(head: bytes) -> bool:
+    return head.startswith((b"HMSG ", b"MSG ")) or b"HMSG ".startswith(head) or b"MSG ".startswith(head)
+
+
 def deliver_routed(buffer: bytes, routes: dict[int, DirectInbox]) -> tuple[int, bool]:
     """Put the complete messages of routed subscriptions at the front of ``buffer`` (NATS
     protocol) in their inboxes. Return the bytes they took, and whether what follows them is
-    the start of a routed message still being received (else it is for nats-py's parser)."""
+    the start of a message still being received (else it is for nats-py's parser)."""
+    received: list[DirectInbox] = []
+    try:
+        return _cut(buffer, routes, received)
+    finally:
+        for inbox in received:
+            inbox.wake()
+
+
+def _cut(buffer: bytes, routes: dict[int, DirectInbox], received: list[DirectInbox]) -> tuple[int, bool]:
     at, size = 0, len(buffer)
+    sid, arrivals = b"", None
     while at < size:
-        if buffer.startswith(b"HMSG ", at):
-            args_at, with_headers = at + 5, True
-        elif buffer.startswith(b"MSG ", at):
-            args_at, with_headers = at + 4, False
+        frame = _HMSG.match(buffer, at)
+        if frame is not None:
+            subject, frame_sid, reply, header_size, total_size = frame.groups()
         else:
-            head = buffer[at:at + 5]  # a control line cut short is an incomplete message
-            return at, len(head) < 5 and (b"HMSG ".startswith(head) or b"MSG ".startswith(head))
-        line_end = buffer.find(b"\r\n", at)
-        if line_end < 0:
-            return at, size - at < MAX_CONTROL_LINE_SIZE
-        args = buffer[args_at:line_end].split()
-        if len(args) - with_headers not in (3, 4) or not all(arg.isdigit() for arg in args[-1 - with_headers:]) \
-                or not args[1].isdigit():
-            return at, False  # nats-py's parser reports it
-        inbox = routes.get(int(args[1]))
-        if inbox is None:
-            return at, False
-        start = line_end + 2
-        end = start + int(args[-1])
+            frame = _MSG.match(buffer, at)
+            if frame is None:  # a message's control line still arriving, or anything else: nats-py's
+                return at, buffer.find(b"\r\n", at) < 0 and _starts_message(buffer[at:at + 5])
+            subject, frame_sid, reply, total_size = frame.groups()
+            header_size = None
+        if frame_sid != sid:
+            inbox = routes.get(int(frame_sid))
+            if inbox is None:
+                return at, False
+            sid, arrivals = frame_sid, inbox.arrivals()
+            received.append(inbox)
+        start = frame.end()
+        end = start + int(total_size)
         if end + 2 > size:
             return at, True
-        reply = args[2] if len(args) - with_headers == 4 else b""
-        if with_headers:
-            split = start + int(args[-2])
-            inbox.put((reply, args[0], buffer[split:end], buffer[start:split]))
+        if header_size is None:
+            arrivals.append((reply or b"", subject, buffer[start:end], None))  # type: ignore[union-attr]
         else:
-            inbox.put((reply, args[0], buffer[start:end], None))
+            split = start + int(header_size)
+            if split > end:
+                return at, False  # nats-py's parser reports it
+            arrivals.append((reply or b"", subject, buffer[split:end], buffer[start:split]))  # type: ignore[union-attr]
         at = end + 2
     return at, False
 
