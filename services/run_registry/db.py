@@ -57,6 +57,10 @@ class UtcMicros(TypeDecorator[datetime]):
 _JSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
+class JsonText(str):
+    """A value already encoded as a ``Json`` column stores it (``encoded_json``): written as it is."""
+
+
 class Json(TypeDecorator[Any]):
     impl = Text
     cache_ok = True
@@ -64,13 +68,24 @@ class Json(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         if value is None:
             return None
-        try:
-            return orjson.dumps(value, option=_JSON_OPTIONS).decode()
-        except orjson.JSONEncodeError:  # beyond orjson (an integer over 64 bits): the stdlib's way
-            return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        if type(value) is JsonText:
+            return str(value)
+        return json_text(value)
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return None if value is None else from_json(value)
+
+
+def json_text(value: Any) -> str:
+    try:
+        return orjson.dumps(value, option=_JSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # beyond orjson (an integer over 64 bits): the stdlib's way
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def encoded_json(value: Any) -> JsonText | None:
+    """A ``Json`` column's value encoded ahead, as the column would (None stays NULL)."""
+    return None if value is None else JsonText(json_text(value))
 
 
 _MICRO = datetime.resolution

@@ -18,9 +18,13 @@ from typing import Any, get_args
 
 from services.run_registry import projections
 from services.run_registry.batch_projection import Apply, ProjectedBatch, project
+from services.run_registry.db import Json, encoded_json, metadata
 from services.run_registry.job_fold import JobSummary, Partial
+from services.run_registry.projections import Upsert
 
 _CHANGES: dict[str, type] = {cls.__name__: cls for cls in get_args(projections.Change)}
+_JSON_COLUMNS = {table.name: tuple(column.name for column in table.columns if isinstance(column.type, Json))
+                 for table in metadata.tables.values()}
 
 
 class ProjectionProcessError(RuntimeError):
@@ -105,14 +109,27 @@ def _projected_reply(apply: Apply, payload: bytes) -> bytes:
 
 
 def _to_wire(batch: ProjectedBatch) -> tuple[Any, ...]:
-    """The projection as plain tuples, lists and dicts: pickled and read back in C, with no
-    Python call per object."""
+    """The projection as plain tuples and dicts, JSON columns' values already encoded
+    (``db.JsonText``): pickled and read back in C, with no Python call per object, and
+    written by the parent with no conversion."""
     changes = [(type(change).__name__, *(getattr(change, slot) for slot in change.__slots__))
+               if type(change) is not Upsert else ("Upsert", change.table, _json_encoded(change.table, change.row))
                for change in batch.changes]
     jobs = {job_id: (tuple(summary.fresh), summary.running is summary.fresh,
                      tuple(summary.running) if summary.running is not None else None)
             for job_id, summary in batch.jobs.items()}
     return batch.first_seq, batch.last_seq, batch.count, batch.undecodable, batch.failed, changes, jobs
+
+
+def _json_encoded(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    columns = _JSON_COLUMNS.get(table)
+    if not columns:
+        return row
+    row = dict(row)
+    for column in columns:
+        if column in row:
+            row[column] = encoded_json(row[column])
+    return row
 
 
 def _from_wire(wire: tuple[Any, ...]) -> ProjectedBatch:
