@@ -52,8 +52,10 @@ class EnforceRetention:
 Change = Upsert | Update | Delete | AdvanceJob | EnforceRetention
 
 
-def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+def aware(moment: datetime) -> datetime:
+    """A time with its zone; one without is UTC. Rows keep the zone the event was written
+    with (the same instant); times are stored as UTC microseconds (``db.UtcMicros``)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 E = TypeVar("E")
@@ -79,7 +81,7 @@ def _job(job_id: str, job_type: JobType, state: JobState, at: datetime, *, progr
          message: str = "") -> AdvanceJob:
     """Every job change carries the same columns, so a batch of them is one executemany.
     Job type and state are ``StrEnum`` members, stored as their text."""
-    at = utc(at)
+    at = aware(at)
     return AdvanceJob({
         "job_id": job_id, "job_type": job_type, "state": state, "progress": progress,
         "step": step, "message": message, "plan_version_id": plan_version_id, "run_id": run_id,
@@ -88,7 +90,7 @@ def _job(job_id: str, job_type: JobType, state: JobState, at: datetime, *, progr
 
 @_applies(ev.ScenarioCreated)
 def _(event: ev.ScenarioCreated, seq: int) -> list[Change]:
-    at = utc(event.occurred_at)
+    at = aware(event.occurred_at)
     row = {"scenario_id": event.scenario_id, "name": event.name, "description": event.description,
            "tag": event.tag, "parent_id": event.parent_id, "created_at": at, "updated_at": at}
     return [Upsert("scenarios", row)]
@@ -97,26 +99,26 @@ def _(event: ev.ScenarioCreated, seq: int) -> list[Change]:
 @_applies(ev.ScenarioUpdated)
 def _(event: ev.ScenarioUpdated, seq: int) -> list[Change]:
     values = {"name": event.name, "description": event.description, "tag": event.tag,
-              "parent_id": event.parent_id, "updated_at": utc(event.occurred_at)}
+              "parent_id": event.parent_id, "updated_at": aware(event.occurred_at)}
     return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
 
 
 @_applies(ev.ScenarioLocked)
 def _(event: ev.ScenarioLocked, seq: int) -> list[Change]:
-    at = utc(event.occurred_at)
+    at = aware(event.occurred_at)
     values = {"locked": True, "locked_by": event.locked_by, "locked_at": at, "updated_at": at}
     return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
 
 
 @_applies(ev.ScenarioUnlocked)
 def _(event: ev.ScenarioUnlocked, seq: int) -> list[Change]:
-    values = {"locked": False, "locked_by": None, "locked_at": None, "updated_at": utc(event.occurred_at)}
+    values = {"locked": False, "locked_by": None, "locked_at": None, "updated_at": aware(event.occurred_at)}
     return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
 
 
 @_applies(ev.ScenarioArchived)
 def _(event: ev.ScenarioArchived, seq: int) -> list[Change]:
-    values = {"archived": True, "updated_at": utc(event.occurred_at)}
+    values = {"archived": True, "updated_at": aware(event.occurred_at)}
     return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
 
 
@@ -125,7 +127,7 @@ def _(event: ev.ConfigVersionCreated, seq: int) -> list[Change]:
     row = event.model_dump(mode="json", include={
         "config_version_id", "name", "version_tag", "sha256", "planning_days", "counts",
         "warnings", "document"})
-    return [Upsert("configs", row | {"created_at": utc(event.occurred_at)})]
+    return [Upsert("configs", row | {"created_at": aware(event.occurred_at)})]
 
 
 @_applies(ev.PlanRequested)
@@ -139,7 +141,7 @@ def _(event: ev.PlanCreated, seq: int) -> list[Change]:
     row = event.model_dump(mode="json", include={
         "plan_version_id", "config_version_id", "base_scenario_id", "scenario_name", "job_id",
         "simulation_job_id", "seed", "options", "config", "artifacts", "kpis"})
-    row |= {"status": "ready", "created_at": utc(event.occurred_at)}
+    row |= {"status": "ready", "created_at": aware(event.occurred_at)}
     pv = event.plan_version_id
     return [
         Upsert("plans", row),
@@ -168,8 +170,8 @@ def _run_row(event: ev.RunCompleted | ev.RunFailed) -> dict[str, Any]:
         "run_id": event.run_id, "plan_version_id": event.plan_version_id,
         "config_version_id": event.config_version_id, "scenario_id": event.scenario_id,
         "scenario_name": event.scenario_name, "scenario_name_lc": event.scenario_name.lower(),
-        "job_id": event.job_id, "started_at": utc(event.started_at),
-        "finished_at": utc(event.finished_at),
+        "job_id": event.job_id, "started_at": aware(event.started_at),
+        "finished_at": aware(event.finished_at),
     }
 
 
@@ -187,7 +189,7 @@ def _(event: ev.RunCompleted, seq: int) -> list[Change]:
 
 @_applies(ev.RunFailed)
 def _(event: ev.RunFailed, seq: int) -> list[Change]:
-    elapsed = (utc(event.finished_at) - utc(event.started_at)).total_seconds() * 1000
+    elapsed = (aware(event.finished_at) - aware(event.started_at)).total_seconds() * 1000
     row = _run_row(event) | {
         "seed": None, "duration_ms": max(elapsed, 0.0), "status": "failed", "stub": False,
         "reason": event.reason, "summary": {}, "fill_rate": None, "profit_total": None,
@@ -204,7 +206,7 @@ def _(event: ev.RunDeleted, seq: int) -> list[Change]:
 @_applies(ev.AggregateRequested)
 def _(event: ev.AggregateRequested, seq: int) -> list[Change]:
     row = event.model_dump(include={"job_id", "run_id", "plan_version_id", "bucket", "group_by"})
-    row |= {"status": "requested", "requested_at": utc(event.occurred_at)}
+    row |= {"status": "requested", "requested_at": aware(event.occurred_at)}
     return [Upsert("aggregates", row),
             _job(event.job_id, JobType.aggregate, JobState.queued, event.occurred_at,
                  plan_version_id=event.plan_version_id, run_id=event.run_id, progress=0.0)]
@@ -214,5 +216,5 @@ def _(event: ev.AggregateRequested, seq: int) -> list[Change]:
 def _(event: ev.AggregateCompleted, seq: int) -> list[Change]:
     row = event.model_dump(mode="json", include={
         "job_id", "run_id", "plan_version_id", "bucket", "group_by", "artifact", "rows"})
-    row |= {"status": "completed", "completed_at": utc(event.occurred_at)}
+    row |= {"status": "completed", "completed_at": aware(event.occurred_at)}
     return [Upsert("aggregates", row)]

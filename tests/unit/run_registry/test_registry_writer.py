@@ -1,7 +1,7 @@
 """The writer suite, run against both backends (in-memory SQLite and a SQLite file)."""
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -230,3 +230,14 @@ def test_retention_after_every_run_when_a_batch_also_replaces_a_stored_run(engin
     writer.apply_batch(messages(later, start=2))
     assert [r["run_id"] for r in rows(engine, "runs", "run_id")] == ["c"]
     assert counters(engine)["runs_dropped_by_retention"] == 2
+
+
+def test_times_written_in_any_zone_are_stored_and_read_back_as_the_same_instant_in_utc(engine):
+    east, west = timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-7))
+    job = progress("js1", "running").model_copy(update={"occurred_at": T0.astimezone(west)})
+    batch = messages([run_completed("r1", started=T0.astimezone(east)), job])
+    assert b"+05:30" in batch[0][2] and b"-07:00" in batch[1][2]
+    ReadModelWriter(engine).apply_batch(batch)
+    started = rows(engine, "runs", "run_id")[0]["started_at"]
+    updated = rows(engine, "jobs", "job_id")[0]["updated_at"]
+    assert started == updated == T0 and started.tzinfo is updated.tzinfo is UTC
