@@ -76,25 +76,38 @@ class _Consumer:
         """Every message delivered so far (waiting up to ``wait_s`` for the first one)."""
         return await self.inbox.take(wait_s)
 
-    def entries(self, msgs: list[RawMessage]) -> list[tuple[LogMessage, int]]:
-        """(message, stream messages still pending) of each data message, in order."""
-        out, names, make = [], self.names, tuple.__new__  # the named tuple, minus its Python-level __new__
-        for reply, subject, data, headers in msgs:
-            if not reply.startswith(_ACK_PREFIX):
-                self._status(headers)
-                continue
-            tokens = reply.split(b".")
-            if len(tokens) > 9:  # v2 ack subject: domain and account hash come first
-                tokens = tokens[2:]
-            cseq = int(tokens[6])
-            if cseq != self.cseq + 1:
-                raise _Resume(f"consumer sequence {cseq} after {self.cseq}")
-            self.cseq, self.asked = cseq, self.asked - 1
-            name = names.get(subject)
-            if name is None:
-                name = names[subject] = subject.decode()
-            out.append((make(LogMessage, (int(tokens[5]), name, data, int(tokens[7]))), int(tokens[8])))
-        return out
+    def accept(self, msgs: list[RawMessage], until: int, into: list[LogMessage]) -> bool:
+        """Append the data messages among ``msgs`` up to stream sequence ``until`` to ``into``,
+        in order; return whether the read is finished (``until`` reached, or nothing left)."""
+        names, make, append = self.names, tuple.__new__, into.append  # make: the named tuple, minus its __new__
+        cseq = taken = 0
+        try:
+            cseq = self.cseq
+            for reply, subject, data, headers in msgs:
+                if not reply.startswith(_ACK_PREFIX):
+                    self.asked -= taken
+                    taken = 0
+                    self._status(headers)
+                    continue
+                tokens = reply.split(b".")
+                if len(tokens) > 9:  # v2 ack subject: domain and account hash come first
+                    tokens = tokens[2:]
+                delivered = int(tokens[6])
+                if delivered != cseq + 1:
+                    raise _Resume(f"consumer sequence {delivered} after {cseq}")
+                cseq, taken = delivered, taken + 1
+                seq = int(tokens[5])
+                if seq > until:
+                    return True
+                name = names.get(subject)
+                if name is None:
+                    name = names[subject] = subject.decode()
+                append(make(LogMessage, (seq, name, data, int(tokens[7]))))
+                if seq == until or tokens[8] == b"0":
+                    return True
+            return False
+        finally:
+            self.cseq, self.asked = cseq, self.asked - taken
 
     def _status(self, headers: bytes | None) -> None:
         """A status message (``NATS/1.0 404 No Messages``): a request ended, or the consumer is gone."""
@@ -151,14 +164,7 @@ async def _read(consumer: _Consumer, filter_subjects: Sequence[str], start: int,
             if pending:
                 yield pending
             raise _Resume("no message for a while")
-        for entry, left in consumer.entries(msgs):
-            if entry.seq > until:
-                finished = True
-                break
-            pending.append(entry)
-            if entry.seq >= until or left == 0:
-                finished = True
-                break
+        finished = consumer.accept(msgs, until, pending)
         if pending and (finished or len(pending) >= batch or not msgs):
             yield pending
             pending = []
