@@ -110,7 +110,7 @@ def _projected_reply(apply: Apply, payload: bytes) -> bytes:
 
 def _to_wire(batch: ProjectedBatch) -> tuple[Any, ...]:
     """The projection as plain tuples and dicts, JSON columns' values already encoded
-    (``db.JsonText``): pickled and read back in C, with no Python call per object, and
+    (``db.encoded_json``): pickled and read back in C, with no Python call per object, and
     written by the parent with no conversion."""
     changes = [(type(change).__name__, *(getattr(change, slot) for slot in change.__slots__))
                if type(change) is not Upsert else ("Upsert", change.table, _json_encoded(change.table, change.row))
