@@ -5,7 +5,10 @@ each with the ``Nats-Msg-Id`` header the publisher sends) to a JetStream stream 
 through the live path's own writer. The baseline, measured in the same run, reads the same
 messages with the same consumer and ``executemany``s them as raw rows (no projection logic).
 
-    .venv/bin/python bench/registry_replay.py [--events 1000000]
+    .venv/bin/python bench/registry_replay.py [--events 1000000] [--rounds 3]
+
+Each round measures the baseline, then the rebuild; the medians of the rounds are compared (a
+shared machine's speed drifts by a third within minutes).
 
 Goals (issue 5): ≥ 50,000 events/s and ≥ 0.5 of the raw baseline.
 """
@@ -15,6 +18,7 @@ import asyncio
 import os
 import resource
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -90,6 +94,8 @@ async def write_log(js, target: int) -> int:  # type: ignore[no-untyped-def]
 
 async def raw_baseline(js, path: Path) -> float:  # type: ignore[no-untyped-def]
     """Same consumer, same messages, rows written with executemany and nothing else."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
     conn = sqlite3.connect(path)
     conn.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                        "CREATE TABLE raw(seq INTEGER PRIMARY KEY, subject TEXT, data BLOB)")
@@ -103,7 +109,8 @@ async def raw_baseline(js, path: Path) -> float:  # type: ignore[no-untyped-def]
     return count / (time.perf_counter() - started)
 
 
-async def main(events: int) -> None:
+async def main(events: int, rounds: int) -> None:
+    raw_rates, rebuilds, spent = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         port = nats_server.free_port()
         server = nats_server.start(Path(tmp) / "js", port)
@@ -114,24 +121,28 @@ async def main(events: int) -> None:
         started = time.perf_counter()
         written = await write_log(js, events)
         print(f"wrote {written:,} events in {time.perf_counter() - started:.1f}s")
-        raw_rate = await raw_baseline(js, Path(tmp) / "raw.db")
-        before = cpu_seconds(server.pid)
-        result = await rebuild(js, Path(tmp) / "rebuilt.db", max_runs=None)
-        spent = [after - b for after, b in zip(cpu_seconds(server.pid), before, strict=True)]
+        for round_ in range(1, rounds + 1):
+            raw_rates.append(await raw_baseline(js, Path(tmp) / "raw.db"))
+            before = cpu_seconds(server.pid)
+            rebuilds.append(await rebuild(js, Path(tmp) / "rebuilt.db", max_runs=None))
+            spent.append([after - b for after, b in zip(cpu_seconds(server.pid), before, strict=True)])
+            print(f"round {round_}: raw baseline {raw_rates[-1]:,.0f} events/s, rebuild {rebuilds[-1].rate:,.0f} "
+                  f"events/s in {rebuilds[-1].seconds:.1f}s (checkpoint {rebuilds[-1].last_seq:,})")
         await nc.drain()
         server.terminate()
         server.wait()
-    print(f"raw baseline (read + executemany): {raw_rate:,.0f} events/s")
-    print(f"rebuild (projection + writer):     {result.rate:,.0f} events/s in {result.seconds:.1f}s "
-          f"(checkpoint {result.last_seq:,})")
-    print(f"ratio to raw baseline: {result.rate / raw_rate:.2f}  (goal ≥ 0.5); goal ≥ 50,000 events/s: "
-          f"{'met' if result.rate >= 50_000 else 'NOT met'}")
-    per_event = [f"{seconds / result.events * 1e6:.1f}" for seconds in spent]
-    print("rebuild CPU per event (µs): reader and writer {}, projection process {}, nats-server {}".format(*per_event))
+    raw_rate, rate = statistics.median(raw_rates), statistics.median(r.rate for r in rebuilds)
+    print(f"raw baseline (read + executemany): {raw_rate:,.0f} events/s (median of {rounds})")
+    print(f"rebuild (projection + writer):     {rate:,.0f} events/s (median of {rounds})")
+    print(f"ratio to raw baseline: {rate / raw_rate:.2f}  (goal ≥ 0.5); goal ≥ 50,000 events/s: "
+          f"{'met' if rate >= 50_000 else 'NOT met'}")
+    per_event = [f"{statistics.median(s[i] for s in spent) / events * 1e6:.1f}" for i in range(3)]
+    print("rebuild CPU per event (µs, median): reader and writer {}, projection processes {}, nats-server {}"
+          .format(*per_event))
 
 
 def cpu_seconds(server_pid: int) -> tuple[float, float, float]:
-    """CPU time of this process, of its finished children (the projection process) and of
+    """CPU time of this process, of its finished children (the projection processes) and of
     nats-server (from /proc; 0 where there is none)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
@@ -145,4 +156,6 @@ def cpu_seconds(server_pid: int) -> tuple[float, float, float]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
-    asyncio.run(main(parser.parse_args().events))
+    parser.add_argument("--rounds", type=int, default=3, help="baseline and rebuild measured in turn; medians printed")
+    args = parser.parse_args()
+    asyncio.run(main(args.events, args.rounds))
