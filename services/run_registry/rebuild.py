@@ -6,6 +6,8 @@ point-in-time copy for audits.
 """
 
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import time
 from collections import deque
@@ -60,6 +62,7 @@ async def replay_into(js: JetStreamContext, writer: ReadModelWriter, *, until_se
     without are built at the end."""
     target = until_seq if until_seq is not None else await last_stream_seq(js)
     began = time.perf_counter()
+    keep_freed_memory()
     pipeline: list[ProjectionProcess] = []
     for _ in range(workers if can_fork() else 0):
         pipeline.append(ProjectionProcess(writer.apply, siblings=pipeline))
@@ -108,6 +111,26 @@ async def _apply_log(js: JetStreamContext, writer: ReadModelWriter, pipeline: li
         writer.apply_batch(done, await process.wait())
         await report()
     return read
+
+
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameters
+
+
+def keep_freed_memory() -> bool:
+    """Have this process (and the projection processes forked from it) keep the memory it
+    frees. A replay allocates and frees the same large buffers batch after batch (pickled
+    batches, payloads); by default glibc hands freed memory back to the kernel and faults it
+    in again page by page, about one page fault for every two events. The memory stays
+    reserved until the process ends: a rebuild runs in the ``scpln`` command's own process.
+    Returns whether it was done: not where the C library is not glibc."""
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return all(mallopt(parameter, value) == 1 for parameter, value in (
+        (_M_MMAP_THRESHOLD, 32 * 1024**2),  # glibc's maximum: larger blocks are mapped anew each time
+        (_M_TOP_PAD, 64 * 1024**2),
+        (_M_TRIM_THRESHOLD, 1024**3)))
 
 
 @contextlib.contextmanager

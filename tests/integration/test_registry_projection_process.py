@@ -1,5 +1,6 @@
 """The rebuild's forked projection gives exactly what the writer gets by projecting in-process."""
 
+import platform
 import uuid
 
 import pytest
@@ -10,7 +11,7 @@ from runtime.replay import read_log
 from services.run_registry import projections
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.projection_process import ProjectionProcess, ProjectionProcessError
-from services.run_registry.rebuild import replay_into
+from services.run_registry.rebuild import keep_freed_memory, replay_into
 from services.run_registry.writer import ReadModelWriter
 from tests.unit.run_registry.registry_helpers import (
     config_created,
@@ -110,3 +111,7 @@ async def test_projection_processes_started_one_after_another_all_end_when_close
     for process in pool:
         await process.close()
     assert [process._process.exitcode for process in pool] == [0, 0, 0]  # none had to be killed
+
+
+def test_a_replay_keeps_the_memory_it_frees_where_the_c_library_is_glibc():
+    assert keep_freed_memory() is (platform.libc_ver()[0] == "glibc")
