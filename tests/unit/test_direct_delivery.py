@@ -5,9 +5,9 @@ else reaches nats-py, each in the order sent."""
 import asyncio
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import pytest
 from nats.aio.client import Client
 from nats.errors import ProtocolError
 
