@@ -80,9 +80,8 @@ class _Consumer:
         """Append the data messages among ``msgs`` up to stream sequence ``until`` to ``into``,
         in order; return whether the read is finished (``until`` reached, or nothing left)."""
         names, make, append = self.names, tuple.__new__, into.append  # make: the named tuple, minus its __new__
-        cseq = taken = 0
+        cseq, taken = self.cseq, 0
         try:
-            cseq = self.cseq
             for reply, subject, data, headers in msgs:
                 if not reply.startswith(_ACK_PREFIX):
                     self.asked -= taken

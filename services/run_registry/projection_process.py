@@ -112,13 +112,18 @@ def _to_wire(batch: ProjectedBatch) -> tuple[Any, ...]:
     """The projection as plain tuples and dicts, JSON columns' values already encoded
     (``db.encoded_json``): pickled and read back in C, with no Python call per object, and
     written by the parent with no conversion."""
-    changes = [(type(change).__name__, *(getattr(change, slot) for slot in change.__slots__))
-               if type(change) is not Upsert else ("Upsert", change.table, _json_encoded(change.table, change.row))
-               for change in batch.changes]
+    changes = [_wire_change(change) for change in batch.changes]
     jobs = {job_id: (tuple(summary.fresh), summary.running is summary.fresh,
                      tuple(summary.running) if summary.running is not None else None)
             for job_id, summary in batch.jobs.items()}
     return batch.first_seq, batch.last_seq, batch.count, batch.undecodable, batch.failed, changes, jobs
+
+
+def _wire_change(change: Any) -> tuple[Any, ...]:
+    """(change type's name, its fields...)."""
+    if type(change) is Upsert:
+        return "Upsert", change.table, _json_encoded(change.table, change.row)
+    return type(change).__name__, *(getattr(change, slot) for slot in change.__slots__)
 
 
 def _json_encoded(table: str, row: dict[str, Any]) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from services.run_registry.writer import ReadModelWriter
 
 Progress = Callable[[int, int, float], Awaitable[None]]
 PROJECTION_WORKERS = 2
-"""Forked projection processes of a replay. With one, this process idles while it projects;
-with two, one projects while the other's projection is read and written."""
+"""Forked projection processes of a replay. With one, this process waits while it projects;
+with two, one projects while the other's projection is written."""
 
 
 @dataclass(frozen=True)
@@ -93,15 +93,13 @@ async def _apply_log(js: JetStreamContext, writer: ReadModelWriter, pipeline: li
         if msgs:
             if not pipeline:
                 writer.apply_batch(msgs)
-            elif len(in_flight) < len(pipeline):
-                process = pipeline[len(in_flight)]
-                await process.exchange(msgs)
-                in_flight.append((msgs, process))
-            else:  # the oldest batch's process is the next one's
-                done, process = in_flight.popleft()
+            else:  # each process in turn: the oldest batch's process takes the next one
+                full = len(in_flight) == len(pipeline)
+                done, process = in_flight.popleft() if full else (None, pipeline[len(in_flight)])
                 projected = await process.exchange(msgs)
                 in_flight.append((msgs, process))
-                writer.apply_batch(done, projected)
+                if done is not None:
+                    writer.apply_batch(done, projected)
             read += len(msgs)
         await report()
         if until_time is not None and len(msgs) == 0:
