@@ -12,8 +12,9 @@ nats-py has no public hook for this; two of its internals are wrapped, once per 
   subscriptions at the front of the buffer are cut out of one copy of it, by the offsets in
   their control lines, and put in their inbox. An incomplete one waits in the buffer for the
   next read; anything else (another subscription's message, ``PING``, ``INFO``, an error, a
-  malformed line) is left, with everything after it, to nats-py's own parser. That is most of a bulk read's CPU:
-  nats-py's parser matches two regular expressions and copies the buffer twice per message.
+  malformed line) is left, with everything after it, to nats-py's own parser. That is most
+  of a bulk read's CPU: nats-py's parser matches two regular expressions and copies the
+  buffer twice per message.
 - the connection's ``_process_msg(sid, subject, reply, data, headers)``, which nats-py's
   parser calls: a registered subscription's message goes to its inbox, any other to nats-py.
 
