@@ -1,17 +1,18 @@
 """Reading the event log from a sequence onwards, in batches, up to the position it had when
 reading began: start-up folds, registry rebuilds and tests all read it this way.
 
-An ephemeral pull consumer (no acks, in memory) is asked for large batches, two requests in
-flight, and the delivered messages are taken in bulk from a ``DirectInbox`` (raw protocol
-messages: no ``Msg``, callback, task or header parsing per message). Delivery is checked to
-be gap-free (consumer sequence +1 each time); on a gap, a lost consumer or a stall the read
-resumes on a new consumer right after the last sequence read. The pull requests go out on
-the context's connection (``js._nc``).
+An ephemeral pull consumer (no acks, in memory) is asked for two large batches ahead, in
+requests bounded in bytes as well as in messages, and the delivered messages are taken in bulk
+from a ``DirectInbox`` (raw protocol messages: no ``Msg``, callback, task or header parsing per
+message). Delivery is checked to be gap-free (consumer sequence +1 each time); on a gap, a
+lost consumer or a stall the read resumes on a new consumer right after the last sequence
+read. The pull requests go out on the context's connection (``js._nc``).
 """
 
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -25,6 +26,14 @@ from runtime.bus import last_stream_seq
 from runtime.direct_delivery import DirectInbox, RawMessage, subscribe_direct, unsubscribe_direct
 
 _ACK_PREFIX = b"$JS.ACK."
+REQUEST_BYTES = 4 * 1024**2
+"""Most bytes one pull request may bring (more when the server takes larger messages: one
+always fits). At most three requests are open at once (two asked ahead of the one being
+brought), so about 12 MiB at most is on its way to a reader: well under the 64 MiB that
+nats-server lets wait for a connection by default (``max_pending``) before it cuts the
+connection off as a slow consumer. A rebuild blocks its event loop while it writes a batch,
+and a log of large events asked for by count alone would overrun that."""
+_PENDING_MESSAGES = re.compile(rb"\r\nNats-Pending-Messages: *(\d+)")
 
 
 class LogMessage(NamedTuple):
@@ -49,7 +58,9 @@ class _Consumer:
 
     def __init__(self, js: JetStreamContext, batch: int) -> None:
         self.js, self.nc, self.batch = js, js._nc, batch
-        self.name, self.cseq, self.asked = "", 0, 0
+        self.max_bytes = max(REQUEST_BYTES, self.nc.max_payload + 1024**2)
+        self.name, self.cseq = "", 0
+        self.owed = 0  # messages the open pull requests may still bring
         self.sub, self.inbox, self.inbox_subject = None, DirectInbox(), ""
         self.names: dict[bytes, str] = {}  # one str per subject: less to build, pickle and keep
 
@@ -65,12 +76,13 @@ class _Consumer:
         return info.num_pending
 
     async def ask(self) -> None:
-        """Keep two requests of ``batch`` messages in flight."""
-        while self.asked < 2 * self.batch:
-            request = json.dumps({"batch": self.batch, "expires": 10_000_000_000}).encode()
-            await self.nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{subjects.STREAM_NAME}.{self.name}", request,
-                                  reply=self.inbox_subject)
-            self.asked += self.batch
+        """Keep ``2 * batch`` messages asked for, in pull requests of ``batch`` messages or
+        ``max_bytes`` bytes, whichever comes first. The server serves them in turn."""
+        while self.owed < 2 * self.batch:
+            request = json.dumps({"batch": self.batch, "max_bytes": self.max_bytes, "expires": 10_000_000_000})
+            await self.nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{subjects.STREAM_NAME}.{self.name}",
+                                  request.encode(), reply=self.inbox_subject)
+            self.owed += self.batch
 
     async def take(self, wait_s: float) -> list[RawMessage]:
         """Every message delivered so far (waiting up to ``wait_s`` for the first one)."""
@@ -84,8 +96,6 @@ class _Consumer:
         try:
             for reply, subject, data, headers in msgs:
                 if not reply.startswith(_ACK_PREFIX):
-                    self.asked -= taken
-                    taken = 0
                     self._status(headers)
                     continue
                 tokens = reply.split(b".")
@@ -106,15 +116,20 @@ class _Consumer:
                     return True
             return False
         finally:
-            self.cseq, self.asked = cseq, self.asked - taken
+            self.cseq, self.owed = cseq, self.owed - taken
 
     def _status(self, headers: bytes | None) -> None:
-        """A status message (``NATS/1.0 404 No Messages``): a request ended, or the consumer is gone."""
-        status = (headers or b"")[9:12]
-        if status in (b"404", b"408"):
-            self.asked = 0  # a request ended early: ask again
+        """A status message (``NATS/1.0 408 Request Timeout``): a request ended before it
+        brought all it asked for (expired, or its bytes used up), or the consumer is gone.
+        The server may send it after messages of the requests behind, so what the request
+        still owed is taken from its ``Nats-Pending-Messages``, not from the order."""
+        head = headers or b""
+        status = head[9:12]
+        if status in (b"404", b"408") or (status == b"409" and b"Exceeds MaxBytes" in head):
+            unbrought = _PENDING_MESSAGES.search(head)
+            self.owed = max(self.owed - int(unbrought[1]), 0) if unbrought else 0
         elif status == b"409":
-            raise _Resume((headers or b"").decode(errors="replace").strip() or "consumer gone")
+            raise _Resume(head.decode(errors="replace").strip() or "consumer gone")
 
     async def close(self) -> None:
         with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):

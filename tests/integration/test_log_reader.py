@@ -3,9 +3,15 @@ asked range; other subscriptions on the same connection keep working; a consumer
 middle of a read is replaced without a gap or a duplicate."""
 
 import asyncio
+import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 
+import nats
+import pytest
+
 from contracts import subjects
+from runtime import bus, nats_server
 from runtime.replay import read_log
 
 SUBJECTS = (subjects.PLAN_CREATED, subjects.JOB_PROGRESS, subjects.RUN_COMPLETED)
@@ -81,3 +87,44 @@ async def test_a_consumer_deleted_mid_read_is_replaced_without_gap_or_duplicate(
             deleted = True
     assert deleted
     assert seqs == list(range(1, 3001))
+
+
+@pytest.fixture()
+def tight_nats(tmp_path):  # type: ignore[no-untyped-def]
+    """A nats-server that cuts a connection off as a slow consumer once 24 MB wait for it."""
+    port, store = nats_server.free_port(), tmp_path / "nats"
+    store.mkdir()
+    conf = store / "nats-server.conf"
+    conf.write_text(nats_server.config(store, port) + "max_pending: 24MB\n")
+    proc = subprocess.Popen([nats_server.binary(), "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        assert nats_server.wait_listening(port)
+        yield f"nats://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+@pytest.fixture()
+async def tight_js(tight_nats):  # type: ignore[no-untyped-def]
+    nc = await nats.connect(tight_nats)
+    js = nc.jetstream()
+    await bus.declare_stream(js, max_bytes=256 * 1024**2)
+    yield js
+    await nc.close()
+
+
+async def test_a_reader_of_large_events_never_has_more_on_its_way_than_the_server_lets_wait(tight_js):
+    """Asked by count alone, two requests of 1,000 events of 256 KiB would put 500 MB on the
+    way; a reader that blocks between batches (the rebuild writes each one to SQLite) would
+    be cut off as a slow consumer and its read restarted on a new connection."""
+    data = b"x" * 256 * 1024
+    for i in range(150):
+        await tight_js.publish(subjects.RUN_COMPLETED, data, headers={"Nats-Msg-Id": f"big{i}"})
+    seqs: list[int] = []
+    async for batch in read_log(tight_js, batch=1000):
+        seqs += [m.seq for m in batch]
+        time.sleep(0.3)  # noqa: ASYNC251 - the event loop blocked, as while a batch is written
+    assert seqs == list(range(1, 151))
+    assert tight_js._nc.stats["reconnects"] == 0
