@@ -27,12 +27,13 @@ from runtime.direct_delivery import DirectInbox, RawMessage, subscribe_direct, u
 
 _ACK_PREFIX = b"$JS.ACK."
 REQUEST_BYTES = 4 * 1024**2
-"""Most bytes one pull request may bring (more when the server takes larger messages: one
-always fits). At most three requests are open at once (two asked ahead of the one being
-brought), so about 12 MiB at most is on its way to a reader: well under the 64 MiB that
-nats-server lets wait for a connection by default (``max_pending``) before it cuts the
-connection off as a slow consumer. A rebuild blocks its event loop while it writes a batch,
-and a log of large events asked for by count alone would overrun that."""
+"""Most bytes one pull request may bring; a server that takes messages over 3 MiB gets 1 MiB
+more than its largest, so one always fits. At most three requests are bringing messages at
+once (two asked ahead of the one being brought): 12 MiB at most on its way to a reader (27 MiB
+with ``deploy/``'s 8 MB max_payload), under the 64 MiB that nats-server lets wait for a
+connection by default (``max_pending``) before it cuts the connection off as a slow consumer.
+A rebuild blocks its event loop while it writes a batch; a log of large events asked for by
+count alone would overrun that."""
 _PENDING_MESSAGES = re.compile(rb"\r\nNats-Pending-Messages: *(\d+)")
 
 
