@@ -7,7 +7,6 @@ themselves, so they also work while the service is stopped.
 
 import argparse
 import asyncio
-import os
 import shutil
 import sys
 import uuid
@@ -23,7 +22,7 @@ from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
 from contracts.events import JobProgress, JobState, JobType
 from runtime.publisher import JetStreamPublisher
 from scpln.progress import ProgressBar
-from services.run_registry.backup import backup_dir, backup_name, is_registry_database, online_backup
+from services.run_registry.backup import backup_dir, backup_name, is_registry_database, online_backup, overwrite
 from services.run_registry.db import open_engine
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.rebuild import fresh_writer, rebuild, replay_into
@@ -65,9 +64,10 @@ async def swap(nc, settings: Settings, path: Path, reason: str, seconds: float |
     try:
         reply = await nc.request(subjects.CMD_REGISTRY_SWAP, command.model_dump_json().encode(), timeout=60)
     except (NoRespondersError, NatsTimeout):
-        os.replace(path, settings.scpln_db)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{settings.scpln_db}{suffix}").unlink(missing_ok=True)
+        settings.scpln_db.parent.mkdir(parents=True, exist_ok=True)
+        overwrite(settings.scpln_db, path)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
         print(f"no live registry answered; {settings.scpln_db} replaced directly")
         return checkpoint_of(settings.scpln_db)
     answer = parse_reply(reply.data, ReadModelSwapped)

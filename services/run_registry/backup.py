@@ -3,6 +3,7 @@ writes. A restored backup loses nothing: it resumes from its own checkpoint and 
 replays what the log holds after it."""
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from datetime import UTC, datetime
@@ -21,6 +22,18 @@ def online_backup(source: Path, target: Path) -> Path:
         src.backup(dst, pages=4096)
     partial.replace(target)
     return target
+
+
+def overwrite(target: Path, source: Path) -> None:
+    """Make the database at ``target`` a copy of the one at ``source``, in one transaction
+    through SQLite's backup API. Every connection to ``target``, in this process or another
+    (a backup being taken, an operator's ``sqlite3`` shell), sees the whole old database or the whole
+    new one, and the WAL stays the target's own. Renaming a file over an open database would
+    not: a connection still open on the old file keeps its ``-wal``, whose frames the new
+    file's next reader would apply over its pages."""
+    with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
+            contextlib.closing(sqlite3.connect(target, timeout=30)) as dst:
+        src.backup(dst)  # all pages in one step: the copy commits once, atomically
 
 
 def backup_dir(settings: Settings) -> Path:

@@ -10,6 +10,7 @@ from contracts.events import RunDeleted
 from contracts.queries import GetRun
 from runtime.publisher import EventPublisher
 from services.run_registry import queries
+from services.run_registry.backup import is_registry_database
 from services.run_registry.live import LiveReadModel
 from services.run_registry.metrics import REBUILD_SECONDS
 
@@ -48,8 +49,8 @@ async def delete_run(cmd: DeleteRun, live: LiveReadModel, publisher: EventPublis
 async def swap_read_model(cmd: SwapReadModel, live: LiveReadModel) -> Contract:
     """Swap in a rebuilt or restored database file and resume from its checkpoint."""
     path = Path(cmd.path)
-    if not path.is_absolute() or not path.exists():
-        return ErrorReply(error="validation_failed", message=f"{cmd.path} is not an existing absolute path")
+    if not path.is_absolute() or not is_registry_database(path):
+        return ErrorReply(error="validation_failed", message=f"{cmd.path} is not the absolute path of a registry database")
     try:
         last_seq = await live.swap_in(path)
     except ValueError as refused:

@@ -1,17 +1,17 @@
 """The registry's live read model: its database, its single writer and the projection task.
 
-Queries always read ``self.engine`` at call time, so swapping in a rebuilt or restored file is
-one atomic step between two queries: stop the projection, rename the file over the live one,
-reopen, and resume from the new file's own checkpoint.
+Swapping in a rebuilt or restored file is one atomic step between two queries: stop the
+projection, copy the file into the live database in one SQLite transaction
+(``backup.overwrite``), and resume from the new content's own checkpoint.
 """
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from services.run_registry.backup import overwrite
 from services.run_registry.db import create_schema, open_engine
 from services.run_registry.follow import follow
 from services.run_registry.position import Position
@@ -52,17 +52,20 @@ class LiveReadModel:
             await asyncio.wait_for(self.follower, timeout=self.settings.fetch_timeout_s + 5)
 
     async def swap_in(self, path: Path) -> int:
-        """Make ``path`` the live database; return its checkpoint."""
+        """Make the database at ``path`` the live one (``path`` is consumed); return its
+        checkpoint. Queries keep answering from the old content until the copy commits; the
+        projection pauses for the copy and resumes from the new checkpoint. When the copy
+        fails the live database is untouched and the projection resumes from its own."""
         if self.settings.registry_backend != "db":
             raise ValueError("only the db backend has a file to swap")
         await self.stop()
-        self.engine.dispose()
-        os.replace(path, self.settings.scpln_db)
-        for suffix in ("-wal", "-shm"):
+        try:
+            await asyncio.to_thread(overwrite, self.settings.scpln_db, path)
+        finally:
+            self.writer = ReadModelWriter(self.engine, max_runs=self.settings.runs_db_max_rows)
+            self.position.last_seq = self.writer.last_seq()
+            self.start(self._js)
+        for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-        self.engine = self._open()
-        self.writer = ReadModelWriter(self.engine, max_runs=self.settings.runs_db_max_rows)
-        self.position.last_seq = self.writer.last_seq()
         log.info("read model swapped in from %s at checkpoint %d", path, self.position.last_seq)
-        self.start(self._js)
         return self.position.last_seq

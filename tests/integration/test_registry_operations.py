@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from contracts import subjects
+from contracts.commands import ErrorReply, ReadModelSwapped, SwapReadModel
 from contracts.queries import ListRuns, RunsPage
 from runtime.publisher import JetStreamPublisher
 from services.run_registry.app import main
@@ -112,6 +113,22 @@ async def test_restoring_an_older_backup_loses_no_run(settings, js, tmp_path):
         await registry.stop()
     code, out = await scpln(settings, "restore", str(tmp_path / "not-a-db.txt"))
     assert code == 2 and "not a registry database" in out
+
+
+async def test_the_live_registry_refuses_to_swap_in_a_file_that_is_not_a_registry_database(settings, js, tmp_path):
+    registry = Running(main, settings)
+    try:
+        seq = await publish_runs(js, range(2))
+        await runs_at(js, seq)
+        (tmp_path / "notes.txt").write_text("not a database")
+        for path in (tmp_path / "notes.txt", tmp_path / "missing.db", "relative.db"):
+            reply = await ask(js, subjects.CMD_REGISTRY_SWAP, SwapReadModel(path=str(path), reason="restore"), ReadModelSwapped)
+            assert isinstance(reply, ErrorReply) and reply.error == "validation_failed", reply
+            assert "not the absolute path of a registry database" in reply.message
+        seq = await publish_runs(js, range(2, 3))
+        assert await runs_at(js, seq) == ["run_000", "run_001", "run_002"], "the live read model is untouched and follows"
+    finally:
+        await registry.stop()
 
 
 async def test_rebuilt_equals_live_digest_for_a_stopped_service(settings, js, tmp_path):

@@ -1,18 +1,25 @@
 """The registry's SQLite file: pragmas, durability across reopen, readers alongside the
-writer, and the same tables as the in-memory backend for the same events."""
+writer, the same tables as the in-memory backend for the same events, and swapping a rebuilt
+file in."""
 
+import sqlite3
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "run_registry"))
 
-from registry_helpers import T0, engine_for, messages, plan_created, progress, run_completed, scenario_created
+import pytest
+from registry_helpers import (
+    T0, engine_for, messages, plan_created, progress, run_completed, run_ids, scenario_created)
 from sqlalchemy import text
 
 from contracts import queries as q
 from services.run_registry import db, queries
 from services.run_registry.digest import diff_digests, table_digests
+from services.run_registry.live import LiveReadModel
+from services.run_registry.rebuild import fresh_writer
+from services.run_registry.settings import Settings
 from services.run_registry.writer import ReadModelWriter
 
 
@@ -75,3 +82,49 @@ def test_file_and_memory_backends_build_identical_tables(tmp_path):
     assert diff_digests(live, rebuilt) == []
     ReadModelWriter(file_engine).apply_batch(messages([run_completed("extra")], start=100))
     assert diff_digests(live, table_digests(file_engine)) == ["checkpoint", "counters", "runs"]
+
+
+@pytest.fixture()
+def live(tmp_path, monkeypatch) -> LiveReadModel:
+    """The live read model on a file, its projection not started (no log to follow here)."""
+    monkeypatch.setattr(LiveReadModel, "start", lambda self, js: None)
+    return LiveReadModel(Settings(scpln_db=tmp_path / "live.db"))
+
+
+def rebuilt(path: Path, count: int) -> Path:
+    writer = fresh_writer(path, None)
+    writer.apply_batch(messages([*events(count)[:3], *(run_completed(f"n{i:03d}") for i in range(count))]))
+    db.make_durable(writer.engine)
+    writer.engine.dispose()
+    return path
+
+
+async def test_a_swap_gives_exactly_the_new_file_while_another_connection_holds_the_old_one(live, tmp_path):
+    live.writer.apply_batch(messages(events(3)))
+    other = sqlite3.connect(tmp_path / "live.db")  # a backup being taken, say: the old file's WAL stays
+    try:
+        assert other.execute("SELECT count(*) FROM runs").fetchone() == (3,)
+        assert await live.swap_in(rebuilt(tmp_path / "new.db", 5)) == 8
+        assert run_ids(live.engine) == ["n000", "n001", "n002", "n003", "n004"]
+        live.writer.apply_batch(messages([run_completed("after")], start=9))
+    finally:
+        other.close()  # the last connection on the old file: it must not take the new one's WAL
+    live.engine.dispose()
+    reopened = db.open_engine("db", str(tmp_path / "live.db"))
+    assert run_ids(reopened) == ["after", "n000", "n001", "n002", "n003", "n004"]
+    assert ReadModelWriter(reopened).last_seq() == 9
+    with reopened.connect() as conn:
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    assert not (tmp_path / "new.db").exists()
+
+
+async def test_a_swap_that_fails_leaves_the_live_file_as_it_was_and_resumes(live, tmp_path, monkeypatch):
+    live.writer.apply_batch(messages(events(3)))
+    resumed = []
+    monkeypatch.setattr(LiveReadModel, "start", lambda self, js: resumed.append(True))
+    not_a_database = tmp_path / "new.db"
+    not_a_database.write_bytes(b"not sqlite" * 1000)
+    with pytest.raises(sqlite3.DatabaseError):
+        await live.swap_in(not_a_database)
+    assert resumed == [True]
+    assert (run_ids(live.engine), live.position.last_seq) == (["r000", "r001", "r002"], 6)
