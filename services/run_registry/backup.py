@@ -15,11 +15,16 @@ log = logging.getLogger("run_registry.backup")
 
 
 def online_backup(source: Path, target: Path) -> Path:
-    """Copy the live database page by page into ``target`` (a consistent snapshot)."""
+    """Copy the live database into ``target``: a consistent snapshot, taken while the
+    projection goes on writing. All pages are copied in one step, inside one read transaction,
+    which in WAL mode never holds the writer up. A backup taken in several steps starts over
+    whenever another connection commits between two of them: under a steady flow of events it
+    would never finish."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".partial")
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(partial) as dst:
-        src.backup(dst, pages=4096)
+    with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
+            contextlib.closing(sqlite3.connect(partial)) as dst:
+        src.backup(dst)
     partial.replace(target)
     return target
 
@@ -56,7 +61,7 @@ def prune(directory: Path, keep: int) -> list[Path]:
 
 def is_registry_database(path: Path) -> bool:
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError:
         return False

@@ -1,9 +1,13 @@
 """The registry's SQLite file: pragmas, durability across reopen, readers alongside the
-writer, the same tables as the in-memory backend for the same events, and swapping a rebuilt
-file in."""
+writer, the same tables as the in-memory backend for the same events, swapping a rebuilt file
+in, and backups taken while it writes."""
 
+import contextlib
+import os
 import sqlite3
 import sys
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from sqlalchemy import text
 
 from contracts import queries as q
 from services.run_registry import db, queries
+from services.run_registry.backup import is_registry_database, online_backup
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.live import LiveReadModel
 from services.run_registry.rebuild import fresh_writer
@@ -128,3 +133,38 @@ async def test_a_swap_that_fails_leaves_the_live_file_as_it_was_and_resumes(live
         await live.swap_in(not_a_database)
     assert resumed == [True]
     assert (run_ids(live.engine), live.position.last_seq) == (["r000", "r001", "r002"], 6)
+
+
+def test_a_backup_finishes_and_is_consistent_while_the_writer_keeps_committing(tmp_path):
+    engine = engine_for("db", tmp_path)
+    ReadModelWriter(engine).apply_batch(messages(events(3)))
+    live = tmp_path / "registry.db"
+    with contextlib.closing(sqlite3.connect(live)) as conn, conn:  # ~25 MB: thousands of pages to copy
+        conn.execute("CREATE TABLE ballast(b BLOB)")
+        conn.executemany("INSERT INTO ballast VALUES (?)", [(os.urandom(1024),) for _ in range(24_000)])
+    stop, commits = threading.Event(), []
+
+    def writer() -> None:  # another connection commits all the time, as the live projection does
+        with contextlib.closing(sqlite3.connect(live, timeout=30)) as conn:
+            while not stop.is_set():
+                with conn:
+                    conn.execute("INSERT INTO ballast VALUES (x'00')")
+                commits.append(1)
+                time.sleep(0.002)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while not commits:
+            time.sleep(0.01)
+        finished = threading.Thread(target=online_backup, args=(live, tmp_path / "backup.db"), daemon=True)
+        finished.start()
+        finished.join(120)
+        assert not finished.is_alive(), "a backup that restarts at every commit never ends"
+    finally:
+        stop.set()
+        thread.join()
+    with contextlib.closing(sqlite3.connect(tmp_path / "backup.db")) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert 24_000 < copy.execute("SELECT count(*) FROM ballast").fetchone()[0] <= 24_000 + len(commits)
+    assert is_registry_database(tmp_path / "backup.db")
