@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from contracts.envelope import Contract
+from contracts.envelope import INT64_MAX, Contract
 
 ErrorCode = Literal[
     "validation_failed", "scenario_not_found", "scenario_locked", "scenario_archived",
@@ -30,7 +30,7 @@ class CreatePlan(Contract):
 
     base_scenario_id: str = Field(min_length=1, description="Scenario the plan starts from.")
     config_version_id: str = Field(min_length=1, description="Canonical config version to plan with.")
-    seed: int = Field(default=42, ge=0, description="Seed of the simulation.")
+    seed: int = Field(default=42, ge=0, le=INT64_MAX, description="Seed of the simulation.")
     options: dict[str, Any] = Field(default_factory=dict, description="Planner options.")
     requested_by: str = Field(default="planner", description="Who asked.")
 
@@ -44,7 +44,7 @@ class RerunPlan(Contract):
     """Simulate an existing plan version again."""
 
     plan_version_id: str = Field(min_length=1, description="Plan to simulate.")
-    seed: int | None = Field(default=None, ge=0, description="Seed; the plan's own seed when omitted.")
+    seed: int | None = Field(default=None, ge=0, le=INT64_MAX, description="Seed; the plan's own seed when omitted.")
 
 
 class JobAccepted(Contract):

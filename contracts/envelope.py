@@ -5,6 +5,10 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
+INT64_MAX = 2**63 - 1
+"""The largest integer a read model stores (SQLite's INTEGER): bound of every count, offset,
+sequence and seed a command or query carries."""
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -10,14 +10,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from contracts.envelope import Contract
+from contracts.envelope import INT64_MAX, Contract
 from contracts.events import ArtifactRef, JobState, JobType
 
 RunSort = Literal["started_at", "finished_at", "duration_ms", "fill_rate", "profit_total"]
 
 
 class Consistency(Contract):
-    min_seq: int = Field(default=0, ge=0, description="Wait until the read model has applied this stream sequence.")
+    min_seq: int = Field(default=0, ge=0, le=INT64_MAX, description="Wait until the read model has applied this stream sequence.")
 
 
 class ReadModelPosition(Contract):
@@ -36,7 +36,7 @@ class ListRuns(Consistency):
     sort: RunSort = Field(default="started_at", description="Sort key.")
     order: Literal["asc", "desc"] = Field(default="desc", description="Sort order.")
     limit: int = Field(default=50, ge=1, le=1000, description="Page size.")
-    offset: int = Field(default=0, ge=0, description="Rows to skip (ignored with cursor).")
+    offset: int = Field(default=0, ge=0, le=INT64_MAX, description="Rows to skip (ignored with cursor).")
     cursor: str | None = Field(default=None, description="Opaque cursor from a previous page.")
 
 
@@ -102,7 +102,7 @@ class ListPlans(Consistency):
     base_scenario_id: str | None = None
     config_version_id: str | None = None
     limit: int = Field(default=50, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=INT64_MAX)
 
 
 class PlanRow(Contract):
@@ -155,7 +155,7 @@ class ListJobs(Consistency):
     state: JobState | None = None
     job_type: JobType | None = None
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=INT64_MAX)
 
 
 class JobRow(Contract):
@@ -216,7 +216,7 @@ class ScenarioDetail(ReadModelPosition):
 
 class ListConfigs(Consistency):
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=INT64_MAX)
 
 
 class ConfigRow(Contract):

@@ -22,7 +22,13 @@ from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
 from contracts.events import JobProgress, JobState, JobType
 from runtime.publisher import JetStreamPublisher
 from scpln.progress import ProgressBar
-from services.run_registry.backup import backup_dir, backup_name, is_registry_database, online_backup, overwrite
+from services.run_registry.backup import (
+    backup_dir,
+    backup_name,
+    is_registry_database,
+    online_backup,
+    overwrite,
+)
 from services.run_registry.db import open_engine
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.rebuild import fresh_writer, rebuild, replay_into

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, func, literal_column, select, text, tuple_, type_coerce
 
 from contracts import queries as q
+from contracts.envelope import INT64_MAX
 from contracts.events import RunSummary
 from services.run_registry import db
 
@@ -77,7 +78,16 @@ def decode_cursor(cursor: str, sort: str, order: str) -> tuple[Any, str]:
         raise InvalidQuery("malformed cursor") from exc
     if (c_sort, c_order) != (sort, order) or not isinstance(run_id, str):
         raise InvalidQuery("the cursor belongs to another sort or order")
+    if not _sort_value(value):
+        raise InvalidQuery("malformed cursor")
     return value, run_id
+
+
+def _sort_value(value: Any) -> bool:
+    """A value a cursor may hold: none (a run without the KPI), or a number SQLite can bind."""
+    if value is None or type(value) is float:
+        return True
+    return type(value) is int and -INT64_MAX - 1 <= value <= INT64_MAX
 
 
 def _unindexed(column: Any) -> Any:

@@ -2,11 +2,11 @@
 
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from contracts.envelope import Contract
+from contracts.envelope import INT64_MAX, Contract
 from services.ui_gateway.bus import Bus, ObjectMissing, Unavailable
 from services.ui_gateway.errors import raise_for
 
@@ -18,6 +18,8 @@ def get_bus(request: Request) -> Bus:
 
 
 BusDep = Annotated[Bus, Depends(get_bus)]
+MinSeq = Annotated[int, Query(ge=0, le=INT64_MAX, description="Wait (bounded) until the read model has applied this stream sequence.")]
+Offset = Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")]
 
 
 async def ask(bus: Bus, subject: str, request: Contract, reply: type[M]) -> M:

@@ -9,9 +9,10 @@ a JetStream ordered consumer started at the next sequence.
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from contracts.envelope import INT64_MAX
 from contracts.events import JobProgress
 from services.ui_gateway.bus import Bus
 from services.ui_gateway.deps import BusDep
@@ -23,7 +24,7 @@ PING_S = 15
 
 def start_after(last_event_id: str | None, after: int | None) -> int | None:
     """Where the stream resumes: the Last-Event-ID header wins over ``after``; None means only new events."""
-    if last_event_id and last_event_id.strip().isdigit():
+    if last_event_id and last_event_id.strip().isdigit() and int(last_event_id) <= INT64_MAX:
         return int(last_event_id)
     return after
 
@@ -44,7 +45,8 @@ async def job_events(bus: Bus, after: int | None, job_id: str | None, request: R
 
 
 @router.get("/ui/jobs/events", response_class=EventSourceResponse)
-async def stream_jobs(request: Request, bus: BusDep, after: int | None = None, job_id: str | None = None,
+async def stream_jobs(request: Request, bus: BusDep, after: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
+                      job_id: str | None = None,
                       last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """JobProgress events as they are stored (``event: job``, ``id`` = stream sequence)."""
     if not bus.connected:

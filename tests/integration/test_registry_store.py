@@ -15,7 +15,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "run_regis
 
 import pytest
 from registry_helpers import (
-    T0, engine_for, messages, plan_created, progress, run_completed, run_ids, scenario_created)
+    T0,
+    engine_for,
+    messages,
+    plan_created,
+    progress,
+    run_completed,
+    run_ids,
+    scenario_created,
+)
 from sqlalchemy import text
 
 from contracts import queries as q

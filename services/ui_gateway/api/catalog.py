@@ -27,13 +27,13 @@ from contracts.queries import (
     ScenarioDetail,
     ScenariosPage,
 )
-from services.ui_gateway.deps import BusDep, ask, validated
+from services.ui_gateway.deps import BusDep, MinSeq, ask, validated
 
 router = APIRouter()
 
 
 @router.get("/scenarios", response_model=ScenariosPage, tags=["scenarios"])
-async def list_scenarios(bus: BusDep, min_seq: int = 0) -> ScenariosPage:
+async def list_scenarios(bus: BusDep, min_seq: MinSeq = 0) -> ScenariosPage:
     return await ask(bus, subjects.QRY_SCENARIOS_LIST, ListScenarios(min_seq=min_seq), ScenariosPage)
 
 
@@ -43,7 +43,7 @@ async def create_scenario(body: CreateScenario, bus: BusDep) -> ScenarioAccepted
 
 
 @router.get("/scenarios/{scenario_id}", response_model=ScenarioDetail, tags=["scenarios"])
-async def get_scenario(scenario_id: str, bus: BusDep, min_seq: int = 0) -> ScenarioDetail:
+async def get_scenario(scenario_id: str, bus: BusDep, min_seq: MinSeq = 0) -> ScenarioDetail:
     return await ask(bus, subjects.QRY_SCENARIO_GET, GetScenario(scenario_id=scenario_id, min_seq=min_seq), ScenarioDetail)
 
 
@@ -75,7 +75,7 @@ async def import_config(document: Annotated[dict[str, Any], Body()], bus: BusDep
 
 
 @router.get("/configs/{config_version_id}", response_model=ConfigDetail, tags=["configs"])
-async def get_config(config_version_id: str, bus: BusDep, min_seq: int = 0) -> ConfigDetail:
+async def get_config(config_version_id: str, bus: BusDep, min_seq: MinSeq = 0) -> ConfigDetail:
     query = GetConfig(config_version_id=config_version_id, min_seq=min_seq)
     return await ask(bus, subjects.QRY_CONFIG_GET, query, ConfigDetail)
 
@@ -86,5 +86,5 @@ async def list_jobs(query: Annotated[ListJobs, Query()], bus: BusDep) -> JobsPag
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetail, tags=["jobs"])
-async def get_job(job_id: str, bus: BusDep, min_seq: int = 0) -> JobDetail:
+async def get_job(job_id: str, bus: BusDep, min_seq: MinSeq = 0) -> JobDetail:
     return await ask(bus, subjects.QRY_JOB_GET, GetJob(job_id=job_id, min_seq=min_seq), JobDetail)

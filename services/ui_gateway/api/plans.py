@@ -6,8 +6,9 @@ from fastapi import APIRouter, Query
 
 from contracts import subjects
 from contracts.commands import CreatePlan, JobAccepted, PlanAccepted, RerunPlan
+from contracts.envelope import INT64_MAX
 from contracts.queries import GetPlan, ListPlans, PlanDetail, PlansPage
-from services.ui_gateway.deps import BusDep, ask
+from services.ui_gateway.deps import BusDep, MinSeq, ask
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 
@@ -24,11 +25,11 @@ async def list_plans(query: Annotated[ListPlans, Query()], bus: BusDep) -> Plans
 
 
 @router.get("/{plan_version_id}", response_model=PlanDetail)
-async def get_plan(plan_version_id: str, bus: BusDep, min_seq: int = 0) -> PlanDetail:
+async def get_plan(plan_version_id: str, bus: BusDep, min_seq: MinSeq = 0) -> PlanDetail:
     return await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id, min_seq=min_seq), PlanDetail)
 
 
 @router.post("/{plan_version_id}/runs", status_code=202, response_model=JobAccepted)
-async def simulate_again(plan_version_id: str, bus: BusDep, seed: int | None = None) -> JobAccepted:
+async def simulate_again(plan_version_id: str, bus: BusDep, seed: Annotated[int | None, Query(ge=0, le=INT64_MAX, description="Seed; the plan's own when omitted.")] = None) -> JobAccepted:
     """Simulate this plan again: a new run of the same plan version."""
     return await ask(bus, subjects.CMD_PLAN_RERUN, RerunPlan(plan_version_id=plan_version_id, seed=seed), JobAccepted)

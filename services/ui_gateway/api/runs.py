@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from contracts import subjects
 from contracts.commands import DeleteRun, RunDeletedReply
 from contracts.queries import CompareRuns, Comparison, GetRun, ListRuns, RunDetail, RunsPage
-from services.ui_gateway.deps import BusDep, ask
+from services.ui_gateway.deps import BusDep, MinSeq, ask
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -24,7 +24,7 @@ async def compare_runs(body: CompareRuns, bus: BusDep) -> Comparison:
 
 
 @router.get("/{run_id}", response_model=RunDetail)
-async def get_run(run_id: str, bus: BusDep, min_seq: int = 0) -> RunDetail:
+async def get_run(run_id: str, bus: BusDep, min_seq: MinSeq = 0) -> RunDetail:
     return await ask(bus, subjects.QRY_RUN_GET, GetRun(run_id=run_id, min_seq=min_seq), RunDetail)
 
 

@@ -1,10 +1,14 @@
 """The planners' pages under ``/ui``: server-rendered with Jinja2, one stylesheet, static files
 served by the gateway itself (no CDN)."""
 
+import math
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -15,15 +19,30 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 ROUTERS = (plans.router, runs.router, run_detail.router, jobs.router, scenarios.router, configs.router)
 
 
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/ui/") and not path.endswith(".json") and not path.startswith("/ui/jobs/events")
+
+
 async def _page_error(request: Request, exc: Exception):  # type: ignore[no-untyped-def]
     """Errors of pages render as pages; errors of the JSON API stay ``{"detail": ...}``."""
     assert isinstance(exc, HTTPException)
-    path = request.url.path
-    if not path.startswith("/ui/") or path.endswith(".json") or path.startswith("/ui/jobs/events"):
+    if not _is_page(request):
         return await http_exception_handler(request, exc)
     message, errors = error_text(exc.detail)
     return render(request, "error.html", status_code=exc.status_code, status=exc.status_code,
                   message=message, errors=errors)
+
+
+async def _invalid_request(request: Request, exc: Exception):  # type: ignore[no-untyped-def]
+    """422 for parameters or a body that do not validate: a page for pages, ``{"detail": [...]}``
+    for the API. A value JSON cannot carry (``1e400`` read as infinity) is echoed as text."""
+    assert isinstance(exc, RequestValidationError)
+    errors = jsonable_encoder(exc.errors(), custom_encoder={float: lambda v: v if math.isfinite(v) else str(v)})
+    if not _is_page(request):
+        return JSONResponse(status_code=422, content={"detail": errors})
+    message, items = error_text(errors)
+    return render(request, "error.html", status_code=422, status=422, message=message, errors=items)
 
 
 def install(app: FastAPI) -> None:
@@ -32,3 +51,4 @@ def install(app: FastAPI) -> None:
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(HTTPException, _page_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -10,14 +10,14 @@ from fastapi.responses import Response
 from contracts import subjects
 from contracts.commands import ConfigImported, ImportConfig
 from contracts.queries import ConfigDetail, ConfigsPage, GetConfig, ListConfigs, ListPlans, PlansPage
-from services.ui_gateway.deps import BusDep, ask, written_seq
+from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
 from services.ui_gateway.pages.common import error_text, redirect, render
 
 router = APIRouter(prefix="/ui/configs", include_in_schema=False)
 MAX_UPLOAD = 50 * 1024 * 1024
 
 
-async def _list(request: Request, bus: BusDep, min_seq: int = 0, error: HTTPException | None = None,
+async def _list(request: Request, bus: BusDep, min_seq: MinSeq = 0, error: HTTPException | None = None,
                 filename: str = "", flash: str = "") -> Response:
     page = await ask(bus, subjects.QRY_CONFIGS_LIST, ListConfigs(min_seq=min_seq), ConfigsPage)
     message, errors = error_text(error.detail) if error else ("", [])
@@ -26,7 +26,7 @@ async def _list(request: Request, bus: BusDep, min_seq: int = 0, error: HTTPExce
 
 
 @router.get("")
-async def configs_page(request: Request, bus: BusDep, min_seq: int = 0, flash: str = "") -> Response:
+async def configs_page(request: Request, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     return await _list(request, bus, min_seq, flash=flash)
 
 
@@ -58,7 +58,7 @@ async def import_config(request: Request, bus: BusDep, file: Annotated[UploadFil
 
 
 @router.get("/{config_version_id}")
-async def config_page(request: Request, config_version_id: str, bus: BusDep, min_seq: int = 0,
+async def config_page(request: Request, config_version_id: str, bus: BusDep, min_seq: MinSeq = 0,
                       flash: str = "") -> Response:
     detail, plans = await asyncio.gather(
         ask(bus, subjects.QRY_CONFIG_GET, GetConfig(config_version_id=config_version_id, min_seq=min_seq), ConfigDetail),

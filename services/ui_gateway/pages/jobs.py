@@ -10,7 +10,7 @@ from contracts import subjects
 from contracts.commands import CancelJob, JobAccepted, RequestAggregate, RetryJob
 from contracts.events import JobState, JobType
 from contracts.queries import GetJob, JobDetail, JobsPage, ListJobs
-from services.ui_gateway.deps import BusDep, ask
+from services.ui_gateway.deps import BusDep, Offset, ask
 from services.ui_gateway.pages.common import blank_to_none, error_text, redirect, render
 
 router = APIRouter(prefix="/ui/jobs", include_in_schema=False)
@@ -25,7 +25,7 @@ def _list_query(state: str, job_type: str, offset: int) -> ListJobs:
         raise HTTPException(422, f"unknown filter: {exc.errors()[0]['msg']}") from exc
 
 
-async def _jobs_page(request: Request, bus: BusDep, state: str = "", job_type: str = "", offset: int = 0,
+async def _jobs_page(request: Request, bus: BusDep, state: str = "", job_type: str = "", offset: Offset = 0,
                      aggregate: dict[str, str] | None = None, error: HTTPException | None = None,
                      **context: str) -> Response:
     page = await ask(bus, subjects.QRY_JOBS_LIST, _list_query(state, job_type, offset), JobsPage)
@@ -37,7 +37,7 @@ async def _jobs_page(request: Request, bus: BusDep, state: str = "", job_type: s
 
 
 @router.get("")
-async def jobs_page(request: Request, bus: BusDep, state: str = "", job_type: str = "", offset: int = 0,
+async def jobs_page(request: Request, bus: BusDep, state: str = "", job_type: str = "", offset: Offset = 0,
                     created: str = "", plan: str = "", plan_version_id: str = "", run_id: str = "") -> Response:
     aggregate = {"plan_version_id": plan_version_id, "run_id": run_id, "bucket": "week", "group_by": "item"}
     return await _jobs_page(request, bus, state, job_type, offset, aggregate, created=created, plan=plan)

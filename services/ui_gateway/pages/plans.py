@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from contracts import subjects
 from contracts.commands import CreatePlan, JobAccepted, PlanAccepted, RerunPlan
+from contracts.envelope import INT64_MAX
 from contracts.queries import (
     ConfigsPage,
     GetPlan,
@@ -20,7 +21,7 @@ from contracts.queries import (
     ScenariosPage,
 )
 from services.ui_gateway.artifacts import artifact_tables
-from services.ui_gateway.deps import BusDep, ask, read_object
+from services.ui_gateway.deps import BusDep, MinSeq, Offset, ask, read_object
 from services.ui_gateway.pages.common import error_text, redirect, render
 from services.ui_gateway.results import gunzip
 
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/ui/plans", include_in_schema=False)
 PAGE = 50
 
 
-async def _plans_page(request: Request, bus: BusDep, form: dict[str, Any], offset: int = 0, min_seq: int = 0,
+async def _plans_page(request: Request, bus: BusDep, form: dict[str, Any], offset: Offset = 0, min_seq: MinSeq = 0,
                       error: HTTPException | None = None) -> Response:
     plans, scenarios, configs = await asyncio.gather(
         ask(bus, subjects.QRY_PLANS_LIST, ListPlans(limit=PAGE, offset=offset, min_seq=min_seq), PlansPage),
@@ -43,7 +44,7 @@ async def _plans_page(request: Request, bus: BusDep, form: dict[str, Any], offse
 
 @router.get("")
 async def plans_page(request: Request, bus: BusDep, base_scenario_id: str = "", config_version_id: str = "",
-                     offset: int = 0, min_seq: int = 0) -> Response:
+                     offset: Offset = 0, min_seq: MinSeq = 0) -> Response:
     form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": 42, "options": ""}
     return await _plans_page(request, bus, form, offset, min_seq)
 
@@ -62,7 +63,7 @@ def _options(text: str) -> dict[str, Any]:
 
 @router.post("")
 async def create_plan(request: Request, bus: BusDep, base_scenario_id: Annotated[str, Form()] = "",
-                      config_version_id: Annotated[str, Form()] = "", seed: Annotated[int, Form(ge=0)] = 42,
+                      config_version_id: Annotated[str, Form()] = "", seed: Annotated[int, Form(ge=0, le=INT64_MAX)] = 42,
                       options: Annotated[str, Form()] = "") -> Response:
     form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": seed,
             "options": options}
@@ -78,7 +79,7 @@ async def create_plan(request: Request, bus: BusDep, base_scenario_id: Annotated
 
 
 @router.get("/{plan_version_id}")
-async def plan_page(request: Request, plan_version_id: str, bus: BusDep, min_seq: int = 0, flash: str = "") -> Response:
+async def plan_page(request: Request, plan_version_id: str, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     detail = await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id, min_seq=min_seq), PlanDetail)
     documents = await asyncio.gather(*(_artifact(bus, ref) for ref in detail.plan.artifacts))
     artifacts = [(ref, artifact_tables(doc)) for ref, doc in zip(detail.plan.artifacts, documents)]

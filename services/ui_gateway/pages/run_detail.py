@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse, Response
 from contracts import subjects
 from contracts.queries import GetRun, RunDetail
 from services.ui_gateway.api.results import results_head, results_ref
-from services.ui_gateway.deps import BusDep, ask
+from services.ui_gateway.deps import BusDep, MinSeq, ask
 from services.ui_gateway.pages.common import render
 from services.ui_gateway.results import chart_data
 
@@ -23,7 +23,7 @@ KPI_CARDS = (
 
 
 @router.get("/{run_id}")
-async def run_page(request: Request, run_id: str, bus: BusDep, min_seq: int = 0) -> Response:
+async def run_page(request: Request, run_id: str, bus: BusDep, min_seq: MinSeq = 0) -> Response:
     detail = await ask(bus, subjects.QRY_RUN_GET, GetRun(run_id=run_id, min_seq=min_seq), RunDetail)
     return render(request, "run.html", run=detail.run, plan=detail.plan, scenario=detail.scenario,
                   config=detail.config, cards=KPI_CARDS)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from contracts import subjects
 from contracts.commands import DeleteRun, RunDeletedReply
 from contracts.queries import CompareRuns, Comparison, ListRuns, RunsPage
-from services.ui_gateway.deps import BusDep, ask, written_seq
+from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
 from services.ui_gateway.pages.common import redirect, render
 
 router = APIRouter(prefix="/ui/runs", include_in_schema=False)
@@ -23,12 +23,16 @@ def _day_start(text: str, days: int = 0) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.combine(date.fromisoformat(text) + timedelta(days=days), time(), tzinfo=UTC)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise HTTPException(422, f"dates are YYYY-MM-DD, not {text!r}") from exc
+    try:
+        return datetime.combine(day + timedelta(days=days), time(), tzinfo=UTC)
+    except OverflowError:
+        return None  # the day after the last one there is: no bound
 
 
-def list_query(params: dict[str, str], min_seq: int = 0) -> ListRuns:
+def list_query(params: dict[str, str], min_seq: MinSeq = 0) -> ListRuns:
     """The registry query a run-history URL stands for (``until`` includes its whole day)."""
     values: dict[str, Any] = {k: params[k] for k in ("plan_version_id", "scenario_name", "config_version_id",
                                                      "status", "sort", "order", "limit", "offset") if params.get(k)}
@@ -41,7 +45,7 @@ def list_query(params: dict[str, str], min_seq: int = 0) -> ListRuns:
 
 
 @router.get("")
-async def runs_page(request: Request, bus: BusDep, min_seq: int = 0, flash: str = "") -> Response:
+async def runs_page(request: Request, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     params = dict(request.query_params)
     query = list_query(params, min_seq)
     page = await ask(bus, subjects.QRY_RUNS_LIST, query, RunsPage)

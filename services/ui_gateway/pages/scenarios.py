@@ -9,14 +9,14 @@ from fastapi.responses import Response
 from contracts import subjects
 from contracts.commands import CreateScenario, ScenarioAccepted, ScenarioAction, UpdateScenario
 from contracts.queries import GetScenario, ListPlans, ListScenarios, PlansPage, ScenarioDetail, ScenariosPage
-from services.ui_gateway.deps import BusDep, ask, written_seq
+from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
 from services.ui_gateway.pages.common import error_text, redirect, render
 
 router = APIRouter(prefix="/ui/scenarios", include_in_schema=False)
 ACTIONS = {"lock": subjects.CMD_SCENARIO_LOCK, "unlock": subjects.CMD_SCENARIO_UNLOCK}
 
 
-async def _list(request: Request, bus: BusDep, min_seq: int = 0, form: dict[str, str] | None = None,
+async def _list(request: Request, bus: BusDep, min_seq: MinSeq = 0, form: dict[str, str] | None = None,
                 error: HTTPException | None = None, flash: str = "") -> Response:
     page = await ask(bus, subjects.QRY_SCENARIOS_LIST, ListScenarios(min_seq=min_seq), ScenariosPage)
     message, errors = error_text(error.detail) if error else ("", [])
@@ -25,7 +25,7 @@ async def _list(request: Request, bus: BusDep, min_seq: int = 0, form: dict[str,
 
 
 @router.get("")
-async def scenarios_page(request: Request, bus: BusDep, min_seq: int = 0, flash: str = "") -> Response:
+async def scenarios_page(request: Request, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     return await _list(request, bus, min_seq, flash=flash)
 
 
@@ -45,7 +45,7 @@ async def create_scenario(request: Request, bus: BusDep, name: Annotated[str, Fo
 
 
 @router.get("/{scenario_id}")
-async def scenario_page(request: Request, scenario_id: str, bus: BusDep, min_seq: int = 0, flash: str = "") -> Response:
+async def scenario_page(request: Request, scenario_id: str, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     detail, plans, others = await asyncio.gather(
         ask(bus, subjects.QRY_SCENARIO_GET, GetScenario(scenario_id=scenario_id, min_seq=min_seq), ScenarioDetail),
         ask(bus, subjects.QRY_PLANS_LIST, ListPlans(base_scenario_id=scenario_id, limit=20), PlansPage),

@@ -133,6 +133,10 @@ def test_a_cursor_from_another_sort_or_garbage_is_refused():
             queries.list_runs(conn, ListRuns(limit=1, cursor=cursor, sort="fill_rate"))
         with pytest.raises(queries.InvalidQuery):
             queries.list_runs(conn, ListRuns(cursor="not-a-cursor"))
+        for value in (10**30, "2026", True, [1]):  # a cursor tampered with: no number SQLite binds
+            with pytest.raises(queries.InvalidQuery, match="malformed cursor"):
+                queries.list_runs(conn, ListRuns(cursor=queries.encode_cursor("duration_ms", "desc", value, "r1"),
+                                                 sort="duration_ms"))
 
 
 @pytest.mark.parametrize("query, total", [

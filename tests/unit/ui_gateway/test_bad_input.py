@@ -1,0 +1,75 @@
+"""Parameters out of range answer 422 with what is wrong (a page for pages, JSON for the API),
+before any service is asked; nothing out of range reaches the read model's SQLite."""
+
+import pytest
+
+from contracts import subjects
+from contracts.commands import JobAccepted, PlanAccepted
+
+TOO_BIG = str(2**63)
+GETS = ["/runs/run_a", "/plans/plan_1", "/jobs/job_1", "/configs/cfg_1", "/scenarios", "/scenarios/scn_1"]
+PAGES = ["/ui/plans", "/ui/scenarios", "/ui/configs", "/ui/runs", "/ui/runs/run_a", "/ui/plans/plan_1",
+         "/ui/scenarios/scn_1"]
+
+
+@pytest.mark.parametrize("path", GETS)
+@pytest.mark.parametrize("min_seq", ["-1", TOO_BIG])
+def test_a_min_seq_out_of_range_is_a_422_of_the_api(client, bus, path, min_seq):
+    answer = client.get(path, params={"min_seq": min_seq})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"] == ["query", "min_seq"]
+    assert bus.asked == []
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_min_seq_out_of_range_is_a_422_page(client, bus, path):
+    answer = client.get(path, params={"min_seq": "-1"})
+    assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
+    assert "min_seq" in answer.text and "greater than or equal to 0" in answer.text
+    assert bus.asked == []
+
+
+@pytest.mark.parametrize("path", ["/jobs", "/plans", "/configs", "/ui/jobs", "/ui/plans", "/runs"])
+@pytest.mark.parametrize("offset", ["-1", TOO_BIG])
+def test_an_offset_out_of_range_is_a_422(client, bus, path, offset):
+    answer = client.get(path, params={"offset": offset})
+    assert answer.status_code == 422, answer.text
+    assert bus.asked == []
+
+
+@pytest.mark.parametrize("seed", ["-1", TOO_BIG, "1e400"])
+def test_a_seed_out_of_range_is_a_422(client, bus, seed):
+    bus.replies[subjects.CMD_PLAN_RERUN] = JobAccepted(job_id="job_2")
+    bus.replies[subjects.CMD_PLAN_CREATE] = PlanAccepted(plan_version_id="plan_2", job_id="job_3")
+    assert client.post("/plans/plan_1/runs", params={"seed": seed}).status_code == 422
+    body = '{"base_scenario_id": "scn_1", "config_version_id": "cfg_1", "seed": %s}' % seed
+    created = client.post("/plans", content=body, headers={"content-type": "application/json"})
+    assert created.status_code == 422, created.text
+    assert created.json()["detail"][0]["loc"] == ["body", "seed"]
+    assert bus.requests(subjects.CMD_PLAN_CREATE) == bus.requests(subjects.CMD_PLAN_RERUN) == []
+
+
+def test_an_infinite_number_is_echoed_as_text_in_the_422(client):
+    body = '{"base_scenario_id": "scn_1", "config_version_id": "cfg_1", "seed": 1e400}'
+    answer = client.post("/plans", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["input"] == "inf"
+
+
+def test_the_run_history_until_the_last_day_there_is_has_no_upper_bound(client, bus):
+    assert client.get("/ui/runs", params={"until": "9999-12-31"}).status_code == 200
+    assert bus.requests(subjects.QRY_RUNS_LIST)[-1].until is None
+    assert client.get("/ui/runs", params={"until": "31/12/9999"}).status_code == 422
+
+
+@pytest.mark.parametrize("after", ["-1", TOO_BIG, "1e23"])
+def test_the_live_job_stream_refuses_a_start_out_of_range(client, bus, after):
+    answer = client.get("/ui/jobs/events", params={"after": after})
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/json"
+    assert bus.progress_after == []
+
+
+def test_a_last_event_id_out_of_range_is_ignored():
+    from services.ui_gateway.live import start_after
+
+    assert start_after(TOO_BIG, 5) == 5
+    assert start_after(str(2**63 - 1), 5) == 2**63 - 1
