@@ -12,6 +12,7 @@ message: the whole batch raises, nothing is committed, and redelivery brings it 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,8 @@ from services.run_registry import db, projections
 from services.run_registry.batch_projection import Apply, Message, ProjectedBatch, project
 from services.run_registry.change_runner import ChangeRunner
 from services.run_registry.run_counts import RunCounts
+
+log = logging.getLogger("run_registry.writer")
 
 
 @dataclass
@@ -117,6 +120,8 @@ class ReadModelWriter:
             else:
                 _dead_letter(conn, seq, subject, data, error, self.max_attempts)
                 outcome.dead_lettered += 1
+                log.warning("event at seq %d on %s failed %d times and is kept in dead_letters: %s",
+                            seq, subject, self.max_attempts, error)
 
     def _try_event(self, conn: Connection, event: Any, seq: int, counts: RunCounts,
                    outcome: BatchOutcome) -> str | None:

@@ -102,7 +102,7 @@ def test_unknown_and_undecodable_messages_move_the_checkpoint(engine):
     assert ReadModelWriter(engine).last_seq() == 3
 
 
-def test_a_poison_message_is_retried_then_dead_lettered_and_the_next_event_applies(engine):
+def test_a_poison_message_is_retried_then_dead_lettered_and_the_next_event_applies(engine, caplog):
     calls = []
 
     def poisoned(event, seq):
@@ -118,6 +118,8 @@ def test_a_poison_message_is_retried_then_dead_lettered_and_the_next_event_appli
     [letter] = rows(engine, "dead_letters", "seq")
     assert (letter["seq"], letter["attempts"], letter["subject"]) == (3, 3, JOB_PROGRESS)
     assert "cannot apply" in letter["error"] and ev.decode(letter["data"]).job_id == "js1"
+    assert [r.getMessage() for r in caplog.records if r.name == "run_registry.writer"] == [
+        f"event at seq 3 on {JOB_PROGRESS} failed 3 times and is kept in dead_letters: RuntimeError: cannot apply"]
     assert [r["run_id"] for r in rows(engine, "runs", "run_id")] == ["r1", "r2"]
     assert rows(engine, "jobs", "job_id")[1]["state"] == "succeeded"
 
