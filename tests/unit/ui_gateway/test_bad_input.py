@@ -42,7 +42,7 @@ def test_a_seed_out_of_range_is_a_422(client, bus, seed):
     bus.replies[subjects.CMD_PLAN_RERUN] = JobAccepted(job_id="job_2")
     bus.replies[subjects.CMD_PLAN_CREATE] = PlanAccepted(plan_version_id="plan_2", job_id="job_3")
     assert client.post("/plans/plan_1/runs", params={"seed": seed}).status_code == 422
-    body = '{"base_scenario_id": "scn_1", "config_version_id": "cfg_1", "seed": %s}' % seed
+    body = f'{{"base_scenario_id": "scn_1", "config_version_id": "cfg_1", "seed": {seed}}}'
     created = client.post("/plans", content=body, headers={"content-type": "application/json"})
     assert created.status_code == 422, created.text
     assert created.json()["detail"][0]["loc"] == ["body", "seed"]
