@@ -158,5 +158,7 @@ class CanonicalConfig(Part):
 
     @property
     def planning_days(self) -> int:
-        """The horizon in days: meta.attributes.planning_horizon (0 when absent)."""
-        return int(self.meta.attributes.get("planning_horizon", 0) or 0)
+        """The horizon in days: meta.attributes.planning_horizon when it is a positive whole
+        number, else 0 (the import warns ``empty_horizon``; no plan can be made from it)."""
+        horizon = self.meta.attributes.get("planning_horizon")
+        return horizon if type(horizon) is int and horizon > 0 else 0

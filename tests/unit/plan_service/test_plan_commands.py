@@ -125,6 +125,17 @@ async def test_archived_scenarios_and_empty_horizons_are_refused(ports):
     assert reply.error == "empty_horizon"
 
 
+@pytest.mark.parametrize("horizon", ["abc", [1], -5, "30", True, 2.5, None])
+async def test_a_horizon_that_is_no_positive_whole_number_imports_as_empty(ports, horizon):
+    document = json.loads((SAMPLES / "small.json").read_text())
+    document["meta"]["attributes"]["planning_horizon"] = horizon
+    imported = await configs.import_config(ImportConfig(document=document), ports)
+    assert [w["code"] for w in imported.warnings] == ["empty_horizon"]
+    assert ports.publisher.events[-1].planning_days == 0
+    reply = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=imported.config_version_id), ports)
+    assert reply.error == "empty_horizon"
+
+
 async def test_lock_says_who_and_when_and_unlock_reopens_the_scenario(ports):
     await scenarios.lock_scenario(ScenarioAction(scenario_id="scn_baseline", by="ana"), ports)
     refused = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports)), ports)
