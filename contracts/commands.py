@@ -4,9 +4,9 @@ A command is validated and answered at once: an accepted reply carrying ids, or 
 ``ErrorReply`` with a typed code. The work itself then flows as events.
 """
 
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
 from contracts.envelope import INT64_MAX, Contract
 
@@ -64,19 +64,27 @@ class ConfigImported(Contract):
     warnings: list[dict[str, str]] = Field(default_factory=list, description="Validation warnings.")
 
 
+ScenarioName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+"""A scenario's display name: surrounding spaces dropped, never blank."""
+DESCRIPTION_MAX, TAG_MAX = 10_000, 100
+
+
 class CreateScenario(Contract):
-    name: str = Field(min_length=1, max_length=200, description="Display name.")
-    description: str = Field(default="", description="Free text.")
-    tag: str = Field(default="", description="Short label.")
-    parent_id: str | None = Field(default=None, description="Scenario this one derives from.")
+    name: ScenarioName = Field(description="Display name (surrounding spaces are dropped).")
+    description: str = Field(default="", max_length=DESCRIPTION_MAX, description="Free text.")
+    tag: str = Field(default="", max_length=TAG_MAX, description="Short label.")
+    parent_id: str | None = Field(default=None, description="Scenario this one derives from (None or \"\" for none).")
 
 
 class UpdateScenario(Contract):
+    """Change an open scenario (a locked or archived one is refused). Fields left None keep
+    their value."""
+
     scenario_id: str = Field(description="Scenario to change.")
-    name: str | None = Field(default=None, min_length=1, max_length=200, description="New name.")
-    description: str | None = Field(default=None, description="New description.")
-    tag: str | None = Field(default=None, description="New tag.")
-    parent_id: str | None = Field(default=None, description="New parent.")
+    name: ScenarioName | None = Field(default=None, description="New name.")
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX, description="New description.")
+    tag: str | None = Field(default=None, max_length=TAG_MAX, description="New tag.")
+    parent_id: str | None = Field(default=None, description="New parent; \"\" for none; None keeps the current one.")
 
 
 class ScenarioAction(Contract):

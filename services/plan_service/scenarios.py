@@ -21,30 +21,55 @@ def _missing(scenario_id: str) -> ErrorReply:
 
 
 async def create_scenario(cmd: CreateScenario, ports: Ports, *, scenario_id: str | None = None) -> ScenarioAccepted | ErrorReply:
-    if cmd.parent_id and cmd.parent_id not in ports.state.scenarios:
-        return _missing(cmd.parent_id)
+    parent = cmd.parent_id or None
+    if parent is not None and parent not in ports.state.scenarios:
+        return _missing(parent)
     sid = scenario_id or ids.new_id("scn")
     await ports.record(ScenarioCreated(
         event_id=ids.stable_event_id("scenario", sid), correlation_id=sid, producer=PRODUCER,
-        scenario_id=sid, name=cmd.name, description=cmd.description, tag=cmd.tag, parent_id=cmd.parent_id,
+        scenario_id=sid, name=cmd.name, description=cmd.description, tag=cmd.tag, parent_id=parent,
     ))
     return ScenarioAccepted(scenario_id=sid)
 
 
 async def update_scenario(cmd: UpdateScenario, ports: Ports) -> ScenarioAccepted | ErrorReply:
+    """Change an open scenario. A locked one is frozen for audit and an archived one retired:
+    both are refused. The parent must be another existing scenario that does not derive from
+    this one."""
     current = ports.state.scenarios.get(cmd.scenario_id)
     if current is None:
         return _missing(cmd.scenario_id)
-    if cmd.parent_id and (cmd.parent_id not in ports.state.scenarios or cmd.parent_id == cmd.scenario_id):
-        return ErrorReply(error="validation_failed", message=f"parent {cmd.parent_id} is not another existing scenario")
+    if current.locked_by is not None:
+        return ErrorReply(error="scenario_locked",
+                          message=f"scenario {current.name!r} is locked by {current.locked_by}: unlock it to edit it")
+    if current.archived:
+        return ErrorReply(error="scenario_archived", message=f"scenario {current.name!r} is archived")
+    parent = current.parent_id if cmd.parent_id is None else cmd.parent_id or None
+    if parent is not None and parent != current.parent_id and (problem := _parent_problem(ports, cmd.scenario_id, parent)):
+        return ErrorReply(error="validation_failed", message=problem)
     await ports.record(ScenarioUpdated(
         correlation_id=cmd.scenario_id, producer=PRODUCER, scenario_id=cmd.scenario_id,
         name=cmd.name if cmd.name is not None else current.name,
         description=cmd.description if cmd.description is not None else current.description,
         tag=cmd.tag if cmd.tag is not None else current.tag,
-        parent_id=cmd.parent_id if cmd.parent_id is not None else current.parent_id,
+        parent_id=parent,
     ))
     return ScenarioAccepted(scenario_id=cmd.scenario_id)
+
+
+def _parent_problem(ports: Ports, scenario_id: str, parent: str) -> str | None:
+    """Why ``parent`` cannot be the parent of ``scenario_id``, or None."""
+    if parent not in ports.state.scenarios:
+        return f"parent {parent} is not an existing scenario"
+    ancestor: str | None = parent
+    seen: set[str] = set()
+    while ancestor is not None and ancestor not in seen:
+        if ancestor == scenario_id:
+            return f"{parent} derives from {scenario_id}: a scenario cannot derive from itself"
+        seen.add(ancestor)
+        found = ports.state.scenarios.get(ancestor)
+        ancestor = found.parent_id if found is not None else None
+    return None
 
 
 async def _act(cmd: ScenarioAction, ports: Ports, applies: Callable[[Scenario], bool],

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol, TypeVar
 
 from nats.aio.client import Client
-from nats.errors import NoRespondersError
+from nats.errors import MaxPayloadError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
@@ -21,17 +21,24 @@ from runtime.objects import NatsObjectStore, ObjectMissing
 log = logging.getLogger("ui_gateway.bus")
 M = TypeVar("M", bound=Contract)
 
-__all__ = ["Bus", "NatsBus", "ObjectMissing", "Unavailable"]
+__all__ = ["Bus", "NatsBus", "ObjectMissing", "TooLarge", "Unavailable"]
 
 
 class Unavailable(Exception):
     """The bus or the service that answers this subject is not reachable right now."""
 
 
+class TooLarge(Exception):
+    """The request is larger than the largest message the bus carries."""
+
+
 class Bus(Protocol):
     connected: bool
 
-    async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply: ...
+    async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply:
+        """The service's reply; Unavailable when none answers, TooLarge when the request
+        cannot be sent."""
+        ...
 
     async def read_object(self, bucket: str, key: str) -> bytes:
         """The stored bytes; ObjectMissing when absent, Unavailable when the bus is down."""
@@ -74,10 +81,14 @@ class NatsBus:
 
     async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply:
         nc = self._client()
+        payload = request.model_dump_json().encode()
         try:
-            msg = await nc.request(subject, request.model_dump_json().encode(), timeout=self.timeout)
+            msg = await nc.request(subject, payload, timeout=self.timeout)
         except (TimeoutError, NoRespondersError, NatsTimeout) as exc:
             raise Unavailable(f"no answer on {subject}: {type(exc).__name__}") from exc
+        except MaxPayloadError as exc:
+            raise TooLarge(f"the request is {len(payload) / 2**20:.1f} MiB; the message bus carries at most "
+                           f"{nc.max_payload / 2**20:.1f} MiB") from exc
         return parse_reply(msg.data, reply)
 
     async def read_object(self, bucket: str, key: str) -> bytes:

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from contracts.envelope import INT64_MAX, Contract
-from services.ui_gateway.bus import Bus, ObjectMissing, Unavailable
+from services.ui_gateway.bus import Bus, ObjectMissing, TooLarge, Unavailable
 from services.ui_gateway.errors import raise_for
 
 M = TypeVar("M", bound=Contract)
@@ -23,11 +23,14 @@ Offset = Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")]
 
 
 async def ask(bus: Bus, subject: str, request: Contract, reply: type[M]) -> M:
-    """Ask a service; map typed errors to HTTP errors and an absent service to 503."""
+    """Ask a service; map typed errors to HTTP errors, an absent service to 503 and a request
+    too large for the bus to 413."""
     try:
         answer = await bus.ask(subject, request, reply)
     except Unavailable as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc
+    except TooLarge as exc:
+        raise HTTPException(status_code=413, detail=str(exc)) from exc
     raise_for(answer)
     return answer  # type: ignore[return-value]
 

@@ -49,6 +49,10 @@ async def get_scenario(scenario_id: str, bus: BusDep, min_seq: MinSeq = 0) -> Sc
 
 @router.patch("/scenarios/{scenario_id}", response_model=ScenarioAccepted, tags=["scenarios"])
 async def update_scenario(scenario_id: str, bus: BusDep, body: Annotated[dict[str, Any], Body()]) -> ScenarioAccepted:
+    """Change the fields given; ``"parent_id": null`` removes the parent (a merge patch).
+    409 for a locked or archived scenario."""
+    if "parent_id" in body and body["parent_id"] is None:
+        body = {**body, "parent_id": ""}
     command = validated(UpdateScenario, {**body, "scenario_id": scenario_id})
     return await ask(bus, subjects.CMD_SCENARIO_UPDATE, command, ScenarioAccepted)
 

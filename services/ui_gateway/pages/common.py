@@ -3,14 +3,16 @@
 import functools
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from pydantic import BaseModel, ValidationError
 
+C = TypeVar("C", bound=BaseModel)
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 NAV = (("/ui/plans", "Plans"), ("/ui/runs", "Runs"), ("/ui/jobs", "Jobs"), ("/ui/scenarios", "Scenarios"),
        ("/ui/configs", "Configs"))
@@ -62,6 +64,15 @@ def redirect(path: str, **params: Any) -> RedirectResponse:
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)
     joiner = "&" if "?" in path else "?"
     return RedirectResponse(f"{path}{joiner}{query}" if query else path, status_code=303)
+
+
+def form_command(model: type[C], **values: Any) -> C:
+    """The command a form stands for; 422 listing each field that does not validate."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        raise HTTPException(422, detail={"message": "invalid input", "errors": [
+            {"path": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]}) from exc
 
 
 def blank_to_none(values: dict[str, Any]) -> dict[str, Any]:

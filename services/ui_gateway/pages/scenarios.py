@@ -10,7 +10,7 @@ from contracts import subjects
 from contracts.commands import CreateScenario, ScenarioAccepted, ScenarioAction, UpdateScenario
 from contracts.queries import GetScenario, ListPlans, ListScenarios, PlansPage, ScenarioDetail, ScenariosPage
 from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
-from services.ui_gateway.pages.common import error_text, redirect, render
+from services.ui_gateway.pages.common import error_text, form_command, redirect, render
 
 router = APIRouter(prefix="/ui/scenarios", include_in_schema=False)
 ACTIONS = {"lock": subjects.CMD_SCENARIO_LOCK, "unlock": subjects.CMD_SCENARIO_UNLOCK}
@@ -37,7 +37,7 @@ async def create_scenario(request: Request, bus: BusDep, name: Annotated[str, Fo
     try:
         if not name.strip():
             raise HTTPException(422, "a scenario needs a name")
-        command = CreateScenario(name=name.strip(), description=description, tag=tag, parent_id=parent_id or None)
+        command = form_command(CreateScenario, name=name, description=description, tag=tag, parent_id=parent_id or None)
         accepted = await ask(bus, subjects.CMD_SCENARIO_CREATE, command, ScenarioAccepted)
     except HTTPException as exc:
         return await _list(request, bus, form=form, error=exc)
@@ -61,8 +61,8 @@ async def edit_scenario(scenario_id: str, bus: BusDep, name: Annotated[str, Form
                         parent_id: Annotated[str, Form()] = "") -> Response:
     if not name.strip():
         raise HTTPException(422, "a scenario needs a name")
-    command = UpdateScenario(scenario_id=scenario_id, name=name.strip(), description=description, tag=tag,
-                             parent_id=parent_id or None)
+    command = form_command(UpdateScenario, scenario_id=scenario_id, name=name, description=description, tag=tag,
+                           parent_id=parent_id)  # the whole form: "" is "derived from none"
     await ask(bus, subjects.CMD_SCENARIO_UPDATE, command, ScenarioAccepted)
     return redirect(f"/ui/scenarios/{scenario_id}", min_seq=await written_seq(bus), flash="Scenario saved.")
 

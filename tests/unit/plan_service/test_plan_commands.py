@@ -156,6 +156,49 @@ async def test_scenarios_are_created_and_updated_as_events(ports):
     assert missing.error == "scenario_not_found"
 
 
+def test_a_scenario_name_is_trimmed_and_never_blank():
+    assert CreateScenario(name="  Promo ").name == "Promo"
+    for blank in ("", "   ", "\t"):
+        with pytest.raises(ValueError):
+            CreateScenario(name=blank)
+        with pytest.raises(ValueError):
+            UpdateScenario(scenario_id="scn_1", name=blank)
+    with pytest.raises(ValueError):
+        CreateScenario(name="x", description="d" * 10_001)
+
+
+async def test_a_parent_is_set_removed_and_never_makes_a_loop(ports):
+    a = (await scenarios.create_scenario(CreateScenario(name="A", parent_id=""), ports)).scenario_id
+    assert ports.state.scenarios[a].parent_id is None
+    b = (await scenarios.create_scenario(CreateScenario(name="B", parent_id=a), ports)).scenario_id
+    c = (await scenarios.create_scenario(CreateScenario(name="C", parent_id=b), ports)).scenario_id
+    for loop in (a, b, c):  # A <- B <- C: A may derive from none of them
+        before = len(ports.publisher.events)
+        refused = await scenarios.update_scenario(UpdateScenario(scenario_id=a, parent_id=loop), ports)
+        assert refused.error == "validation_failed" and "cannot derive from itself" in refused.message
+        assert len(ports.publisher.events) == before
+    missing = await scenarios.update_scenario(UpdateScenario(scenario_id=a, parent_id="scn_nope"), ports)
+    assert missing.error == "validation_failed" and "not an existing scenario" in missing.message
+    await scenarios.update_scenario(UpdateScenario(scenario_id=c, parent_id=a), ports)
+    assert ports.state.scenarios[c].parent_id == a
+    await scenarios.update_scenario(UpdateScenario(scenario_id=c, tag="kept parent"), ports)
+    assert ports.state.scenarios[c].parent_id == a
+    await scenarios.update_scenario(UpdateScenario(scenario_id=c, parent_id=""), ports)
+    assert ports.state.scenarios[c].parent_id is None
+
+
+async def test_a_locked_or_archived_scenario_is_not_edited(ports):
+    await scenarios.lock_scenario(ScenarioAction(scenario_id="scn_baseline", by="ana"), ports)
+    before = len(ports.publisher.events)
+    refused = await scenarios.update_scenario(UpdateScenario(scenario_id="scn_baseline", name="x"), ports)
+    assert refused.error == "scenario_locked" and "unlock it to edit it" in refused.message
+    await scenarios.archive_scenario(ScenarioAction(scenario_id="scn_peak_season"), ports)
+    archived = await scenarios.update_scenario(UpdateScenario(scenario_id="scn_peak_season", name="x"), ports)
+    assert archived.error == "scenario_archived"
+    assert len(ports.publisher.events) == before + 1  # the archive itself
+    assert ports.state.scenarios["scn_baseline"].name == "Baseline"
+
+
 async def test_identical_config_content_is_one_version(ports):
     document = json.loads((SAMPLES / "small.json").read_text())
     reply = await configs.import_config(ImportConfig(document=document), ports)

@@ -12,7 +12,7 @@ from contracts import subjects
 from contracts.commands import ErrorReply
 from contracts.envelope import Contract
 from contracts.events import ArtifactRef, JobProgress
-from services.ui_gateway.bus import ObjectMissing, Unavailable
+from services.ui_gateway.bus import ObjectMissing, TooLarge, Unavailable
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 RESULTS = ArtifactRef(name="daily_results", bucket=subjects.RESULTS_BUCKET, key="run_a.json.gz", sha256="a" * 64,
@@ -29,8 +29,11 @@ class FakeBus:
         self.asked: list[tuple[str, Contract]] = []
         self.progress_after: list[int | None] = []
         self.seq = 100
+        self.max_payload: int | None = None
 
     async def ask(self, subject: str, request: Contract, reply: type) -> Any:
+        if self.max_payload is not None and len(request.model_dump_json()) > self.max_payload:
+            raise TooLarge(f"the message bus carries at most {self.max_payload} bytes")
         self.asked.append((subject, request))
         if subject not in self.replies:
             raise Unavailable(f"no answer on {subject}: NoRespondersError")

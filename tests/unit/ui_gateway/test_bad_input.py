@@ -1,10 +1,13 @@
-"""Parameters out of range answer 422 with what is wrong (a page for pages, JSON for the API),
-before any service is asked; nothing out of range reaches the read model's SQLite."""
+"""Bad input at the gateway: parameters and form fields out of range answer 422 with what is
+wrong (a page for pages, JSON for the API) before any service is asked; a request larger than
+the bus carries is a 413; scenario edits keep to the rules of the scenario form."""
 
 import pytest
 
 from contracts import subjects
-from contracts.commands import JobAccepted, PlanAccepted
+from contracts.commands import JobAccepted, PlanAccepted, ScenarioAccepted
+from contracts.queries import ScenarioDetail
+from tests.unit.ui_gateway.fakes import T0, scenario_row
 
 TOO_BIG = str(2**63)
 GETS = ["/runs/run_a", "/plans/plan_1", "/jobs/job_1", "/configs/cfg_1", "/scenarios", "/scenarios/scn_1"]
@@ -73,3 +76,38 @@ def test_a_last_event_id_out_of_range_is_ignored():
 
     assert start_after(TOO_BIG, 5) == 5
     assert start_after(str(2**63 - 1), 5) == 2**63 - 1
+
+
+def test_a_request_larger_than_the_bus_carries_is_a_413_that_says_so(client, bus):
+    bus.max_payload = 1000
+    answer = client.post("/configs", json={"meta": {"name": "big"}, "items": [{"code": f"I{i}"} for i in range(200)]})
+    assert answer.status_code == 413 and "carries at most 1000 bytes" in answer.json()["detail"]
+    page = client.post("/ui/configs", files={"file": ("net.json", b'{"meta": {"name": "%s"}}' % (b"x" * 2000))})
+    assert page.status_code == 413 and "carries at most 1000 bytes" in page.text
+
+
+def test_scenario_forms_answer_422_pages_for_fields_out_of_range(client, bus):
+    bus.replies[subjects.CMD_SCENARIO_CREATE] = bus.replies[subjects.CMD_SCENARIO_UPDATE] = ScenarioAccepted(scenario_id="scn_1")
+    created = client.post("/ui/scenarios", data={"name": "n" * 201})
+    assert created.status_code == 422 and "name" in created.text and "at most 200 characters" in created.text
+    edited = client.post("/ui/scenarios/scn_1", data={"name": "ok", "tag": "t" * 101})
+    assert edited.status_code == 422 and "at most 100 characters" in edited.text
+    assert bus.requests(subjects.CMD_SCENARIO_CREATE) == bus.requests(subjects.CMD_SCENARIO_UPDATE) == []
+    assert client.patch("/scenarios/scn_1", json={"name": "   "}).status_code == 422
+
+
+def test_the_parent_of_a_scenario_is_removed_from_the_form_and_by_a_null_in_the_api(client, bus):
+    bus.replies[subjects.CMD_SCENARIO_UPDATE] = ScenarioAccepted(scenario_id="scn_1")
+    client.post("/ui/scenarios/scn_1", data={"name": "Promo", "parent_id": ""}, follow_redirects=False)
+    client.patch("/scenarios/scn_1", json={"parent_id": None})
+    client.patch("/scenarios/scn_1", json={"tag": "x"})
+    assert [c.parent_id for c in bus.requests(subjects.CMD_SCENARIO_UPDATE)] == ["", "", None]
+
+
+def test_the_edit_form_of_a_locked_scenario_is_disabled(client, bus):
+    open_page = client.get("/ui/scenarios/scn_1").text
+    assert '<fieldset class="plain">' in open_page and "Unlock the scenario" not in open_page
+    bus.replies[subjects.QRY_SCENARIO_GET] = ScenarioDetail(scenario=scenario_row(
+        scenario_id="scn_locked", name="Locked", locked=True, locked_by="lead", locked_at=T0))
+    page = client.get("/ui/scenarios/scn_locked").text
+    assert "Unlock the scenario to edit it." in page and '<fieldset class="plain" disabled>' in page
