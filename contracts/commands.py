@@ -6,7 +6,7 @@ A command is validated and answered at once: an accepted reply carrying ids, or 
 
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, field_validator
 
 from contracts.envelope import INT64_MAX, Contract
 
@@ -51,10 +51,25 @@ class JobAccepted(Contract):
     job_id: str = Field(description="Job to follow.")
 
 
+DOCUMENT_DEPTH_MAX = 32
+"""How deeply a config document may nest (the canonical layout needs about five levels)."""
+
+
 class ImportConfig(Contract):
     """Import a canonical configuration document (canonical-1.0 layout)."""
 
-    document: dict[str, Any] = Field(description="The canonical JSON document.")
+    document: dict[str, Any] = Field(description=f"The canonical JSON document (nested at most {DOCUMENT_DEPTH_MAX} deep).")
+
+    @field_validator("document")
+    @classmethod
+    def _not_too_deep(cls, document: dict[str, Any]) -> dict[str, Any]:
+        level: list[Any] = [document]
+        for _depth in range(DOCUMENT_DEPTH_MAX):
+            level = [child for value in level for child in (
+                value.values() if isinstance(value, dict) else value if isinstance(value, list) else ())]
+            if not level:
+                return document
+        raise ValueError(f"the document is nested more than {DOCUMENT_DEPTH_MAX} levels deep")
 
 
 class ConfigImported(Contract):

@@ -75,7 +75,7 @@ async def list_configs(query: Annotated[ListConfigs, Query()], bus: BusDep) -> C
 @router.post("/configs", status_code=201, response_model=ConfigImported, tags=["configs"])
 async def import_config(document: Annotated[dict[str, Any], Body()], bus: BusDep) -> ConfigImported:
     """Import a canonical JSON document; 422 lists every validation error."""
-    return await ask(bus, subjects.CMD_CONFIG_IMPORT, ImportConfig(document=document), ConfigImported)
+    return await ask(bus, subjects.CMD_CONFIG_IMPORT, validated(ImportConfig, {"document": document}), ConfigImported)
 
 
 @router.get("/configs/{config_version_id}", response_model=ConfigDetail, tags=["configs"])

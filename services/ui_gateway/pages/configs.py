@@ -11,7 +11,7 @@ from contracts import subjects
 from contracts.commands import ConfigImported, ImportConfig
 from contracts.queries import ConfigDetail, ConfigsPage, GetConfig, ListConfigs, ListPlans, PlansPage
 from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
-from services.ui_gateway.pages.common import error_text, redirect, render
+from services.ui_gateway.pages.common import error_text, form_command, redirect, render
 
 router = APIRouter(prefix="/ui/configs", include_in_schema=False)
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -40,6 +40,8 @@ async def _document(upload: UploadFile | None) -> dict:  # type: ignore[type-arg
         document = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HTTPException(422, f"{upload.filename} is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise HTTPException(422, f"{upload.filename} is nested too deeply to be a canonical document") from exc
     if not isinstance(document, dict):
         raise HTTPException(422, f"{upload.filename} holds a JSON {type(document).__name__}, not an object")
     return document
@@ -49,7 +51,8 @@ async def _document(upload: UploadFile | None) -> dict:  # type: ignore[type-arg
 async def import_config(request: Request, bus: BusDep, file: Annotated[UploadFile | None, File()] = None) -> Response:
     filename = file.filename if file else ""
     try:
-        imported = await ask(bus, subjects.CMD_CONFIG_IMPORT, ImportConfig(document=await _document(file)), ConfigImported)
+        command = form_command(ImportConfig, document=await _document(file))
+        imported = await ask(bus, subjects.CMD_CONFIG_IMPORT, command, ConfigImported)
     except HTTPException as exc:
         return await _list(request, bus, error=exc, filename=filename or "")
     what = "imported as a new version" if imported.created else "already a version (identical content)"

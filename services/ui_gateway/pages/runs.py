@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from contracts import subjects
 from contracts.commands import DeleteRun, RunDeletedReply
-from contracts.queries import CompareRuns, Comparison, ListRuns, RunsPage
+from contracts.queries import CompareRuns, Comparison, GetRun, ListRuns, RunDetail, RunsPage
 from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
 from services.ui_gateway.pages.common import redirect, render
 
@@ -75,10 +75,25 @@ async def compare_page(request: Request, bus: BusDep, run_id: Annotated[list[str
 @router.post("/delete")
 async def delete_runs(bus: BusDep, run_id: Annotated[list[str], Form()] = [],  # noqa: B006
                       back: Annotated[str, Form()] = "/ui/runs") -> Response:
-    if not run_id:
+    """Delete the selected runs: all of them, or none when one of them does not exist."""
+    ids = list(dict.fromkeys(r for r in run_id if r))
+    if not ids:
         raise HTTPException(422, "select the runs to delete")
-    for rid in run_id:
+    missing = [rid for rid in ids if not await _exists(bus, rid)]
+    if missing:
+        raise HTTPException(404, f"no run {', '.join(missing)}: nothing was deleted")
+    for rid in ids:
         await ask(bus, subjects.CMD_RUN_DELETE, DeleteRun(run_id=rid), RunDeletedReply)
     seq = await written_seq(bus)
     target = back if back.startswith("/ui/runs") and "min_seq=" not in back else "/ui/runs"
-    return redirect(target, min_seq=seq, flash=f"Deleted {len(run_id)} run(s).")
+    return redirect(target, min_seq=seq, flash=f"Deleted {len(ids)} run(s).")
+
+
+async def _exists(bus: BusDep, run_id: str) -> bool:
+    try:
+        await ask(bus, subjects.QRY_RUN_GET, GetRun(run_id=run_id), RunDetail)
+    except HTTPException as exc:
+        if exc.status_code == 404:
+            return False
+        raise
+    return True

@@ -71,6 +71,24 @@ def test_selected_runs_are_deleted_one_by_one(client, bus):
     assert [r.run_id for r in bus.requests(subjects.CMD_RUN_DELETE)] == ["run_a", "run_b"]
 
 
+def test_a_selection_with_a_run_that_does_not_exist_deletes_nothing(client, bus):
+    bus.replies[subjects.CMD_RUN_DELETE] = lambda r: RunDeletedReply(run_id=r.run_id)
+    page = client.post("/ui/runs/delete", data={"run_id": ["run_a", "nope", "run_b"]})
+    assert page.status_code == 404 and "no run nope: nothing was deleted" in page.text
+    assert bus.requests(subjects.CMD_RUN_DELETE) == []
+
+
+def test_a_document_nested_too_deeply_is_a_422(client, bus):
+    page = client.post("/ui/configs", files={"file": ("deep.json", b"[" * 100_000)})
+    assert page.status_code == 422 and "deep.json is nested too deeply" in page.text
+    deep = b'{"meta": ' + b"[" * 500 + b"]" * 500 + b"}"  # JSON reads it; no canonical document is like it
+    page = client.post("/ui/configs", files={"file": ("deep.json", deep)})
+    assert page.status_code == 422 and "nested more than 32 levels deep" in page.text
+    answer = client.post("/configs", content=deep, headers={"content-type": "application/json"})
+    assert answer.status_code == 422 and "nested more than 32 levels deep" in answer.text
+    assert bus.requests(subjects.CMD_CONFIG_IMPORT) == []
+
+
 def test_simulate_again_follows_the_new_job(client, bus):
     bus.replies[subjects.CMD_PLAN_RERUN] = JobAccepted(job_id="job_re")
     answer = client.post("/ui/plans/plan_1/runs", follow_redirects=False)
