@@ -1,8 +1,13 @@
-"""Operations endpoints: health, metrics, the event contracts' AsyncAPI document."""
+"""Operations endpoints: health, metrics, the registry's status, the event contracts' AsyncAPI
+document."""
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from contracts import subjects
+from contracts.queries import Consistency, RegistryStatus
+from services.ui_gateway.deps import BusDep, MinSeq, ask
 
 router = APIRouter(tags=["operations"])
 
@@ -18,6 +23,13 @@ async def healthz(request: Request) -> JSONResponse:
 @router.get("/metrics")
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/registry/status", response_model=RegistryStatus)
+async def registry_status(bus: BusDep, min_seq: MinSeq = 0) -> RegistryStatus:
+    """The run registry's read model: live runs, runs dropped by retention, events kept in
+    dead letters, and its position in the event log."""
+    return await ask(bus, subjects.QRY_STATUS, Consistency(min_seq=min_seq), RegistryStatus)
 
 
 @router.get("/asyncapi")

@@ -1,5 +1,6 @@
 """Run history: filters that live in the URL, sort, paging; select runs to compare or delete."""
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -9,7 +10,16 @@ from pydantic import ValidationError
 
 from contracts import subjects
 from contracts.commands import DeleteRun, RunDeletedReply
-from contracts.queries import CompareRuns, Comparison, GetRun, ListRuns, RunDetail, RunsPage
+from contracts.queries import (
+    CompareRuns,
+    Comparison,
+    Consistency,
+    GetRun,
+    ListRuns,
+    RegistryStatus,
+    RunDetail,
+    RunsPage,
+)
 from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
 from services.ui_gateway.pages.common import redirect, render
 
@@ -48,10 +58,11 @@ def list_query(params: dict[str, str], min_seq: MinSeq = 0) -> ListRuns:
 async def runs_page(request: Request, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     params = dict(request.query_params)
     query = list_query(params, min_seq)
-    page = await ask(bus, subjects.QRY_RUNS_LIST, query, RunsPage)
+    page, status = await asyncio.gather(ask(bus, subjects.QRY_RUNS_LIST, query, RunsPage),
+                                        ask(bus, subjects.QRY_STATUS, Consistency(), RegistryStatus))
     filters = {k: params.get(k, "") for k in FILTERS}
     return render(request, "runs.html", page=page, query=query, filters=filters, columns=COLUMNS,
-                  offset=query.offset, pager_total=page.total, flash=flash)
+                  offset=query.offset, pager_total=page.total, flash=flash, status=status)
 
 
 def compare_query(run_ids: list[str], base: str | None, threshold: float) -> CompareRuns:

@@ -131,6 +131,7 @@ def registry(bus: FakeBus) -> FakeBus:
         subjects.QRY_SCENARIO_GET: q.ScenarioDetail(scenario=scenario_row()),
         subjects.QRY_CONFIGS_LIST: q.ConfigsPage(configs=[config_row()], total=1),
         subjects.QRY_CONFIG_GET: q.ConfigDetail(config=config_row()),
+        subjects.QRY_STATUS: q.RegistryStatus(runs=1, last_seq=7),
     })
     bus.objects[(RESULTS.bucket, RESULTS.key)] = gz(results_doc())
     bus.objects[(subjects.ARTIFACTS_BUCKET, "plan_1/aggregate.json")] = json.dumps(

@@ -3,7 +3,7 @@
 from contracts import subjects
 from contracts.commands import ErrorReply, JobAccepted
 from contracts.events import EVENT_TYPES, SUBJECT_OF
-from contracts.queries import RunDetail
+from contracts.queries import RegistryStatus, RunDetail
 from tests.unit.ui_gateway.fakes import results_doc, run_row
 
 
@@ -106,3 +106,14 @@ def test_the_asyncapi_servers_never_show_credentials():
     document = asyncapi_document("nats://gateway:s3cret@nats-1:4222,nats://nats-2:4222")
     assert "s3cret" not in str(document)
     assert document["servers"]["development"]["host"] == "nats-1:4222"
+
+
+def test_the_registry_status_says_how_many_runs_retention_dropped(client, bus):
+    assert 'id="registry-status"' not in client.get("/ui/runs").text
+    bus.replies[subjects.QRY_STATUS] = RegistryStatus(runs=1, runs_dropped_by_retention=1234, dead_letters=2, last_seq=9)
+    status = client.get("/registry/status", params={"min_seq": 9})
+    assert status.status_code == 200
+    assert status.json() | {"lag": 0} == {"runs": 1, "runs_dropped_by_retention": 1234, "dead_letters": 2, "last_seq": 9, "lag": 0}
+    assert bus.requests(subjects.QRY_STATUS)[-1].min_seq == 9
+    page = client.get("/ui/runs").text
+    assert "1,234 older run(s) dropped" in page and "2 event(s) could not be applied" in page
