@@ -52,9 +52,15 @@ def test_scenario_lifecycle_governs_plan_creation(full_system):
         assert client.post(f"/scenarios/{scenario}/lock?by=auditor").status_code == 200
         refused = client.post("/plans", json={"base_scenario_id": scenario, "config_version_id": config_id})
         assert refused.status_code == 409 and "auditor" in str(refused.json()["detail"])
+        frozen = client.patch(f"/scenarios/{scenario}", json={"name": "renamed while locked"})
+        assert frozen.status_code == 409 and "unlock it to edit it" in frozen.json()["detail"]
         assert client.post(f"/scenarios/{scenario}/unlock").status_code == 200
         accepted = client.post("/plans", json={"base_scenario_id": scenario, "config_version_id": config_id})
         assert accepted.status_code == 202
+        assert client.post(f"/scenarios/{scenario}/archive").status_code == 200
+        retired = client.post("/plans", json={"base_scenario_id": scenario, "config_version_id": config_id})
+        assert retired.status_code == 409 and "archived" in str(retired.json()["detail"])
+        full_system.wait_for(f"/scenarios/{scenario}", lambda b: b["scenario"]["archived"] is True)
 
 
 def test_a_plan_on_the_large_sample_gets_a_real_run_and_can_be_simulated_again_and_aggregated(full_system):

@@ -67,6 +67,13 @@ async def unlock_scenario(scenario_id: str, bus: BusDep, by: str = "planner") ->
     return await ask(bus, subjects.CMD_SCENARIO_UNLOCK, ScenarioAction(scenario_id=scenario_id, by=by), ScenarioAccepted)
 
 
+@router.post("/scenarios/{scenario_id}/archive", response_model=ScenarioAccepted, tags=["scenarios"])
+async def archive_scenario(scenario_id: str, bus: BusDep, by: str = "planner") -> ScenarioAccepted:
+    """Retire a scenario for good: no plan is made from it and it is no longer edited; its
+    plans and runs stay."""
+    return await ask(bus, subjects.CMD_SCENARIO_ARCHIVE, ScenarioAction(scenario_id=scenario_id, by=by), ScenarioAccepted)
+
+
 @router.get("/configs", response_model=ConfigsPage, tags=["configs"])
 async def list_configs(query: Annotated[ListConfigs, Query()], bus: BusDep) -> ConfigsPage:
     return await ask(bus, subjects.QRY_CONFIGS_LIST, query, ConfigsPage)

@@ -1,4 +1,4 @@
-"""Scenarios: list with lock state, create, edit, lock/unlock; the retired scenario-run path."""
+"""Scenarios: list with lock state, create, edit, lock/unlock, archive; the retired scenario-run path."""
 
 import asyncio
 from typing import Annotated
@@ -13,7 +13,9 @@ from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
 from services.ui_gateway.pages.common import error_text, form_command, redirect, render
 
 router = APIRouter(prefix="/ui/scenarios", include_in_schema=False)
-ACTIONS = {"lock": subjects.CMD_SCENARIO_LOCK, "unlock": subjects.CMD_SCENARIO_UNLOCK}
+ACTIONS = {"lock": subjects.CMD_SCENARIO_LOCK, "unlock": subjects.CMD_SCENARIO_UNLOCK,
+           "archive": subjects.CMD_SCENARIO_ARCHIVE}
+DONE = {"lock": "locked", "unlock": "unlocked", "archive": "archived"}
 
 
 async def _list(request: Request, bus: BusDep, min_seq: MinSeq = 0, form: dict[str, str] | None = None,
@@ -79,4 +81,4 @@ async def lock_or_unlock(scenario_id: str, action: str, bus: BusDep, back: Annot
         raise HTTPException(404, f"no action {action!r} on scenarios")
     await ask(bus, ACTIONS[action], ScenarioAction(scenario_id=scenario_id), ScenarioAccepted)
     target = back if back.startswith("/ui/") else f"/ui/scenarios/{scenario_id}"
-    return redirect(target, min_seq=await written_seq(bus), flash=f"Scenario {scenario_id} {action}ed.")
+    return redirect(target, min_seq=await written_seq(bus), flash=f"Scenario {scenario_id} {DONE[action]}.")

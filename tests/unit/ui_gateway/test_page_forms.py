@@ -64,6 +64,15 @@ def test_locking_a_scenario_returns_to_the_list_at_the_written_position(client, 
     assert bus.requests(subjects.CMD_SCENARIO_LOCK)[0].scenario_id == "scn_baseline"
 
 
+def test_a_scenario_is_archived_from_its_page_and_through_the_api(client, bus):
+    bus.replies[subjects.CMD_SCENARIO_ARCHIVE] = ScenarioAccepted(scenario_id="scn_1")
+    assert 'id="archive-scenario"' in client.get("/ui/scenarios/scn_1").text
+    answer = client.post("/ui/scenarios/scn_1/archive", follow_redirects=False)
+    assert answer.headers["location"].startswith("/ui/scenarios/scn_1?min_seq=100&flash=Scenario+scn_1+archived.")
+    assert client.post("/scenarios/scn_1/archive", params={"by": "lead"}).json() == {"scenario_id": "scn_1"}
+    assert [(a.scenario_id, a.by) for a in bus.requests(subjects.CMD_SCENARIO_ARCHIVE)] == [("scn_1", "planner"), ("scn_1", "lead")]
+
+
 def test_selected_runs_are_deleted_one_by_one(client, bus):
     bus.replies[subjects.CMD_RUN_DELETE] = lambda r: RunDeletedReply(run_id=r.run_id)
     answer = client.post("/ui/runs/delete", data={"run_id": ["run_a", "run_b"]}, follow_redirects=False)
