@@ -38,15 +38,13 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[System,
     conf = conf.replace("/data/jetstream", str(data / "jetstream"))
     (data / "nats.conf").write_text(conf)
     secrets = {f"{user.upper()}_PASSWORD": password(user) for user in USERS}
-    processes = [subprocess.Popen([binary(), "-c", str(data / "nats.conf")], env=dict(os.environ, **secrets),
-                                  stdout=open(data / "nats.log", "wb"), stderr=subprocess.STDOUT)]
+    processes = [start([binary(), "-c", str(data / "nats.conf")], dict(os.environ, **secrets), data / "nats.log")]
     try:
         assert wait_listening(port), (data / "nats.log").read_text()
         for service in SERVICES:
             env = dict(os.environ, NATS_URL=url(service, port), SCPLN_DATA_DIR=str(data), SCPLN_DB=str(data / "scpln.db"),
                        GATEWAY_HOST="127.0.0.1", GATEWAY_PORT=str(gateway_port), METRICS_PORT="0")
-            processes.append(subprocess.Popen([sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=env,
-                                              stdout=open(data / f"{service}.log", "wb"), stderr=subprocess.STDOUT))
+            processes.append(start([sys.executable, "-m", f"services.{service}"], env, data / f"{service}.log"))
         system = System(f"http://127.0.0.1:{gateway_port}", data, processes[1], url("operator", port))
         system.wait_for("/scenarios", lambda body: len(body["scenarios"]) >= 3, timeout=60)
         yield system, port, data
@@ -57,6 +55,11 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[System,
             process.wait(30)
 
 
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "wb") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
 def job_done(system: System, job_id: str) -> dict:
     return system.wait_for(f"/jobs/{job_id}", lambda b: b["job"]["state"] in ("succeeded", "failed"), timeout=60)["job"]
 
@@ -64,7 +67,7 @@ def job_done(system: System, job_id: str) -> dict:
 def scpln(port: int, data: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, NATS_URL=url("operator", port), SCPLN_DB=str(data / "scpln.db"))
     return subprocess.run([sys.executable, "-m", "scpln.cli", "registry", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_every_service_and_the_operator_work_within_their_permissions(deployed):
