@@ -22,8 +22,9 @@ class StreamStorageError(RuntimeError):
     """JetStream cannot reserve the event log's maximum size."""
 
 
-def stream_config(max_bytes: int = MAX_STORAGE_BYTES) -> StreamConfig:
-    """The event log: every event kept forever; no delete, no purge; refuse writes when full."""
+def stream_config(max_bytes: int = MAX_STORAGE_BYTES, replicas: int = 1) -> StreamConfig:
+    """The event log: every event kept forever; no delete, no purge; refuse writes when full.
+    ``replicas``: copies kept by a JetStream cluster (3 with ``deploy/nats-cluster.conf``)."""
     return StreamConfig(
         name=subjects.STREAM_NAME,
         subjects=[subjects.EVENTS_WILDCARD],
@@ -37,6 +38,7 @@ def stream_config(max_bytes: int = MAX_STORAGE_BYTES) -> StreamConfig:
         deny_delete=True,
         deny_purge=True,
         max_msg_size=1024 * 1024,
+        num_replicas=replicas,
     )
 
 
@@ -58,9 +60,9 @@ async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: in
             delay = min(delay * 2, retry_max_s)
 
 
-async def declare_stream(js: JetStreamContext, max_bytes: int = MAX_STORAGE_BYTES) -> None:
+async def declare_stream(js: JetStreamContext, max_bytes: int = MAX_STORAGE_BYTES, replicas: int = 1) -> None:
     """Create the event stream, or bring its config up to date. Called by its one owner."""
-    config = stream_config(max_bytes)
+    config = stream_config(max_bytes, replicas)
     try:
         try:
             await js.stream_info(subjects.STREAM_NAME)

@@ -7,11 +7,12 @@ from prometheus_client import Histogram, start_http_server
 log = logging.getLogger("runtime.metrics")
 
 
-def serve_metrics(port: int) -> None:
-    """Serve /metrics on 127.0.0.1:port (0 disables it)."""
+def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
+    """Serve /metrics on host:port (port 0 disables it). Loopback unless told otherwise: in a
+    container Prometheus scrapes from another one (``METRICS_HOST=0.0.0.0``)."""
     if port:
-        start_http_server(port, addr="127.0.0.1")
-        log.info("metrics on http://127.0.0.1:%d/metrics", port)
+        start_http_server(port, addr=host)
+        log.info("metrics on http://%s:%d/metrics", host, port)
 
 
 JOBS_DURATION = Histogram(

@@ -12,6 +12,7 @@ class CommonSettings(BaseSettings):
     scpln_data_dir: Path = Path("data")
     log_level: str = "INFO"
     metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
     connect_retry_max_s: float = 5.0
 
     @property

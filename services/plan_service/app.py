@@ -61,10 +61,10 @@ async def restore_state(ports: Ports, js) -> None:  # type: ignore[no-untyped-de
 async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
     settings = settings or Settings()
     setup_logging("plan_service", settings.log_level)
-    serve_metrics(settings.metrics_port)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     nc = await bus.connect(settings.nats_url, "plan_service", retry_max_s=settings.connect_retry_max_s)
     js = nc.jetstream()
-    await bus.declare_stream(js, settings.stream_max_bytes)
+    await bus.declare_stream(js, settings.stream_max_bytes, settings.stream_replicas)
     tasks: set[asyncio.Task] = set()
 
     def spawn(coro) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+from pydantic import Field
+
 from runtime.settings import CommonSettings
 
 REPO_SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -11,3 +13,5 @@ class Settings(CommonSettings):
     load_samples: bool = True
     samples_dir: Path = REPO_SAMPLES
     stream_max_bytes: int = 50 * 1024**3
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    """Copies of the event log a JetStream cluster keeps (3 with deploy/nats-cluster.conf)."""

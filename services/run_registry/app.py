@@ -54,7 +54,7 @@ def subscribe(broker: NatsBroker, live: LiveReadModel, publisher: EventPublisher
 async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
     settings = settings or Settings()
     setup_logging("run_registry", settings.log_level)
-    serve_metrics(settings.metrics_port)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     live = LiveReadModel(settings)
     nc = await bus.connect(settings.nats_url, "run_registry", retry_max_s=settings.connect_retry_max_s)
     js = nc.jetstream()

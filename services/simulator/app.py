@@ -71,7 +71,7 @@ def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
 async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
     settings = settings or Settings()
     setup_logging("simulator", settings.log_level)
-    serve_metrics(settings.metrics_port)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     nc = await bus.connect(settings.nats_url, settings.worker_name, retry_max_s=settings.connect_retry_max_s)
     js = nc.jetstream()
     await bus.wait_for_stream(js)

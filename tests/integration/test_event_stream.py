@@ -1,8 +1,14 @@
 """Declaring the event log against a real nats-server: the embedded server holds its full
-reservation whatever the free disk space; a server that cannot says so, naming the settings."""
+reservation whatever the free disk space; a server that cannot says so, naming the settings;
+a cluster keeps as many copies as asked."""
+
+import asyncio
+import json
+import subprocess
 
 import nats
 import pytest
+from nats.js.errors import APIError
 
 from contracts import subjects
 from runtime import bus, nats_server
@@ -33,3 +39,45 @@ async def test_a_server_with_less_storage_refuses_with_what_to_change(tmp_path):
     with pytest.raises(bus.StreamStorageError, match="STREAM_MAX_BYTES") as refused:
         await _declared(tmp_path, "64MB", 1024**3)
     assert "max_file_store" in str(refused.value)
+
+
+def _cluster(tmp_path) -> tuple[list[subprocess.Popen], list[int]]:  # type: ignore[no-untyped-def]
+    """Three JetStream servers routed to each other on loopback; their client ports."""
+    ports = [nats_server.free_port() for _ in range(6)]
+    clients, routes = ports[:3], ports[3:]
+    servers = []
+    for n in range(3):
+        conf = tmp_path / f"n{n}.conf"
+        conf.write_text(f"server_name: n{n}\nlisten: 127.0.0.1:{clients[n]}\n"
+                        f"jetstream {{ store_dir: {json.dumps(str(tmp_path / f'n{n}'))}, max_file_store: 1GB }}\n"
+                        f"cluster {{ name: scpln, listen: 127.0.0.1:{routes[n]}, routes: ["
+                        + ", ".join(f"nats-route://127.0.0.1:{r}" for r in routes) + "] }\n")
+        servers.append(subprocess.Popen([nats_server.binary(), "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.STDOUT))
+    return servers, clients
+
+
+async def test_on_a_three_node_cluster_the_event_log_is_kept_on_every_node(tmp_path):
+    """deploy/nats-cluster.conf's cluster, on loopback: plan_service's STREAM_REPLICAS=3."""
+    servers, clients = _cluster(tmp_path)
+    try:
+        assert all(nats_server.wait_listening(port) for port in clients)
+        nc = await nats.connect([f"nats://127.0.0.1:{port}" for port in clients])
+        try:
+            js = nc.jetstream()
+            for _ in range(100):  # until the cluster has elected its JetStream meta leader
+                try:
+                    await bus.declare_stream(js, 64 * 1024**2, replicas=3)
+                    break
+                except (APIError, nats.errors.TimeoutError):
+                    await asyncio.sleep(0.2)
+            info = await js.stream_info(subjects.STREAM_NAME)
+            assert info.config.num_replicas == 3
+            assert info.cluster is not None and len(info.cluster.replicas or []) == 2
+        finally:
+            await nc.close()
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(10)
