@@ -37,18 +37,26 @@ from services.run_registry.writer import ReadModelWriter
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=None, help="the registry's SQLite file (SCPLN_DB)")
-    parser.add_argument("--nats-url", default=None, help="the bus (NATS_URL)")
+    """``--db`` and ``--nats-url`` are taken before the action or after it."""
+    _connection_arguments(parser, default=None)
+    after = argparse.ArgumentParser(add_help=False)
+    _connection_arguments(after, default=argparse.SUPPRESS)  # given after the action: overrides
     actions = parser.add_subparsers(dest="action", required=True)
-    rebuild_cmd = actions.add_parser("rebuild", help="replay the event log into a fresh read model")
+    rebuild_cmd = actions.add_parser("rebuild", parents=[after], help="replay the event log into a fresh read model")
     rebuild_cmd.add_argument("--until-seq", type=int, help="point-in-time copy up to this stream sequence (no swap)")
     rebuild_cmd.add_argument("--until-time", type=datetime.fromisoformat, help="point-in-time copy up to this ISO time (no swap)")
     rebuild_cmd.add_argument("--verify", action="store_true", help="compare every table with the live database")
     rebuild_cmd.add_argument("--out", type=Path, help="where a point-in-time copy is written")
-    backup_cmd = actions.add_parser("backup", help="online backup of the live read model")
+    backup_cmd = actions.add_parser("backup", parents=[after], help="online backup of the live read model")
     backup_cmd.add_argument("--out", type=Path, help="backup file (default: a new file under backups/)")
-    restore_cmd = actions.add_parser("restore", help="restore a backup; it catches up from the log")
+    restore_cmd = actions.add_parser("restore", parents=[after], help="restore a backup; it catches up from the log")
     restore_cmd.add_argument("file", type=Path)
+
+
+def _connection_arguments(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--db", type=Path, default=default,
+                        help="the registry's SQLite file (SCPLN_DB; else SCPLN_DATA_DIR/scpln.db)")
+    parser.add_argument("--nats-url", default=default, help="the bus (NATS_URL)")
 
 
 def settings_for(args: argparse.Namespace) -> Settings:

@@ -1,6 +1,8 @@
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field, model_validator
+
 from runtime.settings import CommonSettings
 
 
@@ -8,7 +10,8 @@ class Settings(CommonSettings):
     """run_registry settings (DESIGN §5 names; environment variables, any case)."""
 
     registry_backend: Literal["db", "memory"] = "db"
-    scpln_db: Path = Path("data/scpln.db")
+    scpln_db: Path = Field(default=Path("data/scpln.db"),
+                           description="The read model's file; SCPLN_DATA_DIR/scpln.db unless set.")
     runs_db_max_rows: int | None = None
     batch_size: int = 500
     fetch_timeout_s: float = 1.0
@@ -16,3 +19,9 @@ class Settings(CommonSettings):
     backup_dir: Path | None = None
     backup_every_s: float = 0.0
     backup_keep: int = 7
+
+    @model_validator(mode="after")
+    def _db_in_the_data_dir(self) -> "Settings":
+        if "scpln_db" not in self.model_fields_set:
+            self.scpln_db = self.scpln_data_dir / "scpln.db"
+        return self
