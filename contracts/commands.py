@@ -6,9 +6,10 @@ A command is validated and answered at once: an accepted reply carrying ids, or 
 
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, field_validator
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, field_validator, model_validator
 
 from contracts.envelope import INT64_MAX, Contract
+from contracts.events import ArtifactRef
 
 ErrorCode = Literal[
     "validation_failed", "scenario_not_found", "scenario_locked", "scenario_archived",
@@ -56,13 +57,24 @@ DOCUMENT_DEPTH_MAX = 32
 
 
 class ImportConfig(Contract):
-    """Import a canonical configuration document (canonical-1.0 layout)."""
+    """Import a canonical configuration document (canonical-1.0 layout): in the command, or
+    staged in the object store when it is too large for a message."""
 
-    document: dict[str, Any] = Field(description=f"The canonical JSON document (nested at most {DOCUMENT_DEPTH_MAX} deep).")
+    document: dict[str, Any] | None = Field(
+        default=None, description=f"The canonical JSON document (nested at most {DOCUMENT_DEPTH_MAX} deep).")
+    staged: ArtifactRef | None = Field(default=None, description="The document's JSON in the uploads bucket instead.")
+
+    @model_validator(mode="after")
+    def _one_document(self) -> "ImportConfig":
+        if (self.document is None) == (self.staged is None):
+            raise ValueError("give the document or where it is staged, not both or neither")
+        return self
 
     @field_validator("document")
     @classmethod
-    def _not_too_deep(cls, document: dict[str, Any]) -> dict[str, Any]:
+    def _not_too_deep(cls, document: dict[str, Any] | None) -> dict[str, Any] | None:
+        if document is None:
+            return None
         level: list[Any] = [document]
         for _depth in range(DOCUMENT_DEPTH_MAX):
             level = [child for value in level for child in (

@@ -7,6 +7,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig, StorageType
 from nats.js.errors import BucketNotFoundError, NotFoundError, ObjectNotFoundError
 
+from contracts import subjects
 from contracts.events import ArtifactRef
 
 
@@ -25,8 +26,13 @@ def artifact_ref(name: str, bucket: str, key: str, data: bytes, content_type: st
                        size=len(data), content_type=content_type)
 
 
+UPLOADS_KEPT_S = 24 * 3600.0
+"""How long a staged upload stays: its import reads it within seconds."""
+
+
 class NatsObjectStore:
-    """Buckets are created on first write by their writer; readers only bind."""
+    """Buckets are created on first write by their writer; readers only bind. Staged uploads
+    expire by themselves (``UPLOADS_KEPT_S``)."""
 
     def __init__(self, js: JetStreamContext) -> None:
         self._js = js
@@ -39,7 +45,8 @@ class NatsObjectStore:
             except (BucketNotFoundError, NotFoundError):
                 if not create:
                     raise ObjectMissing(bucket) from None
-                config = ObjectStoreConfig(bucket=bucket, storage=StorageType.FILE)
+                ttl = UPLOADS_KEPT_S if bucket == subjects.UPLOADS_BUCKET else None
+                config = ObjectStoreConfig(bucket=bucket, storage=StorageType.FILE, ttl=ttl)
                 self._stores[bucket] = await self._js.create_object_store(bucket, config=config)
         return self._stores[bucket]
 

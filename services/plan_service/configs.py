@@ -1,10 +1,13 @@
 """Importing canonical config documents as immutable versions."""
 
 import hashlib
+import json
+from typing import Any
 
 from contracts import subjects
 from contracts.commands import ConfigImported, ErrorReply, ImportConfig
-from contracts.events import ConfigVersionCreated
+from contracts.events import ArtifactRef, ConfigVersionCreated
+from runtime.objects import ObjectMissing
 from services.plan_service import ids
 from services.plan_service.domain.validation import canonical_bytes, validate_document
 from services.plan_service.metrics import CONFIGS_IMPORTED
@@ -13,13 +16,18 @@ from services.plan_service.ports import PRODUCER, Ports
 
 async def import_config(cmd: ImportConfig, ports: Ports, *, causation_id: str | None = None) -> ConfigImported | ErrorReply:
     """Validate completely; store the document; publish ConfigVersionCreated. Identical content
-    (same sha256 of the canonical bytes) answers with the existing version."""
-    validation = validate_document(cmd.document)
+    (same sha256 of the canonical bytes) answers with the existing version. A staged document
+    is read from the object store first."""
+    document = cmd.document if cmd.staged is None else await _staged(cmd.staged, ports)
+    if isinstance(document, ErrorReply):
+        CONFIGS_IMPORTED.labels("rejected").inc()
+        return document
+    validation = validate_document(document)
     if not validation.ok or validation.config is None:
         CONFIGS_IMPORTED.labels("rejected").inc()
         errors = [issue.as_dict() for issue in validation.errors]
         return ErrorReply(error="config_invalid", message=f"{len(errors)} validation error(s)", details=errors)
-    data = canonical_bytes(cmd.document)
+    data = canonical_bytes(document)
     ref_sha = hashlib.sha256(data).hexdigest()
     warnings = [issue.as_dict() for issue in validation.warnings]
     if existing := ports.state.config_by_sha(ref_sha):
@@ -38,3 +46,19 @@ async def import_config(cmd: ImportConfig, ports: Ports, *, causation_id: str | 
     ))
     CONFIGS_IMPORTED.labels("created").inc()
     return ConfigImported(config_version_id=version_id, sha256=ref_sha, created=True, warnings=warnings)
+
+
+async def _staged(ref: ArtifactRef, ports: Ports) -> dict[str, Any] | ErrorReply:
+    """The document the gateway staged, checked as a command's document would be."""
+    if ref.bucket != subjects.UPLOADS_BUCKET:
+        return ErrorReply(error="validation_failed", message=f"documents are staged in {subjects.UPLOADS_BUCKET}, not {ref.bucket}")
+    try:
+        data = await ports.objects.get(ref.bucket, ref.key)
+    except ObjectMissing:
+        return ErrorReply(error="validation_failed", message=f"no staged document {ref.bucket}/{ref.key} (uploads are kept a day)")
+    if hashlib.sha256(data).hexdigest() != ref.sha256:
+        return ErrorReply(error="validation_failed", message=f"the staged document {ref.key} is not the one uploaded")
+    try:
+        return ImportConfig(document=json.loads(data)).document  # type: ignore[return-value]
+    except (ValueError, RecursionError) as exc:
+        return ErrorReply(error="config_invalid", message=f"the staged document is no canonical JSON object: {exc}")

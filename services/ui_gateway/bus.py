@@ -14,7 +14,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from contracts import subjects
 from contracts.commands import ErrorReply, parse_reply
 from contracts.envelope import Contract
-from contracts.events import JobProgress, UnknownEvent, decode
+from contracts.events import ArtifactRef, JobProgress, UnknownEvent, decode
 from runtime import bus
 from runtime.objects import NatsObjectStore, ObjectMissing
 
@@ -42,6 +42,10 @@ class Bus(Protocol):
 
     async def read_object(self, bucket: str, key: str) -> bytes:
         """The stored bytes; ObjectMissing when absent, Unavailable when the bus is down."""
+        ...
+
+    async def put_object(self, bucket: str, key: str, data: bytes) -> ArtifactRef:
+        """Store bytes (a document too large for a command); Unavailable when the bus is down."""
         ...
 
     async def stream_seq(self) -> int:
@@ -95,6 +99,13 @@ class NatsBus:
         self._client()
         try:
             return await self._objects.get(bucket, key)  # type: ignore[union-attr]
+        except (TimeoutError, NatsTimeout) as exc:
+            raise Unavailable(f"object store did not answer for {bucket}/{key}") from exc
+
+    async def put_object(self, bucket: str, key: str, data: bytes) -> ArtifactRef:
+        self._client()
+        try:
+            return await self._objects.put("upload", bucket, key, data)  # type: ignore[union-attr]
         except (TimeoutError, NatsTimeout) as exc:
             raise Unavailable(f"object store did not answer for {bucket}/{key}") from exc
 

@@ -1,11 +1,15 @@
 """Typed dependencies of the gateway's routes."""
 
+import hashlib
+import json
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from contracts import subjects
+from contracts.commands import ImportConfig
 from contracts.envelope import INT64_MAX, Contract
 from services.ui_gateway.bus import Bus, ObjectMissing, TooLarge, Unavailable
 from services.ui_gateway.errors import raise_for
@@ -60,3 +64,21 @@ async def written_seq(bus: Bus) -> int:
         return await bus.stream_seq()
     except Unavailable:
         return 0
+
+
+STAGE_ABOVE = 256 * 1024
+"""A config document larger than this, as JSON, is staged in the object store and its import
+command says where: a message on the bus carries 1 MiB (8 MB in ``deploy/``)."""
+
+
+async def sendable(bus: Bus, command: ImportConfig) -> ImportConfig:
+    """The import command as it can go over the bus: the document in it, or staged."""
+    data = json.dumps(command.document, separators=(",", ":"), ensure_ascii=False).encode()
+    if len(data) <= STAGE_ABOVE:
+        return command
+    key = f"{hashlib.sha256(data).hexdigest()}.json"
+    try:
+        staged = await bus.put_object(subjects.UPLOADS_BUCKET, key, data)
+    except Unavailable as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    return ImportConfig(staged=staged)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from scpln.samples import generate
 from tests.e2e.system import start_system, stop_system
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +42,24 @@ def test_config_import_validates_completely_and_recognises_identical_content(ful
         new = client.post("/configs", json=document).json()
         assert new["created"] is True
         full_system.wait_for(f"/configs/{new['config_version_id']}", lambda b: b["config"]["version_tag"] == "v2-e2e")
+
+
+def test_a_config_larger_than_a_message_on_the_bus_is_imported_and_planned(full_system):
+    document = generate(stores=40, warehouses=2, factories=2, suppliers=1, products=50, components=10, days=180,
+                        seed=9, products_per_store=25)
+    assert len(json.dumps(document)) > 1024**2  # the embedded server's largest message
+    with full_system.client() as client:
+        imported = client.post("/configs", json=document)
+        assert imported.status_code == 201, imported.text
+        version = imported.json()["config_version_id"]
+        detail = full_system.wait_for(f"/configs/{version}", lambda b: True)["config"]
+        assert detail["counts"]["demands"] == len(document["demands"])
+        stored = client.get(f"/configs/{version}/document")
+        assert stored.status_code == 200 and len(stored.json()["demands"]) == len(document["demands"])
+        again = client.post("/configs", json=document).json()
+        assert (again["config_version_id"], again["created"]) == (version, False)
+        plan = client.post("/plans", json={"base_scenario_id": "scn_baseline", "config_version_id": version}).json()
+        assert job_done(full_system, plan["job_id"])["state"] == "succeeded"
 
 
 def test_scenario_lifecycle_governs_plan_creation(full_system):

@@ -27,7 +27,7 @@ from contracts.queries import (
     ScenarioDetail,
     ScenariosPage,
 )
-from services.ui_gateway.deps import BusDep, MinSeq, ask, validated
+from services.ui_gateway.deps import BusDep, MinSeq, ask, sendable, validated
 
 router = APIRouter()
 
@@ -82,7 +82,8 @@ async def list_configs(query: Annotated[ListConfigs, Query()], bus: BusDep) -> C
 @router.post("/configs", status_code=201, response_model=ConfigImported, tags=["configs"])
 async def import_config(document: Annotated[dict[str, Any], Body()], bus: BusDep) -> ConfigImported:
     """Import a canonical JSON document; 422 lists every validation error."""
-    return await ask(bus, subjects.CMD_CONFIG_IMPORT, validated(ImportConfig, {"document": document}), ConfigImported)
+    command = await sendable(bus, validated(ImportConfig, {"document": document}))
+    return await ask(bus, subjects.CMD_CONFIG_IMPORT, command, ConfigImported)
 
 
 @router.get("/configs/{config_version_id}", response_model=ConfigDetail, tags=["configs"])

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from contracts import subjects
 from contracts.commands import ConfigImported, ImportConfig
 from contracts.queries import ConfigDetail, ConfigsPage, GetConfig, ListConfigs, ListPlans, PlansPage
-from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
+from services.ui_gateway.deps import BusDep, MinSeq, ask, sendable, written_seq
 from services.ui_gateway.pages.common import error_text, form_command, redirect, render
 
 router = APIRouter(prefix="/ui/configs", include_in_schema=False)
@@ -51,7 +51,7 @@ async def _document(upload: UploadFile | None) -> dict:  # type: ignore[type-arg
 async def import_config(request: Request, bus: BusDep, file: Annotated[UploadFile | None, File()] = None) -> Response:
     filename = file.filename if file else ""
     try:
-        command = form_command(ImportConfig, document=await _document(file))
+        command = await sendable(bus, form_command(ImportConfig, document=await _document(file)))
         imported = await ask(bus, subjects.CMD_CONFIG_IMPORT, command, ConfigImported)
     except HTTPException as exc:
         return await _list(request, bus, error=exc, filename=filename or "")

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from contracts import subjects
 from contracts.commands import (
     CreatePlan,
     CreateScenario,
@@ -205,6 +206,25 @@ async def test_identical_config_content_is_one_version(ports):
     assert reply.created is False and reply.config_version_id == small_config(ports)
     invalid = await configs.import_config(ImportConfig(document={"meta": {"name": "x"}, "nodes": [{"code": "A"}]}), ports)
     assert invalid.error == "config_invalid" and all({"code", "path", "message"} <= d.keys() for d in invalid.details)
+
+
+async def test_a_staged_document_is_read_from_the_object_store_and_checked(ports):
+    document = json.loads((SAMPLES / "small.json").read_text())
+    document["meta"]["name"] = "staged"
+    data = json.dumps(document).encode()
+    ref = await ports.objects.put("upload", subjects.UPLOADS_BUCKET, "up.json", data)
+    imported = await configs.import_config(ImportConfig(staged=ref), ports)
+    assert imported.created is True and ports.state.configs[imported.config_version_id].name == "staged"
+    assert (await configs.import_config(ImportConfig(staged=ref), ports)).created is False
+    tampered = ref.model_copy(update={"sha256": "0" * 64})
+    assert "not the one uploaded" in (await configs.import_config(ImportConfig(staged=tampered), ports)).message
+    gone = ref.model_copy(update={"key": "gone.json"})
+    assert "no staged document" in (await configs.import_config(ImportConfig(staged=gone), ports)).message
+    elsewhere = ref.model_copy(update={"bucket": subjects.CONFIGS_BUCKET})
+    assert (await configs.import_config(ImportConfig(staged=elsewhere), ports)).error == "validation_failed"
+    for bad in (b"[1, 2]", b"not json", b"[" * 100):
+        ref = await ports.objects.put("upload", subjects.UPLOADS_BUCKET, "bad.json", bad)
+        assert (await configs.import_config(ImportConfig(staged=ref), ports)).error == "config_invalid"
 
 
 async def test_simulate_again_publishes_a_run_request_for_the_same_plan(ports):

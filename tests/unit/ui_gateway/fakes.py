@@ -12,6 +12,7 @@ from contracts import subjects
 from contracts.commands import ErrorReply
 from contracts.envelope import Contract
 from contracts.events import ArtifactRef, JobProgress
+from runtime.objects import artifact_ref
 from services.ui_gateway.bus import ObjectMissing, TooLarge, Unavailable
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -45,6 +46,10 @@ class FakeBus:
             return self.objects[(bucket, key)]
         except KeyError:
             raise ObjectMissing(f"{bucket}/{key}") from None
+
+    async def put_object(self, bucket: str, key: str, data: bytes) -> ArtifactRef:
+        self.objects[(bucket, key)] = data
+        return artifact_ref("upload", bucket, key, data, "application/json")
 
     async def stream_seq(self) -> int:
         return self.seq

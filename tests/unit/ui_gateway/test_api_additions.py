@@ -1,7 +1,9 @@
 """JSON API additions: daily results (JSON and CSV), aggregate jobs, config documents, AsyncAPI."""
 
+import json
+
 from contracts import subjects
-from contracts.commands import ErrorReply, JobAccepted
+from contracts.commands import ConfigImported, ErrorReply, JobAccepted
 from contracts.events import EVENT_TYPES, SUBJECT_OF
 from contracts.queries import RegistryStatus, RunDetail
 from tests.unit.ui_gateway.fakes import results_doc, run_row
@@ -117,3 +119,18 @@ def test_the_registry_status_says_how_many_runs_retention_dropped(client, bus):
     assert bus.requests(subjects.QRY_STATUS)[-1].min_seq == 9
     page = client.get("/ui/runs").text
     assert "1,234 older run(s) dropped" in page and "2 event(s) could not be applied" in page
+
+
+def test_a_config_document_too_large_for_a_message_is_staged_in_the_object_store(client, bus):
+    bus.replies[subjects.CMD_CONFIG_IMPORT] = ConfigImported(config_version_id="cfg_big", sha256="c" * 64, created=True)
+    small = {"meta": {"name": "small"}, "items": [{"code": "I1"}]}
+    large = {"meta": {"name": "large"}, "items": [{"code": f"I{i:06d}", "name": "x" * 40} for i in range(8000)]}
+    assert client.post("/configs", json=small).status_code == 201
+    assert client.post("/configs", json=large).status_code == 201
+    page = client.post("/ui/configs", files={"file": ("large.json", json.dumps(large).encode())}, follow_redirects=False)
+    assert page.status_code == 303
+    inline, staged, uploaded = bus.requests(subjects.CMD_CONFIG_IMPORT)
+    assert (inline.document, inline.staged) == (small, None)
+    assert staged.document is None and staged.staged.bucket == subjects.UPLOADS_BUCKET
+    assert json.loads(bus.objects[(staged.staged.bucket, staged.staged.key)]) == large
+    assert uploaded.staged == staged.staged  # the same content: the same staged object
