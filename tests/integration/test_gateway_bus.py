@@ -68,8 +68,8 @@ async def test_the_gateway_shows_what_retention_dropped_and_refuses_a_request_to
             assert status.status_code == 200, status.text
             assert (status.json()["runs"], status.json()["runs_dropped_by_retention"]) == (2, 1)
             assert "1 older run(s) dropped" in (await client.get("/ui/runs", params={"min_seq": seq})).text
-            big = {"meta": {"name": "big", "description": "x" * (bus.nc.max_payload + 1)}}
-            refused = await client.post("/configs", json=big)
+            big = {"base_scenario_id": "scn_1", "config_version_id": "cfg_1", "options": {"note": "x" * bus.nc.max_payload}}
+            refused = await client.post("/plans", json=big)
             assert refused.status_code == 413 and "the message bus carries at most" in refused.json()["detail"]
         finally:
             await bus.close()
