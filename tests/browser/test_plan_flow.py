@@ -83,3 +83,21 @@ def test_without_the_event_stream_the_job_table_polls(context, system):
         plan_id = client.get("/plans").json()["plans"][0]["plan_version_id"]
         job_id = client.post(f"/plans/{plan_id}/runs").json()["job_id"]
     page.locator(f'tr[data-job-id="{job_id}"] [data-field="state"]:text("succeeded")').wait_for()
+
+
+def test_a_filtered_job_table_takes_in_only_the_jobs_that_match(context, system):
+    page = context.new_page()
+    page.goto("/ui/jobs?state=failed&job_type=planning")
+    page.wait_for_selector("#live-status:text('connected')")
+    before = page.locator("#job-total").inner_text()
+    with system.client() as client:
+        config = min(client.get("/configs").json()["configs"], key=lambda c: c["planning_days"])
+        job_id = client.post("/plans", json={"base_scenario_id": "scn_baseline",
+                                             "config_version_id": config["config_version_id"]}).json()["job_id"]
+    system.wait_for(f"/jobs/{job_id}", lambda body: body["job"]["state"] == "succeeded")
+    watching = context.new_page()  # an unfiltered table sees the same planning job come and finish
+    watching.goto("/ui/jobs")
+    watching.locator(f'tr[data-job-id="{job_id}"] [data-field="state"]:text("succeeded")').wait_for()
+    page.wait_for_timeout(500)
+    assert page.locator(f'tr[data-job-id="{job_id}"]').count() == 0
+    assert page.locator("#job-total").inner_text() == before

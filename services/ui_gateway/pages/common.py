@@ -36,7 +36,7 @@ def when(value: datetime | None) -> Markup | str:
     if value is None:
         return "–"
     utc = value.astimezone(UTC)
-    return Markup(f'<time datetime="{utc.isoformat()}">{utc:%Y-%m-%d %H:%M:%S}</time>')
+    return Markup(f'<time datetime="{utc.isoformat()}">{utc:%Y-%m-%d %H:%M:%S} UTC</time>')
 
 
 def duration(ms: float | None) -> str:

@@ -7,11 +7,22 @@
   const body = table.tBodies[0];
   const status = document.getElementById("live-status");
   const onlyJob = table.dataset.job || null;
+  const onlyState = table.dataset.state || null;  // the page's filters: a job that does not match
+  const onlyType = table.dataset.jobType || null;  // is not added, and leaves when it stops matching
   const POLL_MS = 2000;
   let failures = 0;
 
-  function stamp(iso) {
-    return iso ? iso.replace("T", "\u00a0").replace(/\.\d+/, "").replace(/(Z|[+-]\d\d:\d\d)$/, "") : "";
+  function stamp(iso) {  // events are stamped in UTC, as the server renders times
+    return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace(/(Z|[+-]\d\d:\d\d)$/, "") + " UTC" : "";
+  }
+
+  function matches(job) {
+    return (!onlyState || job.state === onlyState) && (!onlyType || job.job_type === onlyType);
+  }
+
+  function count(delta) {
+    const total = document.getElementById("job-total");
+    if (total) total.textContent = String(Math.max(0, Number(total.textContent) + delta));
   }
 
   function link(kind, id) {
@@ -30,8 +41,7 @@
     a.href = "/ui/jobs/" + encodeURIComponent(job.job_id); a.textContent = job.job_id;
     row.querySelector('[data-field="created"]').textContent = stamp(job.occurred_at || job.created_at);
     body.prepend(row);
-    const total = document.getElementById("job-total");
-    if (total) total.textContent = String(Number(total.textContent) + 1);
+    count(+1);
     return row;
   }
 
@@ -54,6 +64,11 @@
 
   function update(job) {
     if (onlyJob && job.job_id !== onlyJob) return;
+    if (!matches(job)) {
+      const shown = body.querySelector('tr[data-job-id="' + CSS.escape(job.job_id) + '"]');
+      if (shown) { shown.remove(); count(-1); }
+      return;
+    }
     const row = rowFor(job);
     if (!row) return;
     const state = row.querySelector('[data-field="state"]');
@@ -73,7 +88,9 @@
 
   function poll() {
     status.textContent = "Live updates: polling every " + POLL_MS / 1000 + " s";
-    const url = onlyJob ? "/jobs/" + encodeURIComponent(onlyJob) : "/jobs?limit=100";
+    const filters = (onlyState ? "&state=" + encodeURIComponent(onlyState) : "")
+      + (onlyType ? "&job_type=" + encodeURIComponent(onlyType) : "");
+    const url = onlyJob ? "/jobs/" + encodeURIComponent(onlyJob) : "/jobs?limit=100" + filters;
     fetch(url).then((r) => r.json()).then((data) => {
       (data.jobs || [data.job]).slice().reverse().forEach(update);
     }).catch(() => { status.textContent = "Live updates: the gateway does not answer; retrying…"; })

@@ -5,6 +5,8 @@ import re
 import pytest
 
 from contracts import subjects
+from contracts.queries import ScenariosPage
+from tests.unit.ui_gateway.fakes import scenario_row
 
 PAGES = {
     "/ui/plans": ["/ui/plans/plan_1", "/ui/configs/cfg_1", "/ui/scenarios/scn_baseline", "/ui/runs/run_a"],
@@ -37,6 +39,24 @@ def test_the_plan_form_preselects_the_base_scenario_and_disables_locked_ones(cli
     page = client.get("/ui/plans?base_scenario_id=scn_baseline").text
     assert re.search(r'<option value="scn_baseline"\s+selected', page)
     assert re.search(r'<option value="scn_locked"\s+disabled', page)
+
+
+def test_a_locked_scenario_asked_for_in_the_plan_form_is_not_selected_and_says_why(client):
+    page = client.get("/ui/plans?base_scenario_id=scn_locked").text
+    assert not re.search(r'<option value="scn_locked"\s+selected', page)
+    assert re.search(r'id="scenario-closed">\s*Locked is locked by lead', page)
+    assert 'id="scenario-closed"' not in client.get("/ui/plans?base_scenario_id=scn_baseline").text
+
+
+def test_an_archived_scenario_is_shown_as_archived_with_nothing_to_do(client, bus):
+    bus.replies[subjects.QRY_SCENARIOS_LIST] = ScenariosPage(scenarios=[scenario_row(scenario_id="scn_old", archived=True)])
+    row = re.search(r'<tr data-scenario="scn_old">.*?</tr>', client.get("/ui/scenarios").text, re.S).group(0)
+    assert "badge archived" in row and "badge open" not in row
+    assert "/lock" not in row and "Create plan" not in row and ">View</a>" in row
+
+
+def test_times_say_they_are_utc(client):
+    assert re.search(r'<time datetime="2026-03-01T09:30:00\+00:00">2026-03-01 09:30:00 UTC</time>', client.get("/ui/runs").text)
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
