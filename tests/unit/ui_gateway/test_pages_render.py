@@ -50,7 +50,7 @@ def test_a_locked_scenario_asked_for_in_the_plan_form_is_not_selected_and_says_w
 
 def test_an_archived_scenario_is_shown_as_archived_with_nothing_to_do(client, bus):
     bus.replies[subjects.QRY_SCENARIOS_LIST] = ScenariosPage(scenarios=[scenario_row(scenario_id="scn_old", archived=True)])
-    row = re.search(r'<tr data-scenario="scn_old">.*?</tr>', client.get("/ui/scenarios").text, re.S).group(0)
+    row = re.search(r'<tr data-scenario="scn_old">.*?</tr>', client.get("/ui/scenarios").text, re.DOTALL).group(0)
     assert "badge archived" in row and "badge open" not in row
     assert "/lock" not in row and "Create plan" not in row and ">View</a>" in row
 
