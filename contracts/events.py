@@ -298,14 +298,16 @@ _TYPE_KEY = b'"event_type":"'
 
 
 def decode(data: bytes | str, subject: str | None = None) -> Event:
-    """Parse an event of any known type and schema version (old versions are upcast).
+    """Parse an event of any known type and schema version (old versions are upcast). Read
+    from an event subject (``subject`` given), it must be that subject's event type: anything
+    else raises ``UnknownEvent``.
 
     While no upcaster is registered every stored event is current, and the JSON is validated
     straight from bytes (the replay hot path): first by the model its subject (when given)
     or its ``"event_type"`` key names, which succeeds only for an event of that type, else by
     the discriminated union, which gives the same result or the error."""
     if UPCASTERS:
-        return _EVENT_ADAPTER.validate_python(upcast_json(data))
+        return _of_subject(_EVENT_ADAPTER.validate_python(upcast_json(data)), subject)
     validator = _VALIDATOR_OF_SUBJECT.get(subject) if subject is not None else None
     if validator is None and isinstance(data, bytes):
         validator = _named_validator(data)
@@ -314,7 +316,14 @@ def decode(data: bytes | str, subject: str | None = None) -> Event:
             return validator.validate_json(data)  # type: ignore[no-any-return]
         except ValidationError:
             pass
-    return _EVENT_ADAPTER.validate_json(data)
+    return _of_subject(_EVENT_ADAPTER.validate_json(data), subject)
+
+
+def _of_subject(event: Event, subject: str | None) -> Event:
+    expected = SUBJECT_OF[event.event_type]  # type: ignore[union-attr]
+    if subject is not None and subject in _VALIDATOR_OF_SUBJECT and subject != expected:
+        raise UnknownEvent(f"a {event.event_type} on {subject}; its subject is {expected}")  # type: ignore[union-attr]
+    return event
 
 
 def _named_validator(data: bytes) -> Any:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from contracts import subjects
 from contracts.commands import parse_reply
-from contracts.events import UnknownEvent, decode
+from contracts.events import PlanCreated, RunRequested, UnknownEvent, decode
 from contracts.queries import GetJob, JobDetail
 from runtime import bus
 from runtime.lifecycle import wait_for_shutdown
@@ -32,12 +32,16 @@ log = logging.getLogger("simulator")
 async def on_trigger(body: bytes, subject: str, ports: Ports) -> None:
     """Decode the trigger and simulate; an undecodable message is logged and acked (never stalls)."""
     try:
-        trigger = decode(body)
+        trigger = decode(body, subject)
     except (ValidationError, UnknownEvent, ValueError) as exc:
         POISON_MESSAGES.inc()
         log.error("dropping undecodable trigger on %s: %s", subject, exc)
         return
-    await simulate_plan(trigger, ports)  # type: ignore[arg-type]
+    if not isinstance(trigger, PlanCreated | RunRequested):
+        POISON_MESSAGES.inc()
+        log.error("dropping a %s on %s: it triggers no simulation", trigger.event_type, subject)
+        return
+    await simulate_plan(trigger, ports)
 
 
 def trigger_handler(ports: Ports, durable: str):  # type: ignore[no-untyped-def]

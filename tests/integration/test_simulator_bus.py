@@ -11,13 +11,14 @@ from itertools import pairwise
 from pathlib import Path
 
 from contracts import subjects
-from contracts.events import ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunFailed
+from contracts.events import ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunFailed, ScenarioCreated
 from contracts.results import DailyResults
 from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
 from scpln.samples import generate
 from services.simulator.app import main
 from services.simulator.handlers import run_id_for
+from services.simulator.metrics import POISON_MESSAGES
 from services.simulator.settings import Settings
 from tests.integration.conftest import Running, log_events, wait_events
 
@@ -70,10 +71,13 @@ async def test_a_plan_becomes_a_run_with_stored_results_and_progress(fresh_nats,
 async def test_poison_messages_and_bad_configs_never_stall_the_queue(fresh_nats, js):
     good = await store_config(js, "small", json.loads((SAMPLES / "small.json").read_text()))
     missing = good.model_copy(update={"key": "no-such-config.json"})
+    poisoned_before = POISON_MESSAGES._value.get()
     simulator = Running(main, Settings(nats_url=fresh_nats))
     try:
         await js.publish(subjects.PLAN_CREATED, b"\x00 not an event")
         await js.publish(subjects.PLAN_CREATED, b'{"event_type": "PlanCreated"}')
+        misplaced = ScenarioCreated(correlation_id="scn_x", producer="elsewhere", scenario_id="scn_x", name="X")
+        await js.publish(subjects.PLAN_CREATED, misplaced.model_dump_json().encode())  # valid, on another's subject
         publisher = JetStreamPublisher(js)
         await publisher.publish(plan_event(1, missing))
         await publisher.publish(plan_event(2, good))
@@ -83,6 +87,7 @@ async def test_poison_messages_and_bad_configs_never_stall_the_queue(fresh_nats,
     failed = runs_of(events, "plan_1")
     assert len(failed) == 1 and isinstance(failed[0], RunFailed) and "no-such-config" in failed[0].reason
     assert isinstance(runs_of(events, "plan_2")[0], RunCompleted)
+    assert POISON_MESSAGES._value.get() - poisoned_before == 3
 
 
 async def test_two_simulator_processes_share_the_queue(fresh_nats, js, tmp_path):
