@@ -245,6 +245,7 @@ class ConfigDetail(ReadModelPosition):
 
 
 class RegistryStatus(ReadModelPosition):
-    runs: int
-    runs_dropped_by_retention: int = 0
-    dead_letters: int = 0
+    runs: int = Field(description="Runs in the read model.")
+    runs_dropped_by_retention: int = Field(default=0, description="Runs RUNS_DB_MAX_ROWS dropped (the log keeps them).")
+    dead_letters: int = Field(default=0, description="Events that failed to apply, kept in dead_letters.")
+    events_undecodable: int = Field(default=0, description="Messages of the log that are no event the registry reads (skipped).")

@@ -31,6 +31,8 @@ class ProjectedBatch:
     changes: list[Change] = field(default_factory=list)
     jobs: dict[str, JobSummary] = field(default_factory=dict)
     undecodable: int = 0
+    first_undecodable: tuple[int, str, str] | None = None
+    """(sequence, subject, why) of the first message that is no event this projection reads."""
     failed: bool = False
 
     def covers(self, messages: Sequence[Message]) -> bool:
@@ -45,8 +47,9 @@ def project(messages: Sequence[Message], apply: Apply) -> ProjectedBatch:
     for message in messages:
         try:
             event = decode(message[2], message[1])
-        except Exception:  # noqa: BLE001 - not an event we know: skipped, the checkpoint moves
+        except Exception as exc:  # noqa: BLE001 - not an event we know: skipped, the checkpoint moves
             batch.undecodable += 1
+            batch.first_undecodable = batch.first_undecodable or (message[0], message[1], why(exc))
             continue
         try:
             changes = apply(event, message[0])
@@ -69,3 +72,8 @@ def split_into(changes: list[Change], rows: list[Change], jobs: dict[str, list[R
                 job.append(change.row)
         else:
             rows.append(change)
+
+
+def why(exc: Exception) -> str:
+    """The first line of an error, for a log line."""
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

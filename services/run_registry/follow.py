@@ -40,6 +40,7 @@ def apply_counting_once(writer, batch: list, position: Position):  # type: ignor
         metrics.EVENTS_APPLIED.inc(outcome.applied)
         metrics.RUNS_TOTAL.inc(outcome.runs_completed)
         metrics.DEAD_LETTERS.inc(outcome.dead_lettered)
+        metrics.UNDECODABLE.inc(outcome.undecodable)
         position.counted_through = fresh[-1][0]
     return outcome
 

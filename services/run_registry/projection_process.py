@@ -116,7 +116,8 @@ def _to_wire(batch: ProjectedBatch) -> tuple[Any, ...]:
     jobs = {job_id: (tuple(summary.fresh), summary.running is summary.fresh,
                      tuple(summary.running) if summary.running is not None else None)
             for job_id, summary in batch.jobs.items()}
-    return batch.first_seq, batch.last_seq, batch.count, batch.undecodable, batch.failed, changes, jobs
+    return (batch.first_seq, batch.last_seq, batch.count, batch.undecodable, batch.first_undecodable, batch.failed,
+            changes, jobs)
 
 
 def _wire_change(change: Any) -> tuple[Any, ...]:
@@ -138,8 +139,9 @@ def _json_encoded(table: str, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _from_wire(wire: tuple[Any, ...]) -> ProjectedBatch:
-    first_seq, last_seq, count, undecodable, failed, changes, jobs = wire
-    batch = ProjectedBatch(first_seq, last_seq, count, undecodable=undecodable, failed=failed)
+    first_seq, last_seq, count, undecodable, first_undecodable, failed, changes, jobs = wire
+    batch = ProjectedBatch(first_seq, last_seq, count, undecodable=undecodable, first_undecodable=first_undecodable,
+                           failed=failed)
     batch.changes = [_CHANGES[name](*values) for name, *values in changes]
     for job_id, (fresh, same, running) in jobs.items():
         partial = Partial(*fresh)

@@ -360,4 +360,5 @@ def status(conn: Connection, query: q.Consistency | None = None) -> q.RegistrySt
     total = _counters_sum(conn, [STATUS_COUNTER.format(s) for s in _STATUSES])
     letters = conn.execute(select(func.count()).select_from(db.dead_letters)).scalar() or 0
     return q.RegistryStatus(runs=total, runs_dropped_by_retention=counter(conn, "runs_dropped_by_retention"),
-                            dead_letters=letters, **position(conn))
+                            dead_letters=letters, events_undecodable=counter(conn, "events_undecodable"),
+                            **position(conn))

@@ -8,6 +8,8 @@ from sqlalchemy.dialects.sqlite import insert
 from services.run_registry import db
 
 DROPPED = "runs_dropped_by_retention"
+UNDECODABLE = "events_undecodable"
+"""Messages of the log that are no event the registry reads (skipped; the checkpoint moves)."""
 _STATUSES = ("succeeded", "failed")
 
 

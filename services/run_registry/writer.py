@@ -24,9 +24,9 @@ from sqlalchemy.exc import OperationalError
 
 from contracts.events import decode
 from services.run_registry import db, projections
-from services.run_registry.batch_projection import Apply, Message, ProjectedBatch, project
+from services.run_registry.batch_projection import Apply, Message, ProjectedBatch, project, why
 from services.run_registry.change_runner import ChangeRunner
-from services.run_registry.run_counts import RunCounts
+from services.run_registry.run_counts import UNDECODABLE, RunCounts
 
 log = logging.getLogger("run_registry.writer")
 
@@ -39,6 +39,7 @@ class BatchOutcome:
     applied: int = 0
     skipped: int = 0
     undecodable: int = 0
+    first_undecodable: tuple[int, str, str] | None = None
     dead_lettered: int = 0
     last_seq: int = 0
     runs_completed: int = 0
@@ -70,9 +71,15 @@ class ReadModelWriter:
                     projected = project(fresh, self.apply)
                 if projected.failed or not self._fast(conn, projected, counts, outcome):
                     self._careful(conn, fresh, counts, outcome)
+            if outcome.undecodable:
+                counts.add(UNDECODABLE, outcome.undecodable)
             counts.save(conn)
             self._write_checkpoint(conn, outcome.last_seq)
             self._maybe_analyze(conn, counts.total)
+        if outcome.first_undecodable is not None:
+            seq, subject, why = outcome.first_undecodable
+            log.warning("skipped %d message(s) that are no event the registry reads, the first at seq %d on %s: %s",
+                        outcome.undecodable, seq, subject, why)
         return outcome
 
     def _after_checkpoint(self, messages: Sequence[Message], outcome: BatchOutcome) -> list[Message]:
@@ -103,6 +110,7 @@ class ReadModelWriter:
         outcome.applied += projected.count - projected.undecodable
         outcome.skipped += projected.undecodable
         outcome.undecodable += projected.undecodable
+        outcome.first_undecodable = outcome.first_undecodable or projected.first_undecodable
         outcome.runs_completed += runner.new_runs
         return True
 
@@ -110,9 +118,10 @@ class ReadModelWriter:
         for seq, subject, data, *_ in fresh:
             try:
                 event = decode(data, subject)
-            except Exception:  # noqa: BLE001 - not an event we know: skip it, move on
+            except Exception as exc:  # noqa: BLE001 - not an event we know: skip it, move on
                 outcome.skipped += 1
                 outcome.undecodable += 1
+                outcome.first_undecodable = outcome.first_undecodable or (seq, subject, why(exc))
                 continue
             error = self._try_event(conn, event, seq, counts, outcome)
             if error is None:

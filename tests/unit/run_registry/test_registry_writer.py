@@ -94,12 +94,18 @@ def test_a_failed_write_leaves_neither_rows_nor_checkpoint(engine):
     assert ReadModelWriter(engine).apply_batch(messages(history())).applied == 6
 
 
-def test_unknown_and_undecodable_messages_move_the_checkpoint(engine):
+def test_unknown_and_undecodable_messages_move_the_checkpoint_and_are_counted_and_logged(engine, caplog):
     unknown = b'{"event_type": "SomethingNew", "correlation_id": "c", "producer": "p"}'
-    batch = [(1, "scpln.events.x", unknown), (2, "scpln.events.y", b"\xff not json"), (3, "z", b"[1]")]
+    misplaced = ev.encode(history()[0])  # a valid event on another event type's subject
+    batch = [(1, "scpln.events.x", unknown), (2, "scpln.events.y", b"\xff not json"), (3, "z", b"[1]"),
+             (4, JOB_PROGRESS, misplaced)]
     outcome = ReadModelWriter(engine).apply_batch(batch)
-    assert (outcome.applied, outcome.skipped, outcome.undecodable, outcome.last_seq) == (0, 3, 3, 3)
-    assert ReadModelWriter(engine).last_seq() == 3
+    assert (outcome.applied, outcome.skipped, outcome.undecodable, outcome.last_seq) == (0, 4, 4, 4)
+    assert ReadModelWriter(engine).last_seq() == 4
+    assert counters(engine)["events_undecodable"] == 4
+    [line] = [r.getMessage() for r in caplog.records if r.name == "run_registry.writer"]
+    assert line.startswith("skipped 4 message(s) that are no event the registry reads, the first at seq 1 on scpln.events.x")
+    assert rows(engine, "scenarios", "scenario_id") == []
 
 
 def test_a_poison_message_is_retried_then_dead_lettered_and_the_next_event_applies(engine, caplog):
