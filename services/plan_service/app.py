@@ -52,10 +52,15 @@ def subscribe(broker: NatsBroker, ports: Ports) -> None:
 
 
 async def restore_state(ports: Ports, js) -> None:  # type: ignore[no-untyped-def]
-    """Fold plan_service's own events from the log: the log is its source of truth."""
+    """Fold plan_service's own events from the log: the log is its source of truth. A message
+    that is no such event is logged and skipped: it never keeps the service from starting."""
     async for batch in read_log(js, filter_subjects=OWN_EVENTS):
         for msg in batch:
-            ports.state.apply(decode(msg.data))
+            try:
+                ports.state.apply(decode(msg.data, msg.subject))
+            except Exception as exc:  # noqa: BLE001 - a poison message is skipped, never fatal
+                log.warning("skipped seq %d on %s at start: not an event plan_service reads (%s)",
+                            msg.seq, msg.subject, str(exc).splitlines()[0][:200])
 
 
 async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
@@ -82,11 +87,13 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     ports = Ports(publisher=JetStreamPublisher(js), objects=NatsObjectStore(js), spawn=spawn,
                   ask_registry=ask_registry)
     await restore_state(ports, js)
+    restored_to = await bus.last_stream_seq(js)  # the registry answers about jobs once it has read this far
     if settings.load_samples:
         await load_samples(ports, settings.samples_dir)
     broker = NatsBroker(settings.nats_url, logger=None)
     subscribe(broker, ports)
     await broker.start()
+    spawn(plans.resume_interrupted(ports, restored_to))
     log.info("plan_service ready: %d scenarios, %d configs, %d plans",
              len(ports.state.scenarios), len(ports.state.configs), len(ports.state.plans))
     await wait_for_shutdown(stop)

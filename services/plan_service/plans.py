@@ -11,6 +11,7 @@ from contracts import subjects
 from contracts.canonical import CanonicalConfig
 from contracts.commands import CreatePlan, ErrorReply, JobAccepted, PlanAccepted, RerunPlan
 from contracts.events import JobProgress, JobState, JobType, PlanCreated, PlanRequested, RunRequested
+from contracts.queries import GetJob, JobDetail
 from services.plan_service import ids
 from services.plan_service.domain.pipeline import run_pipeline
 from services.plan_service.metrics import JOBS_DURATION, PLANS_CREATED
@@ -101,3 +102,51 @@ async def rerun_plan(cmd: RerunPlan, ports: Ports) -> JobAccepted | ErrorReply:
         config=plan.config,
     ))
     return JobAccepted(job_id=job_id)
+
+
+RESUME_ASKS = 30
+"""How many times a restarted plan_service asks the registry (while it starts too) about one
+interrupted planning job before it leaves the job as it is."""
+
+
+async def resume_interrupted(ports: Ports, min_seq: int, *, pipeline: Pipeline = run_pipeline,
+                             wait_s: float = 1.0) -> list[str]:
+    """Planning jobs that the log shows requested but never planned, and that the registry
+    still sees queued or running (plan_service stopped during them), are planned again from
+    the start under the same job and plan ids. Returns their job ids. ``min_seq``: the log
+    position plan_service restored from; the registry answers once it has read that far."""
+    resumed = []
+    for request in list(ports.state.plan_requests.values()):
+        if request.plan_version_id in ports.state.plans:
+            continue
+        state = await _registry_state(ports, request.job_id, min_seq, wait_s)
+        if state == "unknown":
+            log.warning("planning job %s: the registry does not answer; it stays as it is", request.job_id)
+            continue
+        if state is not None and state not in (JobState.queued, JobState.running):
+            continue  # it ended (failed, cancelled) before plan_service stopped
+        config = ports.state.configs.get(request.config_version_id)
+        if config is None:
+            continue
+        await ports.publisher.publish(_progress(request.job_id, request.plan_version_id, JobState.running, 0.0,
+                                                "resumed", "plan_service restarted during the job; planning again"))
+        command = CreatePlan(base_scenario_id=request.base_scenario_id, config_version_id=request.config_version_id,
+                             seed=request.seed, options=request.options, requested_by=request.requested_by)
+        ports.spawn(run_planning(command, ports, request.plan_version_id, request.job_id, config,
+                                 request.scenario_name, pipeline))
+        log.info("planning job %s resumed after a restart", request.job_id)
+        resumed.append(request.job_id)
+    return resumed
+
+
+async def _registry_state(ports: Ports, job_id: str, min_seq: int, wait_s: float) -> JobState | None | str:
+    """The job's state in the registry; None when it never saw the job; "unknown" when it
+    does not answer."""
+    for _ in range(RESUME_ASKS):
+        reply = await ports.ask_registry(subjects.QRY_JOB_GET, GetJob(job_id=job_id, min_seq=min_seq), JobDetail)
+        if isinstance(reply, JobDetail):
+            return reply.job.state
+        if reply.error == "job_not_found":
+            return None
+        await asyncio.sleep(wait_s)
+    return "unknown"

@@ -1,4 +1,5 @@
-"""plan_service against a real nats-server: commands answered at once, work flowing as events."""
+"""plan_service against a real nats-server: commands answered at once, work flowing as events;
+a restart that skips poison messages and plans an interrupted job again."""
 
 import asyncio
 import hashlib
@@ -7,11 +8,21 @@ import pytest
 from nats.errors import NoRespondersError
 
 from contracts import subjects
-from contracts.commands import ConfigImported, CreatePlan, ErrorReply, PlanAccepted, parse_reply
-from contracts.events import JobProgress, PlanCreated
+from contracts.commands import (
+    ConfigImported,
+    CreatePlan,
+    ErrorReply,
+    PlanAccepted,
+    ScenarioAccepted,
+    parse_reply,
+)
+from contracts.events import JobProgress, PlanCreated, PlanRequested, ScenarioCreated
 from runtime.objects import NatsObjectStore
+from runtime.publisher import JetStreamPublisher
 from services.plan_service.app import main
 from services.plan_service.settings import Settings
+from services.run_registry.app import main as registry_main
+from services.run_registry.settings import Settings as RegistrySettings
 from tests.integration.conftest import Running, log_events, wait_events
 
 
@@ -100,3 +111,39 @@ async def test_a_restarted_plan_service_restores_its_state_from_the_log(plan_ser
         assert has_samples(await log_events(js)), "samples are loaded once, not again on restart"
     finally:
         await again.stop()
+
+
+async def test_after_a_restart_poison_messages_are_skipped_and_an_interrupted_planning_job_is_planned_again(
+        fresh_nats, js, tmp_path):
+    first = Running(main, Settings(nats_url=fresh_nats))
+    events = await wait_events(js, has_samples)
+    await first.stop()
+    config = small_config(events)
+    await js.publish(subjects.PLAN_CREATED, b"{not json")
+    stray = ScenarioCreated(correlation_id="scn_x", producer="elsewhere", scenario_id="scn_x", name="X")
+    await js.publish(subjects.SCENARIO_CREATED, stray.model_dump_json().encode()[:-1] + b', "color": "red"}')
+    request = PlanRequested(correlation_id="plan_orphan", producer="plan_service", plan_version_id="plan_orphan",
+                            config_version_id=config, base_scenario_id="scn_baseline", scenario_name="Baseline",
+                            job_id="job_orphan", seed=5)
+    publisher = JetStreamPublisher(js)
+    await publisher.publish(request)  # then plan_service stopped before planning it
+    await publisher.publish(JobProgress(correlation_id="job_orphan", producer="plan_service", job_id="job_orphan",
+                                        job_type="planning", state="running", progress=0.2, step="aggregate",
+                                        plan_version_id="plan_orphan"))
+    registry = Running(registry_main, RegistrySettings(nats_url=fresh_nats, scpln_db=tmp_path / "registry.db",
+                                                       fetch_timeout_s=0.2))
+    second = Running(main, Settings(nats_url=fresh_nats))
+    try:
+        def planned(evts: list) -> bool:
+            return any(isinstance(e, PlanCreated) and e.plan_version_id == "plan_orphan" for e in evts)
+
+        log = await wait_events(js, planned)
+        progress = [e for e in log if isinstance(e, JobProgress) and e.job_id == "job_orphan"]
+        assert progress[1].step == "resumed" and progress[-1].state == "succeeded"
+        created = next(e for e in log if isinstance(e, PlanCreated))
+        assert (created.job_id, created.seed, created.config_version_id) == ("job_orphan", 5, config)
+        accepted = await ask(js, subjects.CMD_SCENARIO_CREATE, b'{"name": "after the poison"}', ScenarioAccepted)
+        assert isinstance(accepted, ScenarioAccepted), "plan_service started and answers"
+    finally:
+        await second.stop()
+        await registry.stop()

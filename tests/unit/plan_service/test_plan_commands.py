@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,7 +21,7 @@ from contracts.commands import (
     UpdateScenario,
 )
 from contracts.events import JobProgress, RunRequested
-from contracts.queries import RunDetail, RunRow
+from contracts.queries import JobDetail, JobRow, RunDetail, RunRow
 from runtime.objects import InMemoryObjectStore
 from runtime.publisher import InMemoryPublisher
 from services.plan_service import aggregates, configs, plans, scenarios
@@ -225,6 +226,36 @@ async def test_a_staged_document_is_read_from_the_object_store_and_checked(ports
     for bad in (b"[1, 2]", b"not json", b"[" * 100):
         ref = await ports.objects.put("upload", subjects.UPLOADS_BUCKET, "bad.json", bad)
         assert (await configs.import_config(ImportConfig(staged=ref), ports)).error == "config_invalid"
+
+
+async def test_a_restart_plans_again_only_the_jobs_left_queued_or_running(ports):
+    dropped = []
+    ports.spawn = dropped.append  # plan_service "stops" before any planning job runs
+    jobs = {}
+    for label in ("running", "failed", "unseen", "silent"):
+        accepted = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports)), ports)
+        jobs[label] = accepted.job_id
+    for coro in dropped:
+        coro.close()
+    now = datetime.now(UTC)
+
+    async def registry(subject, request, reply):  # type: ignore[no-untyped-def]
+        label = next(k for k, v in jobs.items() if v == request.job_id)
+        if label == "unseen":
+            return ErrorReply(error="job_not_found", message="no such job")
+        if label == "silent":
+            return ErrorReply(error="unavailable", message="the run registry does not answer; try again")
+        return JobDetail(job=JobRow(job_id=request.job_id, job_type="planning", state=label, progress=0.2, step="",
+                                    message="", created_at=now, updated_at=now))
+
+    ports.ask_registry = registry
+    ports.spawn = Tasks()
+    resumed = await plans.resume_interrupted(ports, 0, pipeline=fake_pipeline, wait_s=0)
+    assert resumed == [jobs["running"], jobs["unseen"]]
+    await ports.spawn.done()  # type: ignore[attr-defined]
+    planned = {e.job_id for e in ports.publisher.of_type("PlanCreated")}
+    assert planned == {jobs["running"], jobs["unseen"]}
+    assert await plans.resume_interrupted(ports, 0, pipeline=fake_pipeline, wait_s=0) == []  # planned now: not again
 
 
 async def test_simulate_again_publishes_a_run_request_for_the_same_plan(ports):
