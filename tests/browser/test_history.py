@@ -54,8 +54,11 @@ def test_comparing_two_selected_runs(context, runs):
     base, peak = runs["scn_baseline"], runs["scn_peak_season"]
     page = context.new_page()
     page.goto("/ui/runs")
-    for run in (base, peak):
-        page.check(f'#runs input[value="{run["run_id"]}"]')
+    assert page.is_disabled("#compare-selected") and page.is_disabled("#delete-selected")
+    page.check(f'#runs input[value="{base["run_id"]}"]')
+    assert page.is_disabled("#compare-selected") and page.is_enabled("#delete-selected")
+    page.check(f'#runs input[value="{peak["run_id"]}"]')
+    assert page.is_enabled("#compare-selected")
     page.click("#compare-selected")
     page.wait_for_url("**/ui/runs/compare?**")
     header = page.locator("#comparison thead").inner_text()

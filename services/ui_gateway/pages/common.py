@@ -49,7 +49,10 @@ def duration(ms: float | None) -> str:
 def make_templates() -> Jinja2Templates:
     """One template environment per process (templates compile once)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-    templates.env.filters.update(num=num, pct=pct, when=when, duration=duration)
+    from services.ui_gateway.pages.kpis import kpi, kpi_diff, kpi_trend, kpi_value
+
+    templates.env.filters.update(num=num, pct=pct, when=when, duration=duration, kpi_value=kpi_value,
+                                 kpi_diff=kpi_diff, kpi_trend=kpi_trend, kpi_label=lambda key: kpi(key).label)
     templates.env.globals.update(nav=NAV, urlencode=urlencode)
     return templates
 

@@ -8,25 +8,18 @@ from contracts.queries import GetRun, RunDetail
 from services.ui_gateway.api.results import results_head, results_ref
 from services.ui_gateway.deps import BusDep, MinSeq, ask
 from services.ui_gateway.pages.common import render
+from services.ui_gateway.pages.kpis import CARDS
 from services.ui_gateway.results import chart_data
 
 router = APIRouter(prefix="/ui/runs", include_in_schema=False)
 
-KPI_CARDS = (
-    ("fill_rate", "Fill rate", "pct"), ("profit_total", "Profit", "num"), ("revenue_total", "Revenue", "num"),
-    ("cost_total", "Cost", "num"), ("penalty_total", "Penalties", "num"),
-    ("profit_per_day_avg", "Profit per day", "num"), ("store_demand_total", "Store demand", "num"),
-    ("store_sales_total", "Store sales", "num"), ("customer_shortage_total", "Customer shortage", "num"),
-    ("network_shortage_total", "Network shortage", "num"), ("backorder_peak", "Backorder peak", "num"),
-    ("planning_days", "Days", "num"),
-)
 
 
 @router.get("/{run_id}")
 async def run_page(request: Request, run_id: str, bus: BusDep, min_seq: MinSeq = 0) -> Response:
     detail = await ask(bus, subjects.QRY_RUN_GET, GetRun(run_id=run_id, min_seq=min_seq), RunDetail)
     return render(request, "run.html", run=detail.run, plan=detail.plan, scenario=detail.scenario,
-                  config=detail.config, cards=KPI_CARDS)
+                  config=detail.config, cards=CARDS)
 
 
 @router.get("/{run_id}/chart.json")

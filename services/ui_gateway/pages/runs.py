@@ -77,7 +77,11 @@ def compare_query(run_ids: list[str], base: str | None, threshold: float) -> Com
 
 @router.get("/compare")
 async def compare_page(request: Request, bus: BusDep, run_id: Annotated[list[str], Query()] = [],  # noqa: B006
-                       base: str = "", threshold: float = 0.05) -> Response:
+                       base: str = "", threshold: float = 0.05,
+                       threshold_pct: Annotated[float | None, Query(ge=0)] = None) -> Response:
+    """``threshold`` as a fraction, or ``threshold_pct`` (the page's form) in percent."""
+    if threshold_pct is not None:
+        threshold = threshold_pct / 100
     comparison = await ask(bus, subjects.QRY_RUNS_COMPARE, compare_query(run_id, base, threshold), Comparison)
     return render(request, "compare.html", cmp=comparison, threshold=threshold,
                   with_results=[r.run_id for r in comparison.runs if r.results is not None])

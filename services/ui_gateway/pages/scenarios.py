@@ -48,24 +48,40 @@ async def create_scenario(request: Request, bus: BusDep, name: Annotated[str, Fo
 
 @router.get("/{scenario_id}")
 async def scenario_page(request: Request, scenario_id: str, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
+    return await _scenario(request, bus, scenario_id, min_seq, flash=flash)
+
+
+async def _scenario(request: Request, bus: BusDep, scenario_id: str, min_seq: int = 0, *, flash: str = "",
+                    form: dict[str, str] | None = None, error: HTTPException | None = None) -> Response:
+    """The scenario's page; after a refused edit, with what was typed and why it was refused."""
     detail, plans, others = await asyncio.gather(
         ask(bus, subjects.QRY_SCENARIO_GET, GetScenario(scenario_id=scenario_id, min_seq=min_seq), ScenarioDetail),
         ask(bus, subjects.QRY_PLANS_LIST, ListPlans(base_scenario_id=scenario_id, limit=20), PlansPage),
         ask(bus, subjects.QRY_SCENARIOS_LIST, ListScenarios(), ScenariosPage),
     )
-    return render(request, "scenario.html", s=detail.scenario, plans=plans, flash=flash,
+    message, errors = error_text(error.detail) if error else ("", [])
+    s = detail.scenario
+    typed = form or {"name": s.name, "description": s.description, "tag": s.tag, "parent_id": s.parent_id or ""}
+    return render(request, "scenario.html", status_code=error.status_code if error else 200, s=s, plans=plans,
+                  flash=flash, form=typed, message=message, errors=errors,
                   parents=[o for o in others.scenarios if o.scenario_id != scenario_id])
 
 
 @router.post("/{scenario_id}")
-async def edit_scenario(scenario_id: str, bus: BusDep, name: Annotated[str, Form()] = "",
+async def edit_scenario(request: Request, scenario_id: str, bus: BusDep, name: Annotated[str, Form()] = "",
                         description: Annotated[str, Form()] = "", tag: Annotated[str, Form()] = "",
                         parent_id: Annotated[str, Form()] = "") -> Response:
-    if not name.strip():
-        raise HTTPException(422, "a scenario needs a name")
-    command = form_command(UpdateScenario, scenario_id=scenario_id, name=name, description=description, tag=tag,
-                           parent_id=parent_id)  # the whole form: "" is "derived from none"
-    await ask(bus, subjects.CMD_SCENARIO_UPDATE, command, ScenarioAccepted)
+    form = {"name": name, "description": description, "tag": tag, "parent_id": parent_id}
+    try:
+        if not name.strip():
+            raise HTTPException(422, "a scenario needs a name")
+        command = form_command(UpdateScenario, scenario_id=scenario_id, name=name, description=description, tag=tag,
+                               parent_id=parent_id)  # the whole form: "" is "derived from none"
+        await ask(bus, subjects.CMD_SCENARIO_UPDATE, command, ScenarioAccepted)
+    except HTTPException as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        return await _scenario(request, bus, scenario_id, form=form, error=exc)
     return redirect(f"/ui/scenarios/{scenario_id}", min_seq=await written_seq(bus), flash="Scenario saved.")
 
 

@@ -94,6 +94,9 @@ def test_scenario_forms_answer_422_pages_for_fields_out_of_range(client, bus):
     assert edited.status_code == 422 and "at most 100 characters" in edited.text
     assert bus.requests(subjects.CMD_SCENARIO_CREATE) == bus.requests(subjects.CMD_SCENARIO_UPDATE) == []
     assert client.patch("/scenarios/scn_1", json={"name": "   "}).status_code == 422
+    blank = client.post("/ui/scenarios/scn_1", data={"name": " ", "description": "typed before the slip"})
+    assert blank.status_code == 422 and "a scenario needs a name" in blank.text
+    assert "typed before the slip</textarea>" in blank.text, "the edit form keeps what was typed"
 
 
 def test_the_parent_of_a_scenario_is_removed_from_the_form_and_by_a_null_in_the_api(client, bus):

@@ -140,6 +140,24 @@ def test_the_compare_page_highlights_differences_beyond_the_threshold(client, bu
     assert (sent.run_ids, sent.threshold) == (["run_a", "run_b"], 0.1)
 
 
+def test_the_compare_page_names_kpis_and_colours_a_difference_by_whether_it_is_better(client, bus):
+    from contracts.queries import Comparison, KpiComparison
+    from tests.unit.ui_gateway.fakes import run_row
+
+    def kpi(key: str, base: float, other: float) -> KpiComparison:
+        return KpiComparison(key=key, values={"run_a": base, "run_b": other}, diff_abs={"run_b": other - base},
+                             diff_pct={"run_b": (other - base) / base}, flagged={"run_b": True})
+
+    bus.replies[subjects.QRY_RUNS_COMPARE] = Comparison(base_id="run_a", runs=[run_row("run_a"), run_row("run_b")], kpis=[
+        kpi("cost_total", 176_628.12, 27_140.0), kpi("fill_rate", 0.975, 0.978), kpi("profit_total", 100.0, 90.0)])
+    page = client.get("/ui/runs/compare?run_id=run_a&run_id=run_b&threshold_pct=2.5").text
+    assert '<th title="cost_total">Cost</th>' in page and "176,628.12" in page
+    assert '<small class="better">-149,488.12 (-84.6%)</small>' in page  # less cost is better
+    assert '<small class="better">+0.3 pp (+0.3%)</small>' in page and "97.8%" in page
+    assert '<small class="worse">-10.00 (-10.0%)</small>' in page
+    assert bus.requests(subjects.QRY_RUNS_COMPARE)[0].threshold == 0.025 and 'value="2.5"' in page
+
+
 def test_the_run_history_pages_keep_their_filters(client, bus):
     from contracts.queries import RunsPage
     from tests.unit.ui_gateway.fakes import run_row
