@@ -35,15 +35,15 @@ async def _document(upload: UploadFile | None) -> dict:  # type: ignore[type-arg
         raise HTTPException(422, "choose a canonical JSON file to import")
     data = await upload.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise HTTPException(413, f"{upload.filename} is larger than {MAX_UPLOAD // 2**20} MiB")
+        raise HTTPException(413, f"larger than {MAX_UPLOAD // 2**20} MiB")
     try:
         document = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HTTPException(422, f"{upload.filename} is not JSON: {exc}") from exc
+        raise HTTPException(422, f"not JSON: {exc}") from exc
     except RecursionError as exc:
-        raise HTTPException(422, f"{upload.filename} is nested too deeply to be a canonical document") from exc
+        raise HTTPException(422, "nested too deeply to be a canonical document") from exc
     if not isinstance(document, dict):
-        raise HTTPException(422, f"{upload.filename} holds a JSON {type(document).__name__}, not an object")
+        raise HTTPException(422, f"a JSON {type(document).__name__}, not an object")
     return document
 
 

@@ -48,6 +48,8 @@ def list_query(params: dict[str, str], min_seq: MinSeq = 0) -> ListRuns:
                                                      "status", "sort", "order", "limit", "offset") if params.get(k)}
     values.update(since=_day_start(params.get("since", "")), until=_day_start(params.get("until", ""), days=1),
                   min_seq=min_seq)
+    if values["since"] and values["until"] and values["since"] >= values["until"]:
+        raise HTTPException(422, f"the 'Started from' date ({params['since']}) is after the 'to' date ({params['until']})")
     try:
         return ListRuns.model_validate(values)
     except ValidationError as exc:

@@ -54,7 +54,7 @@ def test_an_imported_config_opens_its_version_once_the_registry_has_it(client, b
 
 def test_a_file_that_is_not_json_is_refused_with_its_name(client):
     page = client.post("/ui/configs", files={"file": ("net.json", b"not json", "application/json")})
-    assert page.status_code == 422 and "net.json is not JSON" in page.text
+    assert page.status_code == 422 and "net.json: not JSON" in page.text
 
 
 def test_locking_a_scenario_returns_to_the_list_at_the_written_position(client, bus):
@@ -89,7 +89,7 @@ def test_a_selection_with_a_run_that_does_not_exist_deletes_nothing(client, bus)
 
 def test_a_document_nested_too_deeply_is_a_422(client, bus):
     page = client.post("/ui/configs", files={"file": ("deep.json", b"[" * 100_000)})
-    assert page.status_code == 422 and "deep.json is nested too deeply" in page.text
+    assert page.status_code == 422 and "deep.json: nested too deeply" in page.text
     deep = b'{"meta": ' + b"[" * 500 + b"]" * 500 + b"}"  # JSON reads it; no canonical document is like it
     page = client.post("/ui/configs", files={"file": ("deep.json", deep)})
     assert page.status_code == 422 and "nested more than 32 levels deep" in page.text
@@ -107,6 +107,8 @@ def test_simulate_again_follows_the_new_job(client, bus):
 def test_the_aggregate_form_shows_503_while_nobody_answers(client, bus):
     page = client.post("/ui/jobs/aggregate", data={"run_id": "run_a", "bucket": "month", "group_by": "node"})
     assert page.status_code == 503 and "no answer on scpln.cmd.plan.aggregate" in page.text
+    assert 'The aggregate job was not started: no answer on scpln.cmd.plan.aggregate' in page.text  # at the top
+    assert page.text.index("The aggregate job was not started") < page.text.index('id="jobs"')
     assert 'value="run_a"' in page.text
 
 
@@ -167,3 +169,14 @@ def test_the_run_history_pages_keep_their_filters(client, bus):
     assert "51–100 of 1000" in page
     assert 'href="?scenario_name=peak&amp;sort=fill_rate&amp;offset=100">Next' in page
     assert 'href="?scenario_name=peak&amp;sort=fill_rate&amp;offset=0">← Previous' in page
+
+
+def test_the_run_history_says_when_its_dates_are_crossed_or_its_page_is_past_the_end(client, bus):
+    from contracts.queries import RunsPage
+
+    crossed = client.get("/ui/runs?since=2026-03-05&until=2026-03-01")
+    assert crossed.status_code == 422 and "is after the &#39;to&#39; date" in crossed.text
+    assert client.get("/ui/runs?since=2026-03-01&until=2026-03-01").status_code == 200  # one whole day
+    bus.replies[subjects.QRY_RUNS_LIST] = RunsPage(runs=[], total=3, limit=50, offset=100, last_seq=7)
+    past = client.get("/ui/runs?status=failed&offset=100").text
+    assert "This page is past the last of 3 runs" in past and 'href="?status=failed&amp;offset=0"' in past
