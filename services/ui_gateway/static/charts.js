@@ -1,6 +1,10 @@
 /* Charts of a run's daily results (uPlot, served by the gateway). */
 (function () {
   "use strict";
+  const COMPACT = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
+  function tick(v) {  // 1.5M rather than 1,500,000: the axis has room for a few characters
+    return v == null ? "" : Math.abs(v) >= 10000 ? COMPACT.format(v) : v.toLocaleString();
+  }
   const PNL_COLORS = { revenue: "#16a34a", cost_total: "#dc2626", profit: "#2563eb" };
   const COLORS = ["#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#4b5563", "#db2777"];
   const PSI_MEASURES = ["end", "sales", "demand", "shortage", "backorder", "receipts", "shipments", "produced", "consumed", "ordered"];
@@ -23,7 +27,7 @@
     const opts = {
       title: title, width: Math.max(target.clientWidth, 320), height: 300, series: series,
       scales: { x: { time: x.time } }, legend: { live: true },
-      axes: [{}, { size: 70, values: (u, vals) => vals.map((v) => v.toLocaleString()) }],
+      axes: [{}, { size: 70, values: (u, vals) => vals.map(tick) }],
     };
     const chart = new uPlot(opts, [x.xs].concat(lines.map((l) => l.values)), target);
     target.dataset.drawn = "1";
