@@ -1,6 +1,7 @@
 """Run history: filters that live in the URL, sort, paging; select runs to compare or delete."""
 
 import asyncio
+import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -60,11 +61,25 @@ def list_query(params: dict[str, str], min_seq: MinSeq = 0) -> ListRuns:
 async def runs_page(request: Request, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     params = dict(request.query_params)
     query = list_query(params, min_seq)
-    page, status = await asyncio.gather(ask(bus, subjects.QRY_RUNS_LIST, query, RunsPage),
-                                        ask(bus, subjects.QRY_STATUS, Consistency(), RegistryStatus))
+    page, status = await asyncio.gather(ask(bus, subjects.QRY_RUNS_LIST, query, RunsPage), _status(request, bus))
     filters = {k: params.get(k, "") for k in FILTERS}
     return render(request, "runs.html", page=page, query=query, filters=filters, columns=COLUMNS,
                   offset=query.offset, pager_total=page.total, flash=flash, status=status)
+
+
+STATUS_FRESH_S = 5.0
+"""How old the registry status behind the history's notice may be: asked at most this often,
+not once more per page view."""
+
+
+async def _status(request: Request, bus: BusDep) -> RegistryStatus:
+    cached = getattr(request.app.state, "registry_status", None)
+    now = clock.monotonic()
+    if cached is not None and now - cached[0] < STATUS_FRESH_S:
+        return cached[1]  # type: ignore[no-any-return]
+    status = await ask(bus, subjects.QRY_STATUS, Consistency(), RegistryStatus)
+    request.app.state.registry_status = (now, status)
+    return status
 
 
 def compare_query(run_ids: list[str], base: str | None, threshold: float) -> CompareRuns:

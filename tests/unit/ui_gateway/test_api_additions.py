@@ -118,6 +118,8 @@ def test_the_registry_status_says_how_many_runs_retention_dropped(client, bus):
     assert status.json() | {"lag": 0} == {"runs": 1, "runs_dropped_by_retention": 1234, "dead_letters": 2,
                                           "events_undecodable": 0, "last_seq": 9, "lag": 0}
     assert bus.requests(subjects.QRY_STATUS)[-1].min_seq == 9
+    assert 'id="registry-status"' not in client.get("/ui/runs").text  # the notice's status is asked every few seconds
+    client.app.state.registry_status = None  # ... as if those seconds had passed
     page = client.get("/ui/runs").text
     assert "1,234 older run(s) dropped" in page and "2 event(s) could not be applied" in page
 
