@@ -207,6 +207,13 @@ aggregates = Table(
     _time("requested_at", nullable=True), _time("completed_at", nullable=True),
 )
 
+deleted_runs = Table(
+    "deleted_runs", metadata,  # who deleted a run and when: its page says so rather than "does not exist"
+    Column("run_id", String, primary_key=True),
+    Column("deleted_by", String, nullable=False),
+    _time("deleted_at"),
+)
+
 checkpoint = Table(
     "checkpoint", metadata,
     Column("projection", String, primary_key=True),

@@ -28,7 +28,7 @@ async def run_query(query: Any, fn: Callable[[Any, Any], Contract], live: LiveRe
             reply = fn(conn, query)
     except queries.NotFound as missing:
         return ErrorReply(error=NOT_FOUND_CODES.get(missing.kind, "validation_failed"),  # type: ignore[arg-type]
-                          message=f"{missing.kind} {missing.id} does not exist")
+                          message=missing.message)
     except ValueError as bad:
         return ErrorReply(error="validation_failed", message=str(bad))
     if "lag" in type(reply).model_fields:

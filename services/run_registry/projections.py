@@ -200,7 +200,8 @@ def _(event: ev.RunFailed, seq: int) -> list[Change]:
 
 @_applies(ev.RunDeleted)
 def _(event: ev.RunDeleted, seq: int) -> list[Change]:
-    return [Delete("runs", {"run_id": event.run_id})]
+    deleted = {"run_id": event.run_id, "deleted_by": event.deleted_by, "deleted_at": aware(event.occurred_at)}
+    return [Delete("runs", {"run_id": event.run_id}), Upsert("deleted_runs", deleted)]
 
 
 @_applies(ev.AggregateRequested)

@@ -43,10 +43,11 @@ _NAMES = bindparam("scenario_names", expanding=True)
 class NotFound(LookupError):
     """No row with this id; ``error_code`` is the contracts ErrorCode to answer with."""
 
-    def __init__(self, kind: str, id: str) -> None:
+    def __init__(self, kind: str, id: str, message: str | None = None) -> None:
         super().__init__(f"{kind} {id!r} not found")
         self.kind, self.id = kind, id
         self.error_code = f"{kind}_not_found"
+        self.message = message or f"{kind} {id} does not exist"
 
 
 class InvalidQuery(ValueError):
@@ -242,6 +243,11 @@ def get_plan(conn: Connection, query: q.GetPlan) -> q.PlanDetail:
 def _run_or_404(conn: Connection, run_id: str) -> q.RunRow:
     row = _one(conn, runs, "run_id", run_id)
     if row is None:
+        deleted = _one(conn, db.deleted_runs, "run_id", run_id)
+        if deleted is not None:
+            by = f" by {deleted.deleted_by}" if deleted.deleted_by else ""
+            raise NotFound("run", run_id, f"run {run_id} was deleted{by} at "
+                                          f"{deleted.deleted_at:%Y-%m-%d %H:%M:%S} UTC (the event log keeps its history)")
         raise NotFound("run", run_id)
     return run_row(row)
 

@@ -9,7 +9,6 @@ from registry_helpers import (
     plan_created,
     progress,
     run_completed,
-    run_deleted,
     run_failed,
     scenario_created,
     summary,
@@ -101,8 +100,10 @@ def test_run_failed_is_a_failed_run_without_kpis():
     assert upsert.row["duration_ms"] == 2500 and upsert.row["summary"] == {}
 
 
-def test_run_deleted_removes_the_run():
-    assert apply(run_deleted("r1"), 1) == [Delete("runs", {"run_id": "r1"})]
+def test_run_deleted_removes_the_run_and_says_who_deleted_it_when():
+    event = ev.RunDeleted(run_id="r1", deleted_by="ann", occurred_at=T0, correlation_id="c", producer="p")
+    assert apply(event, 1) == [Delete("runs", {"run_id": "r1"}),
+                               Upsert("deleted_runs", {"run_id": "r1", "deleted_by": "ann", "deleted_at": T0})]
 
 
 def test_aggregate_requested_and_completed_fill_one_aggregate_row():

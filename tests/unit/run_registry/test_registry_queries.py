@@ -84,6 +84,19 @@ def test_compare_refuses_unknown_runs(conn):
     assert (error.value.kind, error.value.id, error.value.error_code) == ("run", "nope", "run_not_found")
 
 
+def test_a_deleted_run_is_not_found_and_says_who_deleted_it_when():
+    engine = engine_for("memory")
+    deleted = ev.RunDeleted(run_id="r1", deleted_by="ann", occurred_at=T0 + timedelta(hours=2), **ENV)
+    ReadModelWriter(engine).apply_batch(messages([run_completed("r1", started=T0), deleted]))
+    with engine.connect() as conn, pytest.raises(queries.NotFound) as error:
+        queries.get_run(conn, q.GetRun(run_id="r1"))
+    assert error.value.error_code == "run_not_found"
+    assert error.value.message == "run r1 was deleted by ann at 2026-03-01 02:00:00 UTC (the event log keeps its history)"
+    with engine.connect() as conn, pytest.raises(queries.NotFound) as never:
+        queries.get_run(conn, q.GetRun(run_id="r9"))
+    assert never.value.message == "run r9 does not exist"
+
+
 def test_plans_list_with_run_counts_and_latest_run(conn):
     page = queries.list_plans(conn, q.ListPlans())
     assert page.total == 2 and [p.plan_version_id for p in page.plans] == ["p2", "p1"]
