@@ -101,3 +101,21 @@ def test_a_filtered_job_table_takes_in_only_the_jobs_that_match(context, system)
     page.wait_for_timeout(500)
     assert page.locator(f'tr[data-job-id="{job_id}"]').count() == 0
     assert page.locator("#job-total").inner_text() == before
+
+
+def test_a_double_click_on_create_plan_makes_one_plan(context, system):
+    with system.client() as client:
+        before = client.get("/plans").json()["total"]
+    page = context.new_page()
+    page.goto("/ui/plans?base_scenario_id=scn_peak_season")
+    page.select_option('select[name="config_version_id"]', small_config(page))
+    page.evaluate("""() => {  // two clicks before the next page arrives, as an impatient planner does
+        const button = document.querySelector('#create-plan button[type=submit]');
+        button.click(); setTimeout(() => button.click(), 50);
+    }""")
+    page.wait_for_url(re.compile(r"/ui/jobs\?created="))
+    plan_id = re.search(r"plan=(plan_\w+)", page.url).group(1)
+    system.wait_for(f"/plans/{plan_id}", lambda body: True)
+    page.wait_for_timeout(1000)
+    with system.client() as client:
+        assert client.get("/plans").json()["total"] == before + 1
