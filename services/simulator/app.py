@@ -4,6 +4,7 @@ import asyncio
 import logging
 from functools import partial
 
+from faststream.exceptions import NackMessage
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.errors import NoRespondersError
@@ -21,7 +22,7 @@ from runtime.logs import setup_logging
 from runtime.metrics import serve_metrics
 from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
-from services.simulator.handlers import simulate_plan
+from services.simulator.handlers import BUS_FAILURES, simulate_plan
 from services.simulator.metrics import POISON_MESSAGES
 from services.simulator.ports import Ports
 from services.simulator.settings import Settings
@@ -29,8 +30,10 @@ from services.simulator.settings import Settings
 log = logging.getLogger("simulator")
 
 
-async def on_trigger(body: bytes, subject: str, ports: Ports) -> None:
-    """Decode the trigger and simulate; an undecodable message is logged and acked (never stalls)."""
+async def on_trigger(body: bytes, subject: str, ports: Ports, delivery: int = 1, max_deliver: int = 1) -> None:
+    """Decode the trigger and simulate; an undecodable message is logged and acked (never
+    stalls). When the bus does not answer, the trigger is delivered again a little later, up
+    to ``max_deliver`` times; the last time the run fails with the reason."""
     try:
         trigger = decode(body, subject)
     except (ValidationError, UnknownEvent, ValueError) as exc:
@@ -41,12 +44,23 @@ async def on_trigger(body: bytes, subject: str, ports: Ports) -> None:
         POISON_MESSAGES.inc()
         log.error("dropping a %s on %s: it triggers no simulation", trigger.event_type, subject)
         return
-    await simulate_plan(trigger, ports)
+    last = delivery >= max_deliver
+    try:
+        await simulate_plan(trigger, ports, last_attempt=last)
+    except BUS_FAILURES as exc:
+        if last:
+            log.error("trigger on %s dropped: the bus did not answer on %d deliveries (%s)", subject, delivery, exc)
+            return
+        wait = min(2.0**delivery, 30.0)
+        log.warning("the bus did not answer (%s: %s); trigger on %s delivered again in %.0f s (%d of %d)",
+                    type(exc).__name__, exc, subject, wait, delivery + 1, max_deliver)
+        raise NackMessage(delay=wait) from exc
 
 
-def trigger_handler(ports: Ports, durable: str):  # type: ignore[no-untyped-def]
+def trigger_handler(ports: Ports, durable: str, max_deliver: int):  # type: ignore[no-untyped-def]
     async def handler(message: NatsMessage) -> None:  # type: ignore[valid-type]
-        await on_trigger(message.body, message.raw_message.subject, ports)  # type: ignore[attr-defined]
+        raw = message.raw_message  # type: ignore[attr-defined]
+        await on_trigger(message.body, raw.subject, ports, raw.metadata.num_delivered, max_deliver)  # type: ignore[attr-defined]
 
     handler.__name__ = f"simulate_{durable}"
     return handler
@@ -69,7 +83,7 @@ def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
     for subject, durable in subjects.SIMULATOR_DURABLES.items():
         config = ConsumerConfig(ack_wait=settings.ack_wait_s, max_deliver=settings.max_deliver)
         broker.subscriber(subject, stream=stream, durable=durable, config=config,
-                          pull_sub=PullSub(batch_size=1, timeout=2.0))(trigger_handler(ports, durable))
+                          pull_sub=PullSub(batch_size=1, timeout=2.0))(trigger_handler(ports, durable, settings.max_deliver))
 
 
 async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:

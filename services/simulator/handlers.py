@@ -11,6 +11,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from nats.errors import ConnectionClosedError, ConnectionReconnectingError, NoServersError
+from nats.js.errors import ServiceUnavailableError
+
 from contracts import subjects
 from contracts.canonical import CanonicalConfig
 from contracts.events import (
@@ -26,6 +29,8 @@ from services.simulator.metrics import RUNS_FAILED, SIMULATION_SECONDS
 from services.simulator.ports import PRODUCER, SIMULATOR_VERSION, Ports
 
 log = logging.getLogger("simulator.handlers")
+BUS_FAILURES = (TimeoutError, ConnectionClosedError, NoServersError, ConnectionReconnectingError, ServiceUnavailableError)
+"""The bus not answering for a while: the run is tried again, not failed."""
 RUN_NAMESPACE = uuid.UUID("0b6f3c1e-8a7d-4e42-9d1b-3c5a7e9f2b40")
 
 Trigger = PlanCreated | RunRequested
@@ -51,8 +56,10 @@ def _progress(trigger: Trigger, run_id: str, state: JobState, progress: float, s
                        plan_version_id=trigger.plan_version_id, run_id=run_id)
 
 
-async def simulate_plan(trigger: Trigger, ports: Ports) -> None:
-    """Run one simulation; every failure becomes a RunFailed, so the consumer always moves on."""
+async def simulate_plan(trigger: Trigger, ports: Ports, *, last_attempt: bool = True) -> None:
+    """Run one simulation; a failure becomes a RunFailed, so the consumer moves on. The bus
+    not answering (``BUS_FAILURES``) is raised instead, for the trigger to be delivered again,
+    unless this is its ``last_attempt``."""
     run_id = run_id_for(trigger)
     if ports.job_state and await ports.job_state(job_id_for(trigger)) == JobState.cancelled:
         log.info("job %s was cancelled while queued; skipping run %s", job_id_for(trigger), run_id)
@@ -63,6 +70,12 @@ async def simulate_plan(trigger: Trigger, ports: Ports) -> None:
         document = json.loads(await ports.objects.get(trigger.config.bucket, trigger.config.key))
         config = CanonicalConfig.model_validate(document)
         summary, results = await _simulate(config, trigger, run_id, ports)
+    except BUS_FAILURES as exc:
+        if not last_attempt:
+            raise
+        log.warning("run %s failed: the bus did not answer on its last delivery: %s", run_id, exc)
+        await _fail(trigger, run_id, started, f"the message bus did not answer: {type(exc).__name__}: {exc}", ports)
+        return
     except Exception as exc:
         log.warning("run %s failed: %s", run_id, exc, exc_info=True)
         await _fail(trigger, run_id, started, f"{type(exc).__name__}: {exc}", ports)

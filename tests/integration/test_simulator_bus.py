@@ -10,6 +10,8 @@ import sys
 from itertools import pairwise
 from pathlib import Path
 
+from nats.errors import TimeoutError as NatsTimeout
+
 from contracts import subjects
 from contracts.events import ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunFailed, ScenarioCreated
 from contracts.results import DailyResults
@@ -128,3 +130,24 @@ async def test_a_simulator_killed_mid_run_leaves_exactly_one_run(fresh_nats, js,
     runs = runs_of(events, "plan_1")
     assert len(runs) == 1 and isinstance(runs[0], RunCompleted)
     assert "simulated in" in (tmp_path / "b.log").read_text(), "the second simulator did the redelivered work"
+
+
+async def test_a_bus_that_stalls_during_a_run_has_its_trigger_delivered_again_not_failed(fresh_nats, js, monkeypatch):
+    config = await store_config(js, "small", json.loads((SAMPLES / "small.json").read_text()))
+    real_get, stalls = NatsObjectStore.get, [1]
+
+    async def stalling_get(self, bucket: str, key: str) -> bytes:  # type: ignore[no-untyped-def]
+        if bucket == subjects.CONFIGS_BUCKET and stalls[0]:
+            stalls[0] -= 1
+            raise NatsTimeout
+        return await real_get(self, bucket, key)
+
+    monkeypatch.setattr(NatsObjectStore, "get", stalling_get)
+    simulator = Running(main, Settings(nats_url=fresh_nats))
+    try:
+        await JetStreamPublisher(js).publish(plan_event(1, config))
+        events = await wait_events(js, lambda evts: bool(runs_of(evts, "plan_1")), timeout=30)
+    finally:
+        await simulator.stop()
+    [run] = runs_of(events, "plan_1")
+    assert isinstance(run, RunCompleted) and stalls == [0]

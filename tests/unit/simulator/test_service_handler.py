@@ -1,12 +1,18 @@
-"""The simulator's handler with in-memory fakes: run ids, stub runs, failures, cancelled jobs."""
+"""The simulator's handler with in-memory fakes: run ids, stub runs, failures, cancelled jobs, a bus
+that does not answer for a while."""
 
 import json
 from pathlib import Path
+
+import pytest
+from faststream.exceptions import NackMessage
+from nats.errors import TimeoutError as NatsTimeout
 
 from contracts import subjects
 from contracts.events import ArtifactRef, PlanCreated, RunCompleted, RunFailed
 from runtime.objects import InMemoryObjectStore
 from runtime.publisher import InMemoryPublisher
+from services.simulator.app import on_trigger
 from services.simulator.handlers import run_id_for, simulate_plan
 from services.simulator.ports import Ports
 
@@ -54,3 +60,44 @@ async def test_a_job_cancelled_while_queued_is_skipped():
     ports, ref = await ports_with_config(stub=True, job_state=cancelled)
     await simulate_plan(trigger(ref), ports)
     assert ports.publisher.events == []
+
+
+class StallingStore(InMemoryObjectStore):
+    """An object store whose bus does not answer for the first ``stalls`` reads."""
+
+    def __init__(self, stalls: int) -> None:
+        super().__init__()
+        self.stalls = stalls
+
+    async def get(self, bucket: str, key: str) -> bytes:
+        if self.stalls:
+            self.stalls -= 1
+            raise NatsTimeout
+        return await super().get(bucket, key)
+
+
+async def test_a_bus_that_does_not_answer_has_the_trigger_delivered_again_until_its_last_delivery():
+    objects = StallingStore(stalls=3)
+    ref = await objects.put("config", subjects.CONFIGS_BUCKET, "small.json", SMALL)
+    ports = Ports(publisher=InMemoryPublisher(), objects=objects, stub=True)
+    body, subject = trigger(ref).model_dump_json().encode(), subjects.PLAN_CREATED
+    for delivery in (1, 2):
+        with pytest.raises(NackMessage) as again:
+            await on_trigger(body, subject, ports, delivery=delivery, max_deliver=3)
+        assert again.value.extra_options == {"delay": 2.0**delivery}
+    assert ports.publisher.of_type("RunFailed") == []
+    await on_trigger(body, subject, ports, delivery=3, max_deliver=3)  # the last delivery: the run fails, saying why
+    [failed] = ports.publisher.of_type("RunFailed")
+    assert failed.reason.startswith("the message bus did not answer")
+    assert ports.publisher.events[-1].state == "failed"
+
+
+async def test_a_bus_that_answers_again_before_the_last_delivery_completes_the_run():
+    objects = StallingStore(stalls=1)
+    ref = await objects.put("config", subjects.CONFIGS_BUCKET, "small.json", SMALL)
+    ports = Ports(publisher=InMemoryPublisher(), objects=objects, stub=True)
+    body = trigger(ref).model_dump_json().encode()
+    with pytest.raises(NackMessage):
+        await on_trigger(body, subjects.PLAN_CREATED, ports, delivery=1, max_deliver=5)
+    await on_trigger(body, subjects.PLAN_CREATED, ports, delivery=2, max_deliver=5)
+    assert len(ports.publisher.of_type("RunCompleted")) == 1 and ports.publisher.of_type("RunFailed") == []
