@@ -21,12 +21,15 @@ class Contract(BaseModel):
 
 
 class Envelope(Contract):
-    """Metadata common to every event. ``event_id`` is also the ``Nats-Msg-Id`` header, so
-    the stream drops a duplicate publish of the same event."""
+    """Metadata common to every event. ``event_id`` is also the ``Nats-Msg-Id`` header: the
+    stream drops a second publish of the same event within its two-minute duplicate window.
+    Delivery is at least once, so a subscriber treats an ``event_id`` it has seen as seen."""
 
     event_id: UUID = Field(default_factory=uuid4, description="Unique id of this event; also sent as the Nats-Msg-Id header.")
     schema_version: int = Field(default=1, ge=1, description="Version of this event type's schema.")
     occurred_at: datetime = Field(default_factory=utcnow, description="When the fact happened (UTC).")
-    correlation_id: str = Field(description="The job or plan this event belongs to.")
-    causation_id: str | None = Field(default=None, description="The event or command that caused this event.")
+    correlation_id: str = Field(description="The flow this event belongs to: a job id for job and run events, else "
+                                            "the id of the plan, scenario, config version or run it is about.")
+    causation_id: str | None = Field(default=None, description="What caused this event: another event's id, or the "
+                                                                "job or command that produced it.")
     producer: str = Field(description="The service that published the event.")

@@ -46,7 +46,7 @@ class ArtifactRef(Contract):
 
 
 class RunSummary(Contract):
-    """Summary KPIs of a run (DESIGN §9)."""
+    """Summary KPIs of a run."""
 
     planning_days: int = Field(ge=0, description="Days simulated.")
     fill_rate: float = Field(ge=0, le=1, description="Store sales / store demand.")
@@ -170,7 +170,8 @@ class RunRequested(Envelope):
 
 
 class JobProgress(Envelope):
-    """Progress of a job. States only move forward: queued → running → a final state."""
+    """Progress of a job. States only move forward: queued → running → a final state
+    (succeeded, failed, cancelled); a job may be seen first when it already runs."""
 
     event_type: Literal["JobProgress"] = "JobProgress"
     job_id: str = Field(description="Id of the job.")
@@ -198,7 +199,9 @@ class RunCompleted(Envelope):
     finished_at: datetime = Field(description="When it finished.")
     duration_ms: float = Field(ge=0, description="Wall time of the simulation.")
     summary: RunSummary = Field(description="Summary KPIs.")
-    results: ArtifactRef | None = Field(default=None, description="Daily PSI results (gzip JSON) in the object store.")
+    results: ArtifactRef | None = Field(default=None, description=(
+        "Daily PSI results: gzip JSON (schema DailyResults) in the object store bucket and key given; also served "
+        "by GET /runs/{run_id}/results. None for a stub run. Kept when the run is deleted from the history."))
     simulator_version: str = Field(description="Version of the simulator that produced the run.")
     stub: bool = Field(default=False, description="True when the closed-form stub produced the summary.")
 

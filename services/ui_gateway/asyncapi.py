@@ -10,9 +10,24 @@ from contracts.events import EVENT_TYPES, SUBJECT_OF
 
 DESCRIPTION = (
     "Events of the SCPLN Plan & Run platform: past-tense facts in the JetStream stream "
-    f"{subjects.STREAM_NAME} (subjects {subjects.EVENTS_WILDCARD}), kept forever. Every event carries "
-    "an envelope (event_id, event_type, schema_version, occurred_at, correlation_id, causation_id, producer)."
+    f"{subjects.STREAM_NAME} (subjects {subjects.EVENTS_WILDCARD}), kept forever and never rewritten. Every "
+    "event carries an envelope (event_id, event_type, schema_version, occurred_at, correlation_id, "
+    "causation_id, producer), and is published with the header Nats-Msg-Id = event_id. "
+    "Delivery: at least once. The stream drops a second publish of an event_id within two minutes; a "
+    "subscriber that must not count twice keeps the event_ids it has seen. Order: the stream sequence, "
+    "which is the order in which facts were stored. Versions: schema_version is the version of the event "
+    "type's schema that a message follows; each schema here names its version (const), so a message with "
+    "a higher one comes from a newer contract than this document."
 )
+HEADERS = {
+    "type": "object",
+    "properties": {
+        "Nats-Msg-Id": {"type": "string", "format": "uuid", "description": "The event's event_id (deduplication)."},
+        "Nats-Expected-Stream": {"type": "string", "const": subjects.STREAM_NAME,
+                                 "description": "The stream the publisher expects to store the event."},
+    },
+    "required": ["Nats-Msg-Id"],
+}
 
 
 def documentation_broker(nats_url: str):  # type: ignore[no-untyped-def]
@@ -33,9 +48,41 @@ def public_url(nats_url: str) -> str:
     return f"{parts.scheme or 'nats'}://{host}:{parts.port or 4222}"
 
 
-def asyncapi_document(nats_url: str, version: str = "0.1.0") -> dict[str, Any]:
+def asyncapi_document(nats_url: str, version: str | None = None) -> dict[str, Any]:
+    """The document; each event's schema is the published one (``contracts.schema_gen``), its
+    correlation id read from the payload, its headers described."""
     from faststream.specification import AsyncAPI
 
-    spec = AsyncAPI(documentation_broker(public_url(nats_url)), title="SCPLN events", version=version,
-                    description=DESCRIPTION).to_specification()
-    return spec.to_jsonable()
+    from contracts.schema_gen import event_schema
+
+    spec = AsyncAPI(documentation_broker(public_url(nats_url)), title="SCPLN events",
+                    version=version or _package_version(), description=DESCRIPTION).to_specification()
+    document: dict[str, Any] = spec.to_jsonable()
+    for model in EVENT_TYPES:
+        schema = event_schema(model)
+        for key in ("$schema", "$defs"):
+            schema.pop(key, None)
+        document["components"]["schemas"][model.__name__] = _refs_to_components(schema)
+    for message in document["components"]["messages"].values():
+        message["correlationId"] = {"location": "$message.payload#/correlation_id"}
+        message["headers"] = HEADERS
+    return document
+
+
+def _refs_to_components(schema: Any) -> Any:
+    """A model's own ``#/$defs/X`` references, pointed at the document's components."""
+    if isinstance(schema, dict):
+        return {k: (v.replace("#/$defs/", "#/components/schemas/") if k == "$ref" else _refs_to_components(v))
+                for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_refs_to_components(v) for v in schema]
+    return schema
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scpln")
+    except PackageNotFoundError:
+        return "0.0.0"

@@ -1,16 +1,23 @@
 """Planning through the gateway's JSON API with the full simulator: configs, scenarios, plans
 and their artifacts, simulate again, aggregate jobs."""
 
+import asyncio
 import json
+import time
 from pathlib import Path
 
+import jsonschema
+import nats
 import pytest
 
+from contracts import subjects
+from contracts.events import SUBJECT_OF
 from scpln.samples import generate
 from tests.e2e.system import start_system, stop_system
 
 pytestmark = pytest.mark.e2e
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SCHEMAS = Path(__file__).resolve().parents[2] / "contracts" / "schemas"
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +146,41 @@ def test_a_failed_planning_job_says_why_and_is_retried_as_a_new_job_with_the_sam
         assert retried.json()["job_id"] != accepted["job_id"]
         assert again["job_type"] == "planning" and "tolerance" in again["message"], "same inputs, same outcome"
         assert client.post(f"/jobs/{accepted['job_id']}/retry").status_code == 202, "a failed job may be retried again"
+
+
+def test_every_event_published_above_follows_its_published_schema(full_system):
+    """The contract test: what the services put in the log is what contracts/schemas/ promises
+    (run last in this module, after every flow above has published its events)."""
+    with full_system.client() as client:
+        run = client.get("/runs").json()["runs"][0]
+        assert client.delete(f"/runs/{run['run_id']}").status_code == 200
+        for _ in range(100):  # until the registry has applied the RunDeleted
+            gone = client.get(f"/runs/{run['run_id']}")
+            if gone.status_code == 404:
+                break
+            time.sleep(0.1)
+        assert gone.status_code == 404 and "was deleted by" in gone.json()["detail"]
+    messages = asyncio.run(stored_messages(full_system.nats_url))
+    seen = set()
+    for subject, headers, data in messages:
+        event = json.loads(data)
+        schema = json.loads((SCHEMAS / f"{event['event_type']}.json").read_text())
+        jsonschema.validate(event, schema, format_checker=jsonschema.FormatChecker())
+        assert SUBJECT_OF[event["event_type"]] == subject
+        assert headers["Nats-Msg-Id"] == event["event_id"]
+        seen.add(event["event_type"])
+    assert {"PlanCreated", "RunCompleted", "JobProgress", "RunDeleted", "ScenarioArchived"} <= seen, seen
+
+
+async def stored_messages(nats_url: str) -> list[tuple[str, dict, bytes]]:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        last = (await js.stream_info(subjects.STREAM_NAME)).state.last_seq
+        found = []
+        for seq in range(1, last + 1):
+            msg = await js.get_msg(subjects.STREAM_NAME, seq)
+            found.append((msg.subject, msg.headers or {}, msg.data))
+        return found
+    finally:
+        await nc.close()

@@ -102,6 +102,19 @@ def test_retry_and_cancel_forward_typed_commands_and_map_refusals(client, bus):
     assert page.status_code == 303 and "created=job_q" in page.headers["location"]
 
 
+def test_asyncapi_gives_the_published_schemas_headers_and_where_the_correlation_id_is(client):
+    document = client.get("/asyncapi").json()
+    run_completed = document["components"]["schemas"]["RunCompleted"]
+    assert {"event_id", "event_type", "schema_version", "occurred_at", "run_id"} <= set(run_completed["required"])
+    assert run_completed["properties"]["schema_version"]["const"] == 1
+    assert run_completed["properties"]["summary"]["$ref"] == "#/components/schemas/RunSummary"
+    message = document["components"]["messages"]["RunCompleted:Message"]
+    assert message["correlationId"] == {"location": "$message.payload#/correlation_id"}
+    assert message["headers"]["required"] == ["Nats-Msg-Id"]
+    assert "at least once" in document["info"]["description"]
+    assert document["info"]["version"] != "0.0.0"
+
+
 def test_the_asyncapi_servers_never_show_credentials():
     from services.ui_gateway.asyncapi import asyncapi_document
 
