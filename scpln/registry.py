@@ -10,8 +10,9 @@ import asyncio
 import shutil
 import sys
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nats
 from nats.errors import NoRespondersError
@@ -20,6 +21,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from contracts import subjects
 from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
 from contracts.events import JobProgress, JobState, JobType
+from runtime.bus import last_stream_seq
 from runtime.publisher import JetStreamPublisher
 from scpln.progress import ProgressBar
 from services.run_registry.backup import (
@@ -43,14 +45,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _connection_arguments(after, default=argparse.SUPPRESS)  # given after the action: overrides
     actions = parser.add_subparsers(dest="action", required=True)
     rebuild_cmd = actions.add_parser("rebuild", parents=[after], help="replay the event log into a fresh read model")
-    rebuild_cmd.add_argument("--until-seq", type=int, help="point-in-time copy up to this stream sequence (no swap)")
-    rebuild_cmd.add_argument("--until-time", type=datetime.fromisoformat, help="point-in-time copy up to this ISO time (no swap)")
+    rebuild_cmd.add_argument("--until-seq", type=_sequence, help="point-in-time copy up to this stream sequence (no swap)")
+    rebuild_cmd.add_argument("--until-time", type=_moment,
+                             help="point-in-time copy up to this ISO time, UTC unless it names a zone (no swap)")
     rebuild_cmd.add_argument("--verify", action="store_true", help="compare every table with the live database")
     rebuild_cmd.add_argument("--out", type=Path, help="where a point-in-time copy is written")
     backup_cmd = actions.add_parser("backup", parents=[after], help="online backup of the live read model")
     backup_cmd.add_argument("--out", type=Path, help="backup file (default: a new file under backups/)")
     restore_cmd = actions.add_parser("restore", parents=[after], help="restore a backup; it catches up from the log")
     restore_cmd.add_argument("file", type=Path)
+
+
+def _sequence(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a stream sequence is 1 or more, not {value}")
+    return value
+
+
+def _moment(text: str) -> datetime:
+    """An ISO time; one without a zone is UTC, as every time in the log."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO time: {text!r}") from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _connection_arguments(parser: argparse.ArgumentParser, default: object) -> None:
@@ -66,8 +85,20 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return settings
 
 
+class Refused(Exception):
+    """The command cannot do what was asked; the message says why (exit status 2)."""
+
+
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
+    try:
+        return _run(args, settings)
+    except Refused as refused:
+        print(f"scpln registry: {refused}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     action = {"rebuild": rebuild_command, "backup": backup_command, "restore": restore_command}[args.action]
     return asyncio.run(action(args, settings))
 
@@ -114,9 +145,37 @@ async def finish_job(js, job_id: str, state: JobState, message: str) -> None:  #
         progress=1.0, step="done", message=message))
 
 
+def writable_target(path: Path, settings: Settings) -> Path:
+    """Where a copy may be written: never the live read model, which its service keeps open."""
+    if path.resolve() == settings.scpln_db:
+        raise Refused(f"{path} is the live read model; write the copy elsewhere")
+    return path
+
+
+async def connect(settings: Settings):  # type: ignore[no-untyped-def]
+    """The bus, or a one-line refusal within seconds when it cannot be reached."""
+    try:  # a first attempt that gives up at once; the connection kept then rides out short outages
+        probe = await nats.connect(settings.nats_url, connect_timeout=3, max_reconnect_attempts=1, error_cb=_quiet)
+        await probe.close()
+        return await nats.connect(settings.nats_url)
+    except Exception as exc:  # noqa: BLE001 - any way of not reaching it: said in one line
+        raise Refused(f"cannot reach NATS at {_shown(settings.nats_url)} ({type(exc).__name__}: {exc}); "
+                      "start it, or give --nats-url / NATS_URL") from None
+
+
+def _shown(url: str) -> str:
+    """A NATS URL without its password."""
+    parts = urlsplit(url.split(",")[0].strip())
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 4222}"
+
+
+async def _quiet(_error: Exception) -> None:
+    """nats-py's error callback: the failure is reported once, by ``connect``."""
+
+
 def point_in_time_path(args: argparse.Namespace, settings: Settings) -> Path:
     if args.out:
-        return args.out
+        return writable_target(args.out, settings)
     tag = f"seq-{args.until_seq}" if args.until_seq is not None else f"time-{args.until_time:%Y%m%dT%H%M%S}"
     return settings.scpln_db.with_name(f"scpln-at-{tag}.db")
 
@@ -130,12 +189,15 @@ def checkpoint_of(path: Path) -> int:
 
 
 async def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
-    nc = await nats.connect(settings.nats_url)
+    nc = await connect(settings)
     js = nc.jetstream()
     job_id, bar = f"job_rebuild_{uuid.uuid4().hex[:8]}", ProgressBar("rebuild")
     report = progress_reporter(js, job_id, bar)
     try:
         if args.until_seq is not None or args.until_time is not None:
+            if args.until_seq is not None and args.until_seq > (last := await last_stream_seq(js)):
+                print(f"the log ends at seq {last:,}: the copy holds it all")
+                args.until_seq = last
             result = await rebuild(js, point_in_time_path(args, settings), max_runs=settings.runs_db_max_rows, until_seq=args.until_seq,
                                    until_time=args.until_time, on_progress=report)
             bar.close()
@@ -185,22 +247,28 @@ async def verify_against_live(js, writer: ReadModelWriter, settings: Settings, r
 
 
 async def backup_command(args: argparse.Namespace, settings: Settings) -> int:
-    target = args.out or backup_dir(settings) / backup_name()
+    if not is_registry_database(settings.scpln_db):
+        raise Refused(f"no registry database at {settings.scpln_db}; give --db / SCPLN_DB or SCPLN_DATA_DIR")
+    target = writable_target(args.out, settings) if args.out else backup_dir(settings) / backup_name()
     path = online_backup(settings.scpln_db, target)
     print(f"backup written: {path} (checkpoint seq {checkpoint_of(path)})")
     return 0
 
 
 async def restore_command(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.file.is_file():
+        raise Refused(f"no such file: {args.file}")
     if not is_registry_database(args.file):
-        print(f"scpln: {args.file} is not a registry database", file=sys.stderr)
-        return 2
+        raise Refused(f"{args.file} is not a registry database")
+    if args.file.resolve() == settings.scpln_db:
+        raise Refused(f"{args.file} is the live read model itself")
+    nc = await connect(settings)  # before staging: nothing is left behind when the bus is out of reach
     staged = settings.scpln_db.with_name(settings.scpln_db.name + ".restore")
-    shutil.copyfile(args.file, staged)
-    nc = await nats.connect(settings.nats_url)
     try:
+        shutil.copyfile(args.file, staged)
         last_seq = await swap(nc, settings, staged, "restore")
     finally:
+        staged.unlink(missing_ok=True)
         await nc.drain()
     print(f"restored {args.file} at checkpoint seq {last_seq}; the registry catches up from the log from there")
     return 0

@@ -64,7 +64,9 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     await broker.start()
     live.start(js)
     backups = asyncio.create_task(periodic_backups(live, settings))
-    log.info("run_registry ready at checkpoint %d (%s)", live.position.last_seq, settings.registry_backend)
+    behind = await bus.last_stream_seq(js) - live.position.last_seq
+    log.info("run_registry ready at checkpoint %d (%s)%s", live.position.last_seq, settings.registry_backend,
+             f"; applying the {behind:,} events of the log after it" if behind > 0 else "")
     shutdown = asyncio.create_task(wait_for_shutdown(stop))
     while not shutdown.done():
         await asyncio.wait({live.follower, shutdown}, return_when=asyncio.FIRST_COMPLETED)  # type: ignore[arg-type]

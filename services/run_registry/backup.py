@@ -25,6 +25,7 @@ def online_backup(source: Path, target: Path) -> Path:
     with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
             contextlib.closing(sqlite3.connect(partial)) as dst:
         src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file: no -wal or -shm beside it, ever
     partial.replace(target)
     return target
 
@@ -55,6 +56,8 @@ def prune(directory: Path, keep: int) -> list[Path]:
     backups = sorted(directory.glob("scpln-*.db"))
     doomed = backups[:-keep] if keep > 0 else backups
     for path in doomed:
+        for side in ("-wal", "-shm", "-journal"):
+            Path(f"{path}{side}").unlink(missing_ok=True)
         path.unlink()
     return doomed
 

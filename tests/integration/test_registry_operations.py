@@ -10,6 +10,7 @@ import pytest
 from contracts import subjects
 from contracts.commands import ErrorReply, ReadModelSwapped, SwapReadModel
 from contracts.queries import ListRuns, RunsPage
+from runtime import nats_server
 from runtime.publisher import JetStreamPublisher
 from services.run_registry.app import main
 from services.run_registry.db import create_schema, open_engine
@@ -111,6 +112,7 @@ async def test_restoring_an_older_backup_loses_no_run(settings, js, tmp_path):
         assert len(await runs_at(js, seq)) == 9, "runs created after the backup came back from the log"
     finally:
         await registry.stop()
+    (tmp_path / "not-a-db.txt").write_text("notes")
     code, out = await scpln(settings, "restore", str(tmp_path / "not-a-db.txt"))
     assert code == 2 and "not a registry database" in out
 
@@ -153,3 +155,32 @@ def schema(path, create: bool = False) -> list[tuple[str, str]]:  # type: ignore
         rows = conn.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE sql IS NOT NULL ORDER BY 1, 2").all()
     engine.dispose()
     return [tuple(r) for r in rows]
+
+
+async def test_the_commands_refuse_to_write_over_the_live_file_and_say_so_when_the_bus_is_out_of_reach(settings, js, tmp_path):
+    registry = Running(main, settings)
+    try:
+        seq = await publish_runs(js, range(3))
+        await runs_at(js, seq)
+        live = settings.scpln_db.read_bytes()
+        for args in (("rebuild", "--until-seq", "2", "--out", str(settings.scpln_db)),
+                     ("backup", "--out", str(settings.scpln_db))):
+            code, out = await scpln(settings, *args)
+            assert code == 2 and "is the live read model" in out, out
+        assert settings.scpln_db.exists() and len(await runs_at(js, seq)) == 3
+        assert len(settings.scpln_db.read_bytes()) >= len(live) // 2
+        code, out = await scpln(settings, "rebuild", "--until-time", "2999-01-01T00:00:00",
+                                "--out", str(tmp_path / "copy.db"))  # no zone: UTC
+        assert code == 0 and f"copy at seq {seq}" in out, out
+        code, out = await scpln(settings, "rebuild", "--until-seq", "999999", "--out", str(tmp_path / "all.db"))
+        assert code == 0 and "the log ends at seq" in out and "the copy holds it all" in out, out
+        backup = tmp_path / "b.db"
+        assert (await scpln(settings, "backup", "--out", str(backup)))[0] == 0
+    finally:
+        await registry.stop()
+    unreachable = settings.model_copy(update={"nats_url": f"nats://127.0.0.1:{nats_server.free_port()}"})
+    code, out = await scpln(unreachable, "restore", str(backup))
+    assert code == 2 and "cannot reach NATS at" in out and "Traceback" not in out, out
+    assert not settings.scpln_db.with_name(settings.scpln_db.name + ".restore").exists()
+    code, out = await scpln(settings, "restore", str(tmp_path / "missing.db"))
+    assert code == 2 and "no such file" in out

@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from contracts import queries as q
 from services.run_registry import db, queries
-from services.run_registry.backup import is_registry_database, online_backup
+from services.run_registry.backup import is_registry_database, online_backup, overwrite, prune
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.live import LiveReadModel
 from services.run_registry.rebuild import fresh_writer
@@ -176,3 +176,27 @@ def test_a_backup_finishes_and_is_consistent_while_the_writer_keeps_committing(t
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert 24_000 < copy.execute("SELECT count(*) FROM ballast").fetchone()[0] <= 24_000 + len(commits)
     assert is_registry_database(tmp_path / "backup.db")
+
+
+def test_a_backup_is_one_self_contained_file_and_restoring_it_keeps_the_live_file_in_wal(tmp_path):
+    engine = engine_for("db", tmp_path)
+    ReadModelWriter(engine).apply_batch(messages(events(3)))
+    backup = online_backup(tmp_path / "registry.db", tmp_path / "backups" / "scpln-1.db")
+    assert is_registry_database(backup)
+    with contextlib.closing(sqlite3.connect(backup)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert sorted(p.name for p in backup.parent.iterdir()) == ["scpln-1.db"]
+    ReadModelWriter(engine).apply_batch(messages(events(5)))
+    overwrite(tmp_path / "registry.db", backup)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert queries.list_runs(conn, q.ListRuns()).total == 3
+
+
+def test_pruning_backups_takes_their_side_files_with_them(tmp_path):
+    for n in range(4):
+        (tmp_path / f"scpln-{n}.db").write_bytes(b"")
+    (tmp_path / "scpln-0.db-wal").write_bytes(b"")
+    (tmp_path / "scpln-1.db-shm").write_bytes(b"")
+    assert [p.name for p in prune(tmp_path, keep=2)] == ["scpln-0.db", "scpln-1.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scpln-2.db", "scpln-3.db"]
