@@ -34,6 +34,9 @@ class CreatePlan(Contract):
     seed: int = Field(default=42, ge=0, le=INT64_MAX, description="Seed of the simulation.")
     options: dict[str, Any] = Field(default_factory=dict, description="Planner options.")
     requested_by: str = Field(default="planner", description="Who asked.")
+    request_id: str | None = Field(default=None, min_length=1, max_length=200, description=(
+        "The client's id of this request: asked again with the same id, the answer is the plan it "
+        "already made, not a second one (the HTTP API's Idempotency-Key)."))
 
 
 class PlanAccepted(Contract):

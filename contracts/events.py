@@ -137,6 +137,7 @@ class PlanRequested(Envelope):
     seed: int = Field(description="Seed of the plan's simulation.")
     options: dict[str, Any] = Field(default_factory=dict, description="Planner options.")
     requested_by: str = Field(default="planner", description="Who asked.")
+    request_id: str | None = Field(default=None, description="The client's id of the request, when it gave one.")
 
 
 class PlanCreated(Envelope):

@@ -32,7 +32,13 @@ def _progress(job_id: str, plan_id: str, state: JobState, progress: float, step:
 
 
 async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run_pipeline) -> PlanAccepted | ErrorReply:
-    """Check the request, answer with the ids at once, and run the planning job in the background."""
+    """Check the request, answer with the ids at once, and run the planning job in the background.
+    A request with the ``request_id`` of an earlier one is answered with that one's ids."""
+    if cmd.request_id is not None and (earlier := ports.state.requests_by_client_id.get(cmd.request_id)):
+        if _same_request(earlier, cmd):
+            return PlanAccepted(plan_version_id=earlier.plan_version_id, job_id=earlier.job_id)
+        return ErrorReply(error="validation_failed",
+                          message=f"request_id {cmd.request_id} was already used for another plan request")
     scenario = ports.state.scenarios.get(cmd.base_scenario_id)
     if refused := refusal(scenario, cmd.base_scenario_id):
         return refused
@@ -42,13 +48,26 @@ async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run
     if config.planning_days <= 0:
         return ErrorReply(error="empty_horizon", message=f"config version {config.config_version_id} has no planning horizon")
     plan_id, job_id = ids.new_id("plan"), ids.new_id("job")
-    await ports.record(PlanRequested(
+    request = PlanRequested(
         correlation_id=plan_id, producer=PRODUCER, plan_version_id=plan_id, config_version_id=config.config_version_id,
         base_scenario_id=cmd.base_scenario_id, scenario_name=scenario.name, job_id=job_id, seed=cmd.seed,  # type: ignore[union-attr]
-        options=cmd.options, requested_by=cmd.requested_by))
+        options=cmd.options, requested_by=cmd.requested_by, request_id=cmd.request_id)
+    if cmd.request_id is not None:  # taken now: the same request arriving while this one is stored finds it
+        ports.state.requests_by_client_id[cmd.request_id] = request
+    try:
+        await ports.record(request)
+    except BaseException:
+        if cmd.request_id is not None:
+            ports.state.requests_by_client_id.pop(cmd.request_id, None)
+        raise
     await ports.publisher.publish(_progress(job_id, plan_id, JobState.queued, 0.0, "queued"))
     ports.spawn(run_planning(cmd, ports, plan_id, job_id, config, scenario.name, pipeline))  # type: ignore[union-attr]
     return PlanAccepted(plan_version_id=plan_id, job_id=job_id)
+
+
+def _same_request(earlier: PlanRequested, cmd: CreatePlan) -> bool:
+    return (earlier.base_scenario_id, earlier.config_version_id, earlier.seed, earlier.options) == (
+        cmd.base_scenario_id, cmd.config_version_id, cmd.seed, cmd.options)
 
 
 async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str, config: ConfigVersion,

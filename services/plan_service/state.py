@@ -54,6 +54,7 @@ class PlanServiceState:
     configs: dict[str, ConfigVersion] = field(default_factory=dict)
     plans: dict[str, Plan] = field(default_factory=dict)
     plan_requests: dict[str, PlanRequested] = field(default_factory=dict)
+    requests_by_client_id: dict[str, PlanRequested] = field(default_factory=dict)
     aggregate_requests: dict[str, AggregateRequested] = field(default_factory=dict)
 
     def apply(self, event: object) -> None:
@@ -76,6 +77,8 @@ class PlanServiceState:
                     event.config_version_id, event.name, event.sha256, event.document, event.planning_days)
             case PlanRequested():
                 self.plan_requests[event.job_id] = event
+                if event.request_id is not None:
+                    self.requests_by_client_id.setdefault(event.request_id, event)
             case AggregateRequested():
                 self.aggregate_requests[event.job_id] = event
             case PlanCreated():

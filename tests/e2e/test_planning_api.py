@@ -148,6 +148,18 @@ def test_a_failed_planning_job_says_why_and_is_retried_as_a_new_job_with_the_sam
         assert client.post(f"/jobs/{accepted['job_id']}/retry").status_code == 202, "a failed job may be retried again"
 
 
+def test_a_plan_request_sent_twice_with_one_idempotency_key_makes_one_plan(full_system):
+    with full_system.client() as client:
+        config_id = min(client.get("/configs").json()["configs"], key=lambda c: c["planning_days"])["config_version_id"]
+        body = {"base_scenario_id": "scn_baseline", "config_version_id": config_id, "seed": 8}
+        first = client.post("/plans", json=body, headers={"Idempotency-Key": "e2e-once"})
+        again = client.post("/plans", json=body, headers={"Idempotency-Key": "e2e-once"})
+        assert first.status_code == again.status_code == 202 and first.json() == again.json()
+        other = client.post("/plans", json=body | {"seed": 9}, headers={"Idempotency-Key": "e2e-once"})
+        assert other.status_code == 422 and "already used" in other.json()["detail"]
+        assert job_done(full_system, first.json()["job_id"])["state"] == "succeeded"
+
+
 def test_every_event_published_above_follows_its_published_schema(full_system):
     """The contract test: what the services put in the log is what contracts/schemas/ promises
     (run last in this module, after every flow above has published its events)."""

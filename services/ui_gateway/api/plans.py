@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 
 from contracts import subjects
 from contracts.commands import CreatePlan, JobAccepted, PlanAccepted, RerunPlan
@@ -14,8 +14,13 @@ router = APIRouter(prefix="/plans", tags=["plans"])
 
 
 @router.post("", status_code=202, response_model=PlanAccepted)
-async def create_plan(body: CreatePlan, bus: BusDep) -> PlanAccepted:
-    """Create a plan version from a base scenario and a config version; follow its job."""
+async def create_plan(body: CreatePlan, bus: BusDep,
+                      idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> PlanAccepted:
+    """Create a plan version from a base scenario and a config version; follow its job. Sent
+    again with the same ``Idempotency-Key`` header (or ``request_id``), the answer is the same
+    plan, not a second one; with that key for a different request, a 422."""
+    if idempotency_key and body.request_id is None:
+        body = body.model_copy(update={"request_id": idempotency_key})
     return await ask(bus, subjects.CMD_PLAN_CREATE, body, PlanAccepted)
 
 

@@ -1,6 +1,7 @@
 """What every page shares: rendering with the base layout, display filters, form helpers."""
 
 import functools
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,7 +54,7 @@ def make_templates() -> Jinja2Templates:
 
     templates.env.filters.update(num=num, pct=pct, when=when, duration=duration, kpi_value=kpi_value,
                                  kpi_diff=kpi_diff, kpi_trend=kpi_trend, kpi_label=lambda key: kpi(key).label)
-    templates.env.globals.update(nav=NAV, urlencode=urlencode)
+    templates.env.globals.update(nav=NAV, urlencode=urlencode, new_request_id=lambda: f"form_{uuid.uuid4().hex}")
     return templates
 
 

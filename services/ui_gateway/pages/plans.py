@@ -64,14 +64,15 @@ def _options(text: str) -> dict[str, Any]:
 @router.post("")
 async def create_plan(request: Request, bus: BusDep, base_scenario_id: Annotated[str, Form()] = "",
                       config_version_id: Annotated[str, Form()] = "", seed: Annotated[int, Form(ge=0, le=INT64_MAX)] = 42,
-                      options: Annotated[str, Form()] = "") -> Response:
+                      options: Annotated[str, Form()] = "", request_id: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """The form carries an id of its own: sent twice (a double click, a reload), it makes one plan."""
     form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": seed,
-            "options": options}
+            "options": options, "request_id": request_id}
     try:
         if not base_scenario_id or not config_version_id:
             raise HTTPException(422, "choose a base scenario and a config version")
         command = CreatePlan(base_scenario_id=base_scenario_id, config_version_id=config_version_id, seed=seed,
-                             options=_options(options))
+                             options=_options(options), request_id=request_id or None)
         accepted = await ask(bus, subjects.CMD_PLAN_CREATE, command, PlanAccepted)
     except HTTPException as exc:
         return await _plans_page(request, bus, form, error=exc)

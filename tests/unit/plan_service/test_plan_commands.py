@@ -27,6 +27,7 @@ from runtime.publisher import InMemoryPublisher
 from services.plan_service import aggregates, configs, plans, scenarios
 from services.plan_service.ports import Ports
 from services.plan_service.sample_data import load_samples
+from services.plan_service.state import PlanServiceState
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 
@@ -256,6 +257,24 @@ async def test_a_restart_plans_again_only_the_jobs_left_queued_or_running(ports)
     planned = {e.job_id for e in ports.publisher.of_type("PlanCreated")}
     assert planned == {jobs["running"], jobs["unseen"]}
     assert await plans.resume_interrupted(ports, 0, pipeline=fake_pipeline, wait_s=0) == []  # planned now: not again
+
+
+async def test_a_request_sent_again_with_its_request_id_gets_the_same_plan_even_after_a_restart(ports):
+    command = CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports), seed=3,
+                         request_id="order-17")
+    first = await plans.create_plan(command, ports, pipeline=fake_pipeline)
+    again = await plans.create_plan(command, ports, pipeline=fake_pipeline)
+    assert again == first and len(ports.publisher.of_type("PlanRequested")) == 1
+    other = await plans.create_plan(command.model_copy(update={"seed": 4}), ports, pipeline=fake_pipeline)
+    assert other.error == "validation_failed" and "already used for another plan request" in other.message
+    restarted = PlanServiceState()
+    for event in ports.publisher.events:
+        restarted.apply(event)
+    ports.state = restarted  # plan_service started again: its state folded from the log
+    assert await plans.create_plan(command, ports, pipeline=fake_pipeline) == first
+    unkeyed = await plans.create_plan(command.model_copy(update={"request_id": None}), ports, pipeline=fake_pipeline)
+    assert unkeyed.plan_version_id != first.plan_version_id
+    await ports.spawn.done()  # type: ignore[attr-defined]
 
 
 async def test_simulate_again_publishes_a_run_request_for_the_same_plan(ports):

@@ -1,5 +1,7 @@
 """Forms post commands, redirect to what they started, and show every error they get back."""
 
+import re
+
 from contracts import subjects
 from contracts.commands import (
     ConfigImported,
@@ -180,3 +182,17 @@ def test_the_run_history_says_when_its_dates_are_crossed_or_its_page_is_past_the
     bus.replies[subjects.QRY_RUNS_LIST] = RunsPage(runs=[], total=3, limit=50, offset=100, last_seq=7)
     past = client.get("/ui/runs?status=failed&offset=100").text
     assert "This page is past the last of 3 runs" in past and 'href="?status=failed&amp;offset=0"' in past
+
+
+def test_a_plan_request_carries_an_id_so_that_sending_it_twice_makes_one_plan(client, bus):
+    bus.replies[subjects.CMD_PLAN_CREATE] = PlanAccepted(plan_version_id="plan_9", job_id="job_9")
+    form = client.get("/ui/plans").text
+    request_id = re.search(r'name="request_id" value="(form_[0-9a-f]{32})"', form).group(1)
+    assert request_id not in client.get("/ui/plans").text, "each form gets its own"
+    client.post("/ui/plans", data={"base_scenario_id": "scn_baseline", "config_version_id": "cfg_1",
+                                   "request_id": request_id}, follow_redirects=False)
+    body = {"base_scenario_id": "scn_baseline", "config_version_id": "cfg_1"}
+    client.post("/plans", json=body, headers={"Idempotency-Key": "order-17"})
+    client.post("/plans", json=body | {"request_id": "own"}, headers={"Idempotency-Key": "order-17"})
+    client.post("/plans", json=body)
+    assert [c.request_id for c in bus.requests(subjects.CMD_PLAN_CREATE)] == [request_id, "order-17", "own", None]
