@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client
@@ -40,6 +41,13 @@ def stream_config(max_bytes: int = MAX_STORAGE_BYTES, replicas: int = 1) -> Stre
         max_msg_size=1024 * 1024,
         num_replicas=replicas,
     )
+
+
+def public_url(nats_url: str) -> str:
+    """The first server of a NATS URL list, without credentials."""
+    parts = urlsplit(nats_url.split(",")[0].strip())
+    host = parts.hostname or "localhost"
+    return f"{parts.scheme or 'nats'}://{host}:{parts.port or 4222}"
 
 
 async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: int | None = None) -> Client:

@@ -6,6 +6,11 @@ import sys
 from datetime import UTC, datetime
 
 
+def first_line(exc: BaseException) -> str:
+    """An error in one short line, for a log message: its first line, or its type's name."""
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()

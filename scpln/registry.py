@@ -12,7 +12,6 @@ import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import nats
 from nats.errors import NoRespondersError
@@ -21,7 +20,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from contracts import subjects
 from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
 from contracts.events import JobProgress, JobState, JobType
-from runtime.bus import last_stream_seq
+from runtime.bus import last_stream_seq, public_url
 from runtime.publisher import JetStreamPublisher
 from scpln.progress import ProgressBar
 from services.run_registry.backup import (
@@ -159,14 +158,8 @@ async def connect(settings: Settings):  # type: ignore[no-untyped-def]
         await probe.close()
         return await nats.connect(settings.nats_url)
     except Exception as exc:  # noqa: BLE001 - any way of not reaching it: said in one line
-        raise Refused(f"cannot reach NATS at {_shown(settings.nats_url)} ({type(exc).__name__}: {exc}); "
+        raise Refused(f"cannot reach NATS at {public_url(settings.nats_url)} ({type(exc).__name__}: {exc}); "
                       "start it, or give --nats-url / NATS_URL") from None
-
-
-def _shown(url: str) -> str:
-    """A NATS URL without its password."""
-    parts = urlsplit(url.split(",")[0].strip())
-    return f"{parts.scheme}://{parts.hostname}:{parts.port or 4222}"
 
 
 async def _quiet(_error: Exception) -> None:

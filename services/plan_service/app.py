@@ -13,7 +13,7 @@ from contracts import subjects
 from contracts.events import decode
 from runtime import bus
 from runtime.lifecycle import wait_for_shutdown
-from runtime.logs import setup_logging
+from runtime.logs import first_line, setup_logging
 from runtime.metrics import serve_metrics
 from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
@@ -60,7 +60,7 @@ async def restore_state(ports: Ports, js) -> None:  # type: ignore[no-untyped-de
                 ports.state.apply(decode(msg.data, msg.subject))
             except Exception as exc:  # noqa: BLE001 - a poison message is skipped, never fatal
                 log.warning("skipped seq %d on %s at start: not an event plan_service reads (%s)",
-                            msg.seq, msg.subject, str(exc).splitlines()[0][:200])
+                            msg.seq, msg.subject, first_line(exc))
 
 
 async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:

@@ -22,10 +22,9 @@ def online_backup(source: Path, target: Path) -> Path:
     would never finish."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".partial")
-    with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
-            contextlib.closing(sqlite3.connect(partial)) as dst:
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file: no -wal or -shm beside it, ever
+    overwrite(partial, source)
+    with contextlib.closing(sqlite3.connect(partial)) as copy:
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file: no -wal or -shm beside it, ever
     partial.replace(target)
     return target
 

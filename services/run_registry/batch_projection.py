@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.events import decode
+from runtime.logs import first_line
 from services.run_registry.job_fold import JobSummary, Row, summarize
 from services.run_registry.projections import AdvanceJob, Change
 
@@ -49,7 +50,7 @@ def project(messages: Sequence[Message], apply: Apply) -> ProjectedBatch:
             event = decode(message[2], message[1])
         except Exception as exc:  # noqa: BLE001 - not an event we know: skipped, the checkpoint moves
             batch.undecodable += 1
-            batch.first_undecodable = batch.first_undecodable or (message[0], message[1], why(exc))
+            batch.first_undecodable = batch.first_undecodable or (message[0], message[1], first_line(exc))
             continue
         try:
             changes = apply(event, message[0])
@@ -72,8 +73,3 @@ def split_into(changes: list[Change], rows: list[Change], jobs: dict[str, list[R
                 job.append(change.row)
         else:
             rows.append(change)
-
-
-def why(exc: Exception) -> str:
-    """The first line of an error, for a log line."""
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

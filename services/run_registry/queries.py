@@ -16,6 +16,7 @@ from contracts import queries as q
 from contracts.envelope import INT64_MAX
 from contracts.events import RunSummary
 from services.run_registry import db
+from services.run_registry.run_counts import DROPPED, UNDECODABLE
 
 runs, plans, jobs, aggregates = db.runs, db.plans, db.jobs, db.aggregates
 ROWID = literal_column("rowid")
@@ -365,6 +366,6 @@ def get_config(conn: Connection, query: q.GetConfig) -> q.ConfigDetail:
 def status(conn: Connection, query: q.Consistency | None = None) -> q.RegistryStatus:
     total = _counters_sum(conn, [STATUS_COUNTER.format(s) for s in _STATUSES])
     letters = conn.execute(select(func.count()).select_from(db.dead_letters)).scalar() or 0
-    return q.RegistryStatus(runs=total, runs_dropped_by_retention=counter(conn, "runs_dropped_by_retention"),
-                            dead_letters=letters, events_undecodable=counter(conn, "events_undecodable"),
+    return q.RegistryStatus(runs=total, runs_dropped_by_retention=counter(conn, DROPPED),
+                            dead_letters=letters, events_undecodable=counter(conn, UNDECODABLE),
                             **position(conn))

@@ -23,8 +23,9 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import OperationalError
 
 from contracts.events import decode
+from runtime.logs import first_line
 from services.run_registry import db, projections
-from services.run_registry.batch_projection import Apply, Message, ProjectedBatch, project, why
+from services.run_registry.batch_projection import Apply, Message, ProjectedBatch, project
 from services.run_registry.change_runner import ChangeRunner
 from services.run_registry.run_counts import UNDECODABLE, RunCounts
 
@@ -121,7 +122,7 @@ class ReadModelWriter:
             except Exception as exc:  # noqa: BLE001 - not an event we know: skip it, move on
                 outcome.skipped += 1
                 outcome.undecodable += 1
-                outcome.first_undecodable = outcome.first_undecodable or (seq, subject, why(exc))
+                outcome.first_undecodable = outcome.first_undecodable or (seq, subject, first_line(exc))
                 continue
             error = self._try_event(conn, event, seq, counts, outcome)
             if error is None:

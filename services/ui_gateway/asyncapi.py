@@ -3,10 +3,10 @@ broker: one publisher per event type on its subject, the model as schema, its do
 description. The broker never connects; it only describes."""
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from contracts import subjects
 from contracts.events import EVENT_TYPES, SUBJECT_OF
+from runtime.bus import public_url
 
 DESCRIPTION = (
     "Events of the SCPLN Plan & Run platform: past-tense facts in the JetStream stream "
@@ -39,13 +39,6 @@ def documentation_broker(nats_url: str):  # type: ignore[no-untyped-def]
         broker.publisher(SUBJECT_OF[name], stream=subjects.STREAM_NAME, title=name,
                          description=(model.__doc__ or name).strip(), schema=model)
     return broker
-
-
-def public_url(nats_url: str) -> str:
-    """The first server of a NATS URL list, without credentials."""
-    parts = urlsplit(nats_url.split(",")[0].strip())
-    host = parts.hostname or "localhost"
-    return f"{parts.scheme or 'nats'}://{host}:{parts.port or 4222}"
 
 
 def asyncapi_document(nats_url: str, version: str | None = None) -> dict[str, Any]:
