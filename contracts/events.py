@@ -13,6 +13,16 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from contracts import subjects
 from contracts.envelope import Contract, Envelope
+from contracts.identity import (
+    IDENTITY_EVENTS,
+    TokenIssued,
+    TokenRevoked,
+    UserAdded,
+    UserDisabled,
+    UserEnabled,
+    UserPasswordChanged,
+    UserRoleChanged,
+)
 from contracts.upcast import UPCASTERS, upcast_json
 
 
@@ -257,7 +267,7 @@ class AggregateCompleted(Envelope):
 EVENT_TYPES: tuple[type[Envelope], ...] = (
     ScenarioCreated, ScenarioUpdated, ScenarioLocked, ScenarioUnlocked, ScenarioArchived,
     ConfigVersionCreated, PlanRequested, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
-    RunDeleted, AggregateRequested, AggregateCompleted,
+    RunDeleted, AggregateRequested, AggregateCompleted, *IDENTITY_EVENTS,
 )
 
 SUBJECT_OF: dict[str, str] = {
@@ -276,6 +286,13 @@ SUBJECT_OF: dict[str, str] = {
     "RunDeleted": subjects.RUN_DELETED,
     "AggregateRequested": subjects.AGGREGATE_REQUESTED,
     "AggregateCompleted": subjects.AGGREGATE_COMPLETED,
+    "UserAdded": subjects.USER_ADDED,
+    "UserRoleChanged": subjects.USER_ROLE_CHANGED,
+    "UserPasswordChanged": subjects.USER_PASSWORD_CHANGED,
+    "UserDisabled": subjects.USER_DISABLED,
+    "UserEnabled": subjects.USER_ENABLED,
+    "TokenIssued": subjects.TOKEN_ISSUED,
+    "TokenRevoked": subjects.TOKEN_REVOKED,
 }
 
 Event = Annotated[Union[EVENT_TYPES], Field(discriminator="event_type")]  # type: ignore[valid-type]  # noqa: UP007 - a Union over the tuple of event types

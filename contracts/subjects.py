@@ -26,6 +26,17 @@ SCENARIO_EVENTS = f"{EVENTS_PREFIX}.scenario.>"
 CONFIG_VERSION_CREATED = f"{EVENTS_PREFIX}.config.created"
 AGGREGATE_REQUESTED = f"{EVENTS_PREFIX}.aggregate.requested"
 AGGREGATE_COMPLETED = f"{EVENTS_PREFIX}.aggregate.completed"
+IDENTITY_PREFIX = f"{EVENTS_PREFIX}.identity"
+USER_ADDED = f"{IDENTITY_PREFIX}.user_added"
+USER_ROLE_CHANGED = f"{IDENTITY_PREFIX}.user_role_changed"
+USER_PASSWORD_CHANGED = f"{IDENTITY_PREFIX}.user_password_changed"
+USER_DISABLED = f"{IDENTITY_PREFIX}.user_disabled"
+USER_ENABLED = f"{IDENTITY_PREFIX}.user_enabled"
+TOKEN_ISSUED = f"{IDENTITY_PREFIX}.token_issued"
+TOKEN_REVOKED = f"{IDENTITY_PREFIX}.token_revoked"
+IDENTITY_EVENTS = f"{IDENTITY_PREFIX}.>"
+"""Users and tokens: written by ``scpln users|tokens`` (the operator) and the gateway's first
+start, folded by the gateway."""
 
 # commands: request/reply, answered at once
 CMD_PREFIX = "scpln.cmd"
