@@ -1,4 +1,4 @@
-/* Charts of a run's daily results (uPlot, served by the gateway). */
+/* Charts of a run's daily results (uPlot, served by the gateway), drawn on load. */
 (function () {
   "use strict";
   const COMPACT = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
@@ -111,4 +111,11 @@
   }
 
   window.SCPLN = Object.assign(window.SCPLN || {}, { runCharts: runCharts, overlay: overlay });
+
+  /* The page says what to draw: a run's charts (#charts, data-run), or an overlay of the runs
+     listed in the JSON data island #overlay-runs. */
+  const charts = document.getElementById("charts");
+  if (charts) runCharts(charts);
+  const overlaid = document.getElementById("overlay"), runs = document.getElementById("overlay-runs");
+  if (overlaid && runs) overlay(overlaid, JSON.parse(runs.textContent));
 })();

@@ -50,15 +50,12 @@
     if (cell) cell.replaceChildren(value);
   }
 
-  function actions(job) {
+  function actions(job) {  // the page renders a form per action the role may use, with its CSRF token
     const verb = job.state === "queued" ? "cancel" : job.state === "failed" ? "retry" : null;
-    if (!verb) return "";
-    const form = document.createElement("form");
-    form.method = "post"; form.className = "inline";
+    const template = verb && document.getElementById("job-" + verb);
+    if (!template || !template.content.firstElementChild) return "";
+    const form = template.content.firstElementChild.cloneNode(true);
     form.action = "/ui/jobs/" + encodeURIComponent(job.job_id) + "/" + verb;
-    const button = document.createElement("button");
-    button.className = "small"; button.textContent = verb === "cancel" ? "Cancel" : "Retry";
-    form.append(button);
     return form;
   }
 

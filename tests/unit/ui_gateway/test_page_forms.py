@@ -139,7 +139,7 @@ def test_the_compare_page_highlights_differences_beyond_the_threshold(client, bu
     page = client.get("/ui/runs/compare?run_id=run_a&run_id=run_b&threshold=0.1")
     assert page.status_code == 200
     assert 'class="num flagged"' in page.text and "+20.00 (+20.0%)" in page.text
-    assert 'SCPLN.overlay(document.getElementById("overlay"), ["run_a", "run_b"])' in page.text
+    assert '<script type="application/json" id="overlay-runs">["run_a", "run_b"]</script>' in page.text
     sent = bus.requests(subjects.QRY_RUNS_COMPARE)[0]
     assert (sent.run_ids, sent.threshold) == (["run_a", "run_b"], 0.1)
 
