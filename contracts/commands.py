@@ -118,7 +118,7 @@ class UpdateScenario(Contract):
 
 
 class ScenarioAction(Contract):
-    """Lock, unlock or archive a scenario."""
+    """Lock, unlock, archive or unarchive a scenario."""
 
     scenario_id: str = Field(description="Scenario to act on.")
     by: str = Field(default="planner", description="Who acts.")
@@ -148,6 +148,7 @@ class RetryJob(Contract):
     """Start a failed job again, as a new job with the same inputs."""
 
     job_id: str = Field(min_length=1, description="The failed job.")
+    by: str = Field(default="", description="Who retries (the new job is requested by them).")
 
 
 class DeleteRun(Contract):
@@ -165,13 +166,20 @@ class SwapReadModel(Contract):
     The live service stops its projection, swaps the file atomically, and resumes from the new
     file's own checkpoint, so nothing after that checkpoint is lost."""
 
-    path: str = Field(min_length=1, description="Absolute path of the database file to swap in.")
-    reason: str = Field(default="rebuild", description="rebuild or restore, for the log.")
+    path: str = Field(min_length=1, description=(
+        "Absolute path of the staged database file to swap in: the live file's name plus '.rebuild' or '.restore', "
+        "beside it. Any other file (the live one, outside its directory, not a registry database) is refused."))
+    reason: Literal["rebuild", "restore"] = Field(default="rebuild", description="rebuild or restore, for the log.")
+    by: str = Field(min_length=1, max_length=200, description=(
+        "The operator who asks, recorded in the ReadModelReplaced event. Only the bus's operator user may send "
+        "this command; the scpln command names them from SCPLN_OPERATOR, else their login."))
     rebuild_seconds: float | None = Field(default=None, ge=0, description="How long the rebuild took, for metrics.")
 
 
 class ReadModelSwapped(Contract):
     last_seq: int = Field(description="Checkpoint of the database now live.")
+    recorded_seq: int | None = Field(default=None, description=(
+        "Stream sequence of the ReadModelReplaced event that records the swap; None when it could not be recorded."))
 
 
 M = TypeVar("M", bound=Contract)

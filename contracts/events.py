@@ -121,6 +121,14 @@ class ScenarioArchived(Envelope):
     archived_by: str = Field(description="Who archived it.")
 
 
+class ScenarioUnarchived(Envelope):
+    """An archived scenario was brought back: plans may be made from it again."""
+
+    event_type: Literal["ScenarioUnarchived"] = "ScenarioUnarchived"
+    scenario_id: str = Field(description="Id of the scenario.")
+    unarchived_by: str = Field(description="Who brought it back.")
+
+
 class ConfigVersionCreated(Envelope):
     """A canonical configuration document validated and became an immutable version."""
 
@@ -264,10 +272,24 @@ class AggregateCompleted(Envelope):
     rows: int = Field(ge=0, description="Rows in the table.")
 
 
+class ReadModelReplaced(Envelope):
+    """An operator swapped a rebuilt or restored database in as the run registry's live read
+    model (``scpln registry rebuild`` or ``restore``); the registry resumes from its checkpoint."""
+
+    event_type: Literal["ReadModelReplaced"] = "ReadModelReplaced"
+    by: str = Field(description="The operator who asked, as the scpln command named them (SCPLN_OPERATOR, else "
+                                "their login); only the bus's operator user may ask for a swap.")
+    reason: Literal["rebuild", "restore"] = Field(description="Why the read model was replaced.")
+    path: str = Field(description="The staged database file that became the live read model.")
+    last_seq: int = Field(ge=0, description="Checkpoint of the read model now live: it applies the log after it.")
+    replaced_seq: int | None = Field(default=None, ge=0, description="Checkpoint of the read model it replaced; "
+                                                                     "None when there was none.")
+
+
 EVENT_TYPES: tuple[type[Envelope], ...] = (
-    ScenarioCreated, ScenarioUpdated, ScenarioLocked, ScenarioUnlocked, ScenarioArchived,
+    ScenarioCreated, ScenarioUpdated, ScenarioLocked, ScenarioUnlocked, ScenarioArchived, ScenarioUnarchived,
     ConfigVersionCreated, PlanRequested, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
-    RunDeleted, AggregateRequested, AggregateCompleted, *IDENTITY_EVENTS,
+    RunDeleted, AggregateRequested, AggregateCompleted, ReadModelReplaced, *IDENTITY_EVENTS,
 )
 
 SUBJECT_OF: dict[str, str] = {
@@ -276,6 +298,7 @@ SUBJECT_OF: dict[str, str] = {
     "ScenarioLocked": subjects.SCENARIO_LOCKED,
     "ScenarioUnlocked": subjects.SCENARIO_UNLOCKED,
     "ScenarioArchived": subjects.SCENARIO_ARCHIVED,
+    "ScenarioUnarchived": subjects.SCENARIO_UNARCHIVED,
     "ConfigVersionCreated": subjects.CONFIG_VERSION_CREATED,
     "PlanRequested": subjects.PLAN_REQUESTED,
     "PlanCreated": subjects.PLAN_CREATED,
@@ -286,6 +309,7 @@ SUBJECT_OF: dict[str, str] = {
     "RunDeleted": subjects.RUN_DELETED,
     "AggregateRequested": subjects.AGGREGATE_REQUESTED,
     "AggregateCompleted": subjects.AGGREGATE_COMPLETED,
+    "ReadModelReplaced": subjects.READ_MODEL_REPLACED,
     "UserAdded": subjects.USER_ADDED,
     "UserRoleChanged": subjects.USER_ROLE_CHANGED,
     "UserPasswordChanged": subjects.USER_PASSWORD_CHANGED,
@@ -301,6 +325,15 @@ _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 class UnknownEvent(ValueError):
     """Raised for bytes that are not a known event type; projections skip such messages."""
+
+
+class UnknownSchemaVersion(UnknownEvent):
+    """An event of a known type in a schema version this reader does not know: newer than its
+    model, or older with no upcaster. It is not read as the version the reader knows."""
+
+    def __init__(self, event_type: str, version: object, known: int) -> None:
+        super().__init__(f"{event_type} schema_version {version} is unknown to this reader (it reads version {known})")
+        self.event_type, self.version, self.known = event_type, version, known
 
 
 def subject_for(event: Envelope) -> str:
@@ -321,23 +354,43 @@ _TYPE_KEY = b'"event_type":"'
 def decode(data: bytes | str, subject: str | None = None) -> Event:
     """Parse an event of any known type and schema version (old versions are upcast). Read
     from an event subject (``subject`` given), it must be that subject's event type: anything
-    else raises ``UnknownEvent``.
+    else raises ``UnknownEvent``. A schema version the reader does not know (newer than the
+    model's, or older with no upcaster) raises ``UnknownSchemaVersion``; anything else that is
+    no valid event raises pydantic's ``ValidationError``. All three are ``ValueError``s.
 
     While no upcaster is registered every stored event is current, and the JSON is validated
     straight from bytes (the replay hot path): first by the model its subject (when given)
     or its ``"event_type"`` key names, which succeeds only for an event of that type, else by
     the discriminated union, which gives the same result or the error."""
-    if UPCASTERS:
-        return _of_subject(_EVENT_ADAPTER.validate_python(upcast_json(data)), subject)
-    validator = _VALIDATOR_OF_SUBJECT.get(subject) if subject is not None else None
-    if validator is None and isinstance(data, bytes):
-        validator = _named_validator(data)
-    if validator is not None:
-        try:
-            return validator.validate_json(data)  # type: ignore[no-any-return]
-        except ValidationError:
-            pass
-    return _of_subject(_EVENT_ADAPTER.validate_json(data), subject)
+    try:
+        if UPCASTERS:
+            return _of_subject(_EVENT_ADAPTER.validate_python(upcast_json(data)), subject)
+        validator = _VALIDATOR_OF_SUBJECT.get(subject) if subject is not None else None
+        if validator is None and isinstance(data, bytes):
+            validator = _named_validator(data)
+        if validator is not None:
+            try:
+                return validator.validate_json(data)  # type: ignore[no-any-return]
+            except ValidationError:
+                pass
+        return _of_subject(_EVENT_ADAPTER.validate_json(data), subject)
+    except ValidationError as invalid:
+        raise _unknown_version(invalid) or invalid
+
+
+_VERSION_ERRORS = frozenset({"greater_than_equal", "less_than_equal"})
+_VERSION_OF: dict[str, int] = {
+    cls.model_fields["event_type"].default: cls.model_fields["schema_version"].default for cls in EVENT_TYPES}
+
+
+def _unknown_version(invalid: ValidationError) -> UnknownSchemaVersion | None:
+    """An event of a known type refused for its ``schema_version``: the rest of it is not
+    judged by a schema it does not follow."""
+    for error in invalid.errors(include_url=False):
+        loc = error["loc"]
+        if len(loc) == 2 and loc[1] == "schema_version" and error["type"] in _VERSION_ERRORS:
+            return UnknownSchemaVersion(str(loc[0]), error["input"], _VERSION_OF[str(loc[0])])
+    return None
 
 
 def _of_subject(event: Event, subject: str | None) -> Event:

@@ -178,13 +178,17 @@ def apply_message(identities: Identities, data: bytes, subject: str, seq: int) -
 
 async def follow(js: JetStreamContext, identities: Identities, ready: asyncio.Event,
                  on_change: Callable[[], None] | None = None) -> None:
-    """Fold every identity fact of the log into ``identities``, then keep following new ones
-    (an ordered consumer: it re-creates itself after a gap or a reconnect). ``ready`` is set
-    once the facts stored when following began are applied."""
+    """Fold every identity fact of the log after ``identities.last_seq`` into ``identities``,
+    then keep following new ones (an ordered consumer: it re-creates itself after a gap or a
+    reconnect). ``ready`` is set once the facts stored when following began are applied."""
+    config = ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
+    if identities.last_seq:
+        config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=identities.last_seq + 1)
     sub = await js.subscribe(subjects.IDENTITY_EVENTS, stream=subjects.STREAM_NAME, ordered_consumer=True,
-                             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+                             config=config)
     try:
-        if (await sub.consumer_info()).num_pending == 0:
+        info = await sub.consumer_info()  # nothing delivered yet and nothing pending: no fact at all
+        if info.num_pending == 0 and not info.delivered.consumer_seq:
             ready.set()
         async for msg in sub.messages:
             meta = msg.metadata

@@ -43,6 +43,7 @@ def subscribe(broker: NatsBroker, ports: Ports) -> None:
         subjects.CMD_SCENARIO_LOCK: (c.ScenarioAction, scenarios.lock_scenario),
         subjects.CMD_SCENARIO_UNLOCK: (c.ScenarioAction, scenarios.unlock_scenario),
         subjects.CMD_SCENARIO_ARCHIVE: (c.ScenarioAction, scenarios.archive_scenario),
+        subjects.CMD_SCENARIO_UNARCHIVE: (c.ScenarioAction, scenarios.unarchive_scenario),
         subjects.CMD_AGGREGATE: (c.RequestAggregate, aggregates.request_aggregate),
         subjects.CMD_JOB_CANCEL: (c.CancelJob, jobs.cancel_job),
         subjects.CMD_JOB_RETRY: (c.RetryJob, jobs.retry_job),

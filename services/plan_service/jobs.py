@@ -46,7 +46,7 @@ async def retry_job(cmd: RetryJob, ports: Ports) -> JobAccepted | ErrorReply:
     if job.job_type == JobType.planning and (request := ports.state.plan_requests.get(job.job_id)):
         reply = await plans.create_plan(CreatePlan(
             base_scenario_id=request.base_scenario_id, config_version_id=request.config_version_id,
-            seed=request.seed, options=request.options, requested_by=request.requested_by), ports)
+            seed=request.seed, options=request.options, requested_by=cmd.by or request.requested_by), ports)
         return reply if isinstance(reply, ErrorReply) else JobAccepted(job_id=reply.job_id)
     if job.job_type == JobType.simulation and job.plan_version_id:
         return await plans.rerun_plan(RerunPlan(plan_version_id=job.plan_version_id), ports)

@@ -6,6 +6,7 @@ from contracts.commands import CreateScenario, ErrorReply, ScenarioAccepted, Sce
 from contracts.envelope import Envelope
 from contracts.events import (
     ScenarioArchived,
+    ScenarioUnarchived,
     ScenarioCreated,
     ScenarioLocked,
     ScenarioUnlocked,
@@ -96,6 +97,11 @@ async def unlock_scenario(cmd: ScenarioAction, ports: Ports) -> ScenarioAccepted
 async def archive_scenario(cmd: ScenarioAction, ports: Ports) -> ScenarioAccepted | ErrorReply:
     return await _act(cmd, ports, lambda s: not s.archived, lambda: ScenarioArchived(
         correlation_id=cmd.scenario_id, producer=PRODUCER, scenario_id=cmd.scenario_id, archived_by=cmd.by))
+
+
+async def unarchive_scenario(cmd: ScenarioAction, ports: Ports) -> ScenarioAccepted | ErrorReply:
+    return await _act(cmd, ports, lambda s: s.archived, lambda: ScenarioUnarchived(
+        correlation_id=cmd.scenario_id, producer=PRODUCER, scenario_id=cmd.scenario_id, unarchived_by=cmd.by))
 
 
 def refusal(scenario: Scenario | None, scenario_id: str) -> ErrorReply | None:

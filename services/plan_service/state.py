@@ -10,6 +10,7 @@ from contracts.events import (
     PlanCreated,
     PlanRequested,
     ScenarioArchived,
+    ScenarioUnarchived,
     ScenarioCreated,
     ScenarioLocked,
     ScenarioUnlocked,
@@ -72,6 +73,8 @@ class PlanServiceState:
                 self._change(event.scenario_id, locked_by=None, locked_at=None)
             case ScenarioArchived() if event.scenario_id in self.scenarios:
                 self._change(event.scenario_id, archived=True)
+            case ScenarioUnarchived() if event.scenario_id in self.scenarios:
+                self._change(event.scenario_id, archived=False)
             case ConfigVersionCreated():
                 self.configs[event.config_version_id] = ConfigVersion(
                     event.config_version_id, event.name, event.sha256, event.document, event.planning_days)

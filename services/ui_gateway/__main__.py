@@ -1,17 +1,29 @@
 """``python -m services.ui_gateway``: serve the UI and JSON API with uvicorn."""
 
+import logging
+import sys
+
 import uvicorn
 
 from runtime.logs import setup_logging
 from services.ui_gateway.app import create_app
+from services.ui_gateway.auth.state import UnsafeSettings
 from services.ui_gateway.settings import Settings
 
 
-def main() -> None:
+def main() -> int:
     settings = Settings()
     setup_logging("ui_gateway", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
-                log_config=None, timeout_graceful_shutdown=5)
+    try:
+        app = create_app(settings)
+    except UnsafeSettings as exc:
+        logging.getLogger("ui_gateway").error("refusing to start: %s", exc)
+        return 2
+    # proxy_headers off: the client's address is the connection's peer, which is what
+    # SCPLN_TRUSTED_PROXIES is checked against (a forwarded address could be anyone's claim).
+    uvicorn.run(app, host=settings.gateway_host, port=settings.gateway_port, log_config=None,
+                timeout_graceful_shutdown=5, proxy_headers=False)
+    return 0
 
 
-main()
+sys.exit(main())

@@ -2,12 +2,17 @@
 override by argument (a fake bus, say)."""
 
 from contextlib import asynccontextmanager
+from urllib.parse import urlencode
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
 from services.ui_gateway import live, pages
 from services.ui_gateway.api import catalog, jobs, plans, results, runs, system
+from services.ui_gateway.auth import routes as auth_routes
+from services.ui_gateway.auth.browser import BrowserGuard
+from services.ui_gateway.auth.guard import LoginRequired, allow
+from services.ui_gateway.auth.state import AuthState
 from services.ui_gateway.bus import Bus, NatsBus
 from services.ui_gateway.results import HeadCache
 from services.ui_gateway.settings import Settings
@@ -17,7 +22,9 @@ DESCRIPTION = "SCPLN Plan & Run: plans, runs, jobs, scenarios and config version
 
 
 def create_app(settings: Settings | None = None, bus: Bus | None = None) -> FastAPI:
+    """The gateway; ``UnsafeSettings`` for a sign-in setting it refuses (no sign-in off loopback)."""
     settings = settings or Settings()
+    auth = AuthState.from_settings(settings)
     owned = bus is None
     the_bus: Bus = bus or NatsBus(settings.nats_url, timeout=settings.request_timeout_s)
 
@@ -30,17 +37,25 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
             await the_bus.close()  # type: ignore[attr-defined]
 
     app = FastAPI(title="SCPLN", description=DESCRIPTION, version="0.1.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, openapi_url=None)
     app.state.bus = the_bus
     app.state.settings = settings
+    app.state.auth = auth
     app.state.results_cache = HeadCache()
-    for module in (plans, results, jobs, runs, catalog, system, live):
+    for module in (plans, results, jobs, runs, catalog, system, live, auth_routes):
         app.include_router(module.router)
     pages.install(app)
+    app.add_exception_handler(LoginRequired, _to_login)
+    app.add_middleware(BrowserGuard)
     app.add_middleware(ServerTiming)
 
-    @app.get("/", include_in_schema=False)
+    @app.get("/", include_in_schema=False, dependencies=[allow("read")])
     async def home() -> RedirectResponse:
         return RedirectResponse("/ui/plans")
 
     return app
+
+
+async def _to_login(request: Request, exc: Exception) -> RedirectResponse:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(f"/login?{urlencode({'next': exc.next_path})}", status_code=303)

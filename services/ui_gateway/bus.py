@@ -15,7 +15,7 @@ from contracts import subjects
 from contracts.commands import ErrorReply, parse_reply
 from contracts.envelope import Contract
 from contracts.events import ArtifactRef, JobProgress, UnknownEvent, decode
-from runtime import bus
+from runtime import bus, identity
 from runtime.objects import NatsObjectStore, ObjectMissing
 
 log = logging.getLogger("ui_gateway.bus")
@@ -34,6 +34,10 @@ class TooLarge(Exception):
 
 class Bus(Protocol):
     connected: bool
+    identities: identity.Identities
+    """Users and tokens as the log holds them, followed live."""
+    identities_ready: bool
+    """True once the identity facts stored when the gateway connected are folded."""
 
     async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply:
         """The service's reply; Unavailable when none answers, TooLarge when the request
@@ -64,10 +68,17 @@ class NatsBus:
         self.nc: Client | None = None
         self._objects: NatsObjectStore | None = None
         self._connecting: asyncio.Task | None = None
+        self.identities = identity.Identities()
+        self._identities_ready = asyncio.Event()
+        self._following: asyncio.Task | None = None
 
     @property
     def connected(self) -> bool:
         return self.nc is not None and self.nc.is_connected
+
+    @property
+    def identities_ready(self) -> bool:
+        return self._identities_ready.is_set()
 
     def start(self) -> None:
         """Connect in the background, retrying with backoff; /healthz says 503 until then."""
@@ -77,6 +88,21 @@ class NatsBus:
         self.nc = await bus.connect(self.url, "ui_gateway")
         self._objects = NatsObjectStore(self.nc.jetstream())
         log.info("connected to %s", self.url)
+        self._following = asyncio.create_task(self._follow_identities())
+
+    async def _follow_identities(self) -> None:
+        """Fold the identity facts and follow new ones for as long as the gateway runs; the
+        stream may not be declared yet on a first start."""
+        js = self.nc.jetstream()  # type: ignore[union-attr]
+        await bus.wait_for_stream(js)
+        while True:
+            try:
+                await identity.follow(js, self.identities, self._identities_ready)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep following after a fault of the bus
+                log.warning("following the identity facts stopped (%s); resuming", exc)
+                await asyncio.sleep(1.0)
 
     def _client(self) -> Client:
         if not self.connected:
@@ -135,7 +161,8 @@ class NatsBus:
             await sub.unsubscribe()
 
     async def close(self) -> None:
-        if self._connecting and not self._connecting.done():
-            self._connecting.cancel()
+        for task in (self._connecting, self._following):
+            if task and not task.done():
+                task.cancel()
         if self.connected:
             await self.nc.drain()  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from contracts import subjects
 from contracts.commands import ImportConfig
 from contracts.envelope import INT64_MAX, Contract
+from services.ui_gateway.auth.principal import Principal
 from services.ui_gateway.bus import Bus, ObjectMissing, TooLarge, Unavailable
 from services.ui_gateway.errors import raise_for
 
@@ -24,6 +25,15 @@ def get_bus(request: Request) -> Bus:
 BusDep = Annotated[Bus, Depends(get_bus)]
 MinSeq = Annotated[int, Query(ge=0, le=INT64_MAX, description="Wait (bounded) until the read model has applied this stream sequence.")]
 Offset = Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")]
+
+
+def no_other_actor(actor: Principal, **claimed: str | None) -> None:
+    """Who acts is the signed-in user: a request naming someone else (``by``, ``requested_by``)
+    is refused with 422, never believed."""
+    for field, name in claimed.items():
+        if name is not None and name != actor.username:
+            raise HTTPException(422, f"{field} is the signed-in user ({actor.username}); a request may not name "
+                                     f"someone else ({name!r})")
 
 
 async def ask(bus: Bus, subject: str, request: Contract, reply: type[M]) -> M:

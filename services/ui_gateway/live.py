@@ -15,6 +15,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from contracts.envelope import INT64_MAX
 from contracts.events import JobProgress
 from services.ui_gateway.bus import Bus
+from services.ui_gateway.auth.guard import allow
 from services.ui_gateway.deps import BusDep
 
 router = APIRouter(tags=["jobs"])
@@ -44,7 +45,7 @@ async def job_events(bus: Bus, after: int | None, job_id: str | None, request: R
             yield to_sse(seq, event)
 
 
-@router.get("/ui/jobs/events", response_class=EventSourceResponse)
+@router.get("/ui/jobs/events", response_class=EventSourceResponse, dependencies=[allow("read")])
 async def stream_jobs(request: Request, bus: BusDep, after: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
                       job_id: str | None = None,
                       last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:

@@ -27,27 +27,30 @@ from contracts.queries import (
     ScenarioDetail,
     ScenariosPage,
 )
-from services.ui_gateway.deps import BusDep, MinSeq, ask, sendable, validated
+from services.ui_gateway.auth.guard import Actor, allow
+from services.ui_gateway.deps import BusDep, MinSeq, ask, no_other_actor, sendable, validated
 
 router = APIRouter()
 
 
-@router.get("/scenarios", response_model=ScenariosPage, tags=["scenarios"])
+@router.get("/scenarios", response_model=ScenariosPage, tags=["scenarios"], dependencies=[allow("read")])
 async def list_scenarios(bus: BusDep, min_seq: MinSeq = 0) -> ScenariosPage:
     return await ask(bus, subjects.QRY_SCENARIOS_LIST, ListScenarios(min_seq=min_seq), ScenariosPage)
 
 
-@router.post("/scenarios", status_code=201, response_model=ScenarioAccepted, tags=["scenarios"])
+@router.post("/scenarios", status_code=201, response_model=ScenarioAccepted, tags=["scenarios"],
+             dependencies=[allow("scenarios.write")])
 async def create_scenario(body: CreateScenario, bus: BusDep) -> ScenarioAccepted:
     return await ask(bus, subjects.CMD_SCENARIO_CREATE, body, ScenarioAccepted)
 
 
-@router.get("/scenarios/{scenario_id}", response_model=ScenarioDetail, tags=["scenarios"])
+@router.get("/scenarios/{scenario_id}", response_model=ScenarioDetail, tags=["scenarios"], dependencies=[allow("read")])
 async def get_scenario(scenario_id: str, bus: BusDep, min_seq: MinSeq = 0) -> ScenarioDetail:
     return await ask(bus, subjects.QRY_SCENARIO_GET, GetScenario(scenario_id=scenario_id, min_seq=min_seq), ScenarioDetail)
 
 
-@router.patch("/scenarios/{scenario_id}", response_model=ScenarioAccepted, tags=["scenarios"])
+@router.patch("/scenarios/{scenario_id}", response_model=ScenarioAccepted, tags=["scenarios"],
+              dependencies=[allow("scenarios.write")])
 async def update_scenario(scenario_id: str, bus: BusDep, body: Annotated[dict[str, Any], Body()]) -> ScenarioAccepted:
     """Change the fields given; ``"parent_id": null`` removes the parent (a merge patch).
     409 for a locked or archived scenario."""
@@ -57,46 +60,63 @@ async def update_scenario(scenario_id: str, bus: BusDep, body: Annotated[dict[st
     return await ask(bus, subjects.CMD_SCENARIO_UPDATE, command, ScenarioAccepted)
 
 
-@router.post("/scenarios/{scenario_id}/lock", response_model=ScenarioAccepted, tags=["scenarios"])
-async def lock_scenario(scenario_id: str, bus: BusDep, by: str = "planner") -> ScenarioAccepted:
-    return await ask(bus, subjects.CMD_SCENARIO_LOCK, ScenarioAction(scenario_id=scenario_id, by=by), ScenarioAccepted)
+async def _act(bus: BusDep, subject: str, scenario_id: str, actor: Actor, by: str | None) -> ScenarioAccepted:
+    no_other_actor(actor, by=by)
+    return await ask(bus, subject, ScenarioAction(scenario_id=scenario_id, by=actor.username), ScenarioAccepted)
 
 
-@router.post("/scenarios/{scenario_id}/unlock", response_model=ScenarioAccepted, tags=["scenarios"])
-async def unlock_scenario(scenario_id: str, bus: BusDep, by: str = "planner") -> ScenarioAccepted:
-    return await ask(bus, subjects.CMD_SCENARIO_UNLOCK, ScenarioAction(scenario_id=scenario_id, by=by), ScenarioAccepted)
+@router.post("/scenarios/{scenario_id}/lock", response_model=ScenarioAccepted, tags=["scenarios"],
+             dependencies=[allow("scenarios.lock")])
+async def lock_scenario(scenario_id: str, bus: BusDep, actor: Actor, by: str | None = None) -> ScenarioAccepted:
+    """Lock a scenario (no plan is made from it until unlocked), as you; ``by`` naming anyone else is a 422."""
+    return await _act(bus, subjects.CMD_SCENARIO_LOCK, scenario_id, actor, by)
 
 
-@router.post("/scenarios/{scenario_id}/archive", response_model=ScenarioAccepted, tags=["scenarios"])
-async def archive_scenario(scenario_id: str, bus: BusDep, by: str = "planner") -> ScenarioAccepted:
-    """Retire a scenario for good: no plan is made from it and it is no longer edited; its
-    plans and runs stay."""
-    return await ask(bus, subjects.CMD_SCENARIO_ARCHIVE, ScenarioAction(scenario_id=scenario_id, by=by), ScenarioAccepted)
+@router.post("/scenarios/{scenario_id}/unlock", response_model=ScenarioAccepted, tags=["scenarios"],
+             dependencies=[allow("scenarios.lock")])
+async def unlock_scenario(scenario_id: str, bus: BusDep, actor: Actor, by: str | None = None) -> ScenarioAccepted:
+    return await _act(bus, subjects.CMD_SCENARIO_UNLOCK, scenario_id, actor, by)
 
 
-@router.get("/configs", response_model=ConfigsPage, tags=["configs"])
+@router.post("/scenarios/{scenario_id}/archive", response_model=ScenarioAccepted, tags=["scenarios"],
+             dependencies=[allow("scenarios.archive")])
+async def archive_scenario(scenario_id: str, bus: BusDep, actor: Actor, by: str | None = None) -> ScenarioAccepted:
+    """Retire a scenario: no plan is made from it and it is no longer edited; its plans and
+    runs stay. ``/unarchive`` brings it back."""
+    return await _act(bus, subjects.CMD_SCENARIO_ARCHIVE, scenario_id, actor, by)
+
+
+@router.post("/scenarios/{scenario_id}/unarchive", response_model=ScenarioAccepted, tags=["scenarios"],
+             dependencies=[allow("scenarios.archive")])
+async def unarchive_scenario(scenario_id: str, bus: BusDep, actor: Actor, by: str | None = None) -> ScenarioAccepted:
+    """Bring an archived scenario back: plans may be made from it and it may be edited again."""
+    return await _act(bus, subjects.CMD_SCENARIO_UNARCHIVE, scenario_id, actor, by)
+
+
+@router.get("/configs", response_model=ConfigsPage, tags=["configs"], dependencies=[allow("read")])
 async def list_configs(query: Annotated[ListConfigs, Query()], bus: BusDep) -> ConfigsPage:
     return await ask(bus, subjects.QRY_CONFIGS_LIST, query, ConfigsPage)
 
 
-@router.post("/configs", status_code=201, response_model=ConfigImported, tags=["configs"])
+@router.post("/configs", status_code=201, response_model=ConfigImported, tags=["configs"],
+             dependencies=[allow("configs.import")])
 async def import_config(document: Annotated[dict[str, Any], Body()], bus: BusDep) -> ConfigImported:
     """Import a canonical JSON document; 422 lists every validation error."""
     command = await sendable(bus, validated(ImportConfig, {"document": document}))
     return await ask(bus, subjects.CMD_CONFIG_IMPORT, command, ConfigImported)
 
 
-@router.get("/configs/{config_version_id}", response_model=ConfigDetail, tags=["configs"])
+@router.get("/configs/{config_version_id}", response_model=ConfigDetail, tags=["configs"], dependencies=[allow("read")])
 async def get_config(config_version_id: str, bus: BusDep, min_seq: MinSeq = 0) -> ConfigDetail:
     query = GetConfig(config_version_id=config_version_id, min_seq=min_seq)
     return await ask(bus, subjects.QRY_CONFIG_GET, query, ConfigDetail)
 
 
-@router.get("/jobs", response_model=JobsPage, tags=["jobs"])
+@router.get("/jobs", response_model=JobsPage, tags=["jobs"], dependencies=[allow("read")])
 async def list_jobs(query: Annotated[ListJobs, Query()], bus: BusDep) -> JobsPage:
     return await ask(bus, subjects.QRY_JOBS_LIST, query, JobsPage)
 
 
-@router.get("/jobs/{job_id}", response_model=JobDetail, tags=["jobs"])
+@router.get("/jobs/{job_id}", response_model=JobDetail, tags=["jobs"], dependencies=[allow("read")])
 async def get_job(job_id: str, bus: BusDep, min_seq: MinSeq = 0) -> JobDetail:
     return await ask(bus, subjects.QRY_JOB_GET, GetJob(job_id=job_id, min_seq=min_seq), JobDetail)

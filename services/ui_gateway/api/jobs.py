@@ -4,24 +4,27 @@ from fastapi import APIRouter
 
 from contracts import subjects
 from contracts.commands import CancelJob, JobAccepted, RequestAggregate, RetryJob
-from services.ui_gateway.deps import BusDep, ask
+from services.ui_gateway.auth.guard import Actor, allow
+from services.ui_gateway.deps import BusDep, ask, no_other_actor
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
-@router.post("/aggregate", status_code=202, response_model=JobAccepted)
+@router.post("/aggregate", status_code=202, response_model=JobAccepted, dependencies=[allow("jobs.aggregate")])
 async def aggregate(body: RequestAggregate, bus: BusDep) -> JobAccepted:
     """Aggregate a run's daily results by time bucket and grouping; follow the returned job."""
     return await ask(bus, subjects.CMD_AGGREGATE, body, JobAccepted)
 
 
-@router.post("/{job_id}/retry", status_code=202, response_model=JobAccepted)
-async def retry(job_id: str, bus: BusDep) -> JobAccepted:
-    """Start a failed job again as a new job with the same inputs; 409 unless the job failed."""
-    return await ask(bus, subjects.CMD_JOB_RETRY, RetryJob(job_id=job_id), JobAccepted)
+@router.post("/{job_id}/retry", status_code=202, response_model=JobAccepted, dependencies=[allow("jobs.retry")])
+async def retry(job_id: str, bus: BusDep, actor: Actor) -> JobAccepted:
+    """Start a failed job again as a new job with the same inputs, requested by you; 409 unless the job failed."""
+    return await ask(bus, subjects.CMD_JOB_RETRY, RetryJob(job_id=job_id, by=actor.username), JobAccepted)
 
 
-@router.post("/{job_id}/cancel", status_code=202, response_model=JobAccepted)
-async def cancel(job_id: str, bus: BusDep, by: str = "planner") -> JobAccepted:
-    """Cancel a queued job; 409 once it has started."""
-    return await ask(bus, subjects.CMD_JOB_CANCEL, CancelJob(job_id=job_id, by=by), JobAccepted)
+@router.post("/{job_id}/cancel", status_code=202, response_model=JobAccepted, dependencies=[allow("jobs.cancel")])
+async def cancel(job_id: str, bus: BusDep, actor: Actor, by: str | None = None) -> JobAccepted:
+    """Cancel a queued job (recorded as cancelled by you); 409 once it has started. ``by`` naming
+    anyone else is a 422."""
+    no_other_actor(actor, by=by)
+    return await ask(bus, subjects.CMD_JOB_CANCEL, CancelJob(job_id=job_id, by=actor.username), JobAccepted)

@@ -8,6 +8,7 @@ from contracts import subjects
 from contracts.events import ArtifactRef
 from contracts.queries import ConfigDetail, GetConfig, GetRun, RunDetail
 from services.ui_gateway.bus import Bus
+from services.ui_gateway.auth.guard import allow
 from services.ui_gateway.deps import BusDep, ask, read_object
 from services.ui_gateway.results import HeadCache, gunzip, parse_head
 from services.ui_gateway.results_csv import Part, to_csv
@@ -34,7 +35,8 @@ async def results_head(request: Request, ref: ArtifactRef) -> dict[str, Any]:
     return head
 
 
-@router.get("/runs/{run_id}/results", tags=["runs"], responses={200: {"content": {"text/csv": {}}}})
+@router.get("/runs/{run_id}/results", tags=["runs"], responses={200: {"content": {"text/csv": {}}}},
+            dependencies=[allow("read")])
 async def run_results(run_id: str, request: Request, bus: BusDep, format: Literal["json", "csv"] = "json",
                       part: Part = "series") -> Response:
     """The daily PSI results (contracts.results layout). ``format=csv`` with ``part`` = series
@@ -53,7 +55,7 @@ async def run_results(run_id: str, request: Request, bus: BusDep, format: Litera
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/configs/{config_version_id}/document", tags=["configs"])
+@router.get("/configs/{config_version_id}/document", tags=["configs"], dependencies=[allow("read")])
 async def config_document(config_version_id: str, bus: BusDep,
                           download: Annotated[bool, Query()] = False) -> Response:
     """The canonical JSON document of a config version, as imported."""

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
@@ -54,13 +55,25 @@ def make_templates() -> Jinja2Templates:
 
     templates.env.filters.update(num=num, pct=pct, when=when, duration=duration, kpi_value=kpi_value,
                                  kpi_diff=kpi_diff, kpi_trend=kpi_trend, kpi_label=lambda key: kpi(key).label)
-    templates.env.globals.update(nav=NAV, urlencode=urlencode, new_request_id=lambda: f"form_{uuid.uuid4().hex}")
+    templates.env.globals.update(nav=NAV, urlencode=urlencode, new_request_id=lambda: f"form_{uuid.uuid4().hex}",
+                                 csrf_field=csrf_field, can=can)
     return templates
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
+    context.setdefault("current_user", _signed_in(request))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def _signed_in(request: Request) -> Any:
+    """Who is signed in, also on pages whose route needs no permission (errors, sign-in)."""
+    from services.ui_gateway.auth.guard import find_principal
+
+    try:
+        return find_principal(request)
+    except HTTPException:
+        return None
 
 
 def redirect(path: str, **params: Any) -> RedirectResponse:
@@ -91,3 +104,22 @@ def error_text(detail: Any) -> tuple[str, list[dict[str, Any]]]:
         return "invalid input", [{"path": ".".join(map(str, e.get("loc", []))), "message": e.get("msg", "")}
                                  for e in detail]
     return str(detail), []
+
+
+@pass_context
+def csrf_field(context: Any) -> Markup:
+    """The hidden CSRF field every form that changes something carries: bound to the session,
+    or before sign-in to the login form's nonce."""
+    request: Request = context["request"]
+    principal = getattr(request.state, "principal", None)
+    nonce = getattr(request.state, "login_nonce", None)
+    binding = f"login:{nonce}" if nonce is not None or principal is None else principal.session_id
+    token = request.app.state.auth.signer.csrf_token(binding)
+    return Markup(f'<input type="hidden" name="csrf_token" value="{token}">')
+
+
+@pass_context
+def can(context: Any, permission: str) -> bool:
+    """Whether the signed-in user may do this: pages show only the controls a role may use."""
+    principal = getattr(context["request"].state, "principal", None)
+    return principal is not None and principal.can(permission)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from contracts import subjects
 from contracts.commands import ConfigImported, ImportConfig
 from contracts.queries import ConfigDetail, ConfigsPage, GetConfig, ListConfigs, ListPlans, PlansPage
+from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask, sendable, written_seq
 from services.ui_gateway.pages.common import error_text, form_command, redirect, render
 
@@ -25,7 +26,7 @@ async def _list(request: Request, bus: BusDep, min_seq: MinSeq = 0, error: HTTPE
                   message=message, errors=errors, filename=filename, flash=flash)
 
 
-@router.get("")
+@router.get("", dependencies=[allow("read")])
 async def configs_page(request: Request, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     return await _list(request, bus, min_seq, flash=flash)
 
@@ -47,7 +48,7 @@ async def _document(upload: UploadFile | None) -> dict:  # type: ignore[type-arg
     return document
 
 
-@router.post("")
+@router.post("", dependencies=[allow("configs.import")])
 async def import_config(request: Request, bus: BusDep, file: Annotated[UploadFile | None, File()] = None) -> Response:
     filename = file.filename if file else ""
     try:
@@ -60,7 +61,7 @@ async def import_config(request: Request, bus: BusDep, file: Annotated[UploadFil
                     flash=f"{filename}: {what}.")
 
 
-@router.get("/{config_version_id}")
+@router.get("/{config_version_id}", dependencies=[allow("read")])
 async def config_page(request: Request, config_version_id: str, bus: BusDep, min_seq: MinSeq = 0,
                       flash: str = "") -> Response:
     detail, plans = await asyncio.gather(

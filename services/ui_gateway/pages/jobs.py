@@ -10,6 +10,7 @@ from contracts import subjects
 from contracts.commands import CancelJob, JobAccepted, RequestAggregate, RetryJob
 from contracts.events import JobState, JobType
 from contracts.queries import GetJob, JobDetail, JobsPage, ListJobs
+from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, Offset, ask
 from services.ui_gateway.pages.common import blank_to_none, error_text, redirect, render
 
@@ -36,14 +37,14 @@ async def _jobs_page(request: Request, bus: BusDep, state: str = "", job_type: s
                   **context)
 
 
-@router.get("")
+@router.get("", dependencies=[allow("read")])
 async def jobs_page(request: Request, bus: BusDep, state: str = "", job_type: str = "", offset: Offset = 0,
                     created: str = "", plan: str = "", plan_version_id: str = "", run_id: str = "") -> Response:
     aggregate = {"plan_version_id": plan_version_id, "run_id": run_id, "bucket": "week", "group_by": "item"}
     return await _jobs_page(request, bus, state, job_type, offset, aggregate, created=created, plan=plan)
 
 
-@router.post("/aggregate")
+@router.post("/aggregate", dependencies=[allow("jobs.aggregate")])
 async def request_aggregate(request: Request, bus: BusDep, run_id: Annotated[str, Form()] = "",
                             plan_version_id: Annotated[str, Form()] = "", bucket: Annotated[str, Form()] = "week",
                             group_by: Annotated[str, Form()] = "item") -> Response:
@@ -60,27 +61,27 @@ async def request_aggregate(request: Request, bus: BusDep, run_id: Annotated[str
     return redirect("/ui/jobs", created=accepted.job_id, plan=plan_version_id)
 
 
-@router.post("/{job_id}/cancel")
-async def cancel_job(request: Request, job_id: str, bus: BusDep) -> Response:
+@router.post("/{job_id}/cancel", dependencies=[allow("jobs.cancel")])
+async def cancel_job(request: Request, job_id: str, bus: BusDep, actor: Actor) -> Response:
     """Cancel a queued job; a refusal (it already started) is shown on the jobs page."""
     try:
-        await ask(bus, subjects.CMD_JOB_CANCEL, CancelJob(job_id=job_id), JobAccepted)
+        await ask(bus, subjects.CMD_JOB_CANCEL, CancelJob(job_id=job_id, by=actor.username), JobAccepted)
     except HTTPException as exc:
         return await _jobs_page(request, bus, error=exc)
     return redirect("/ui/jobs", created=job_id)
 
 
-@router.post("/{job_id}/retry")
-async def retry_job(request: Request, job_id: str, bus: BusDep) -> Response:
+@router.post("/{job_id}/retry", dependencies=[allow("jobs.retry")])
+async def retry_job(request: Request, job_id: str, bus: BusDep, actor: Actor) -> Response:
     """Start a failed job again as a new job; the new job is highlighted."""
     try:
-        accepted = await ask(bus, subjects.CMD_JOB_RETRY, RetryJob(job_id=job_id), JobAccepted)
+        accepted = await ask(bus, subjects.CMD_JOB_RETRY, RetryJob(job_id=job_id, by=actor.username), JobAccepted)
     except HTTPException as exc:
         return await _jobs_page(request, bus, error=exc)
     return redirect("/ui/jobs", created=accepted.job_id)
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id}", dependencies=[allow("read")])
 async def job_page(request: Request, job_id: str, bus: BusDep) -> Response:
     detail = await ask(bus, subjects.QRY_JOB_GET, GetJob(job_id=job_id), JobDetail)
     return render(request, "job.html", job=detail.job, last_seq=detail.last_seq)

@@ -21,6 +21,7 @@ from contracts.queries import (
     ScenariosPage,
 )
 from services.ui_gateway.artifacts import artifact_tables
+from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, Offset, ask, read_object
 from services.ui_gateway.pages.common import error_text, redirect, render
 from services.ui_gateway.results import gunzip
@@ -42,7 +43,7 @@ async def _plans_page(request: Request, bus: BusDep, form: dict[str, Any], offse
                   message=message, errors=errors)
 
 
-@router.get("")
+@router.get("", dependencies=[allow("read")])
 async def plans_page(request: Request, bus: BusDep, base_scenario_id: str = "", config_version_id: str = "",
                      offset: Offset = 0, min_seq: MinSeq = 0) -> Response:
     form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": 42, "options": ""}
@@ -61,8 +62,8 @@ def _options(text: str) -> dict[str, Any]:
     return options
 
 
-@router.post("")
-async def create_plan(request: Request, bus: BusDep, base_scenario_id: Annotated[str, Form()] = "",
+@router.post("", dependencies=[allow("plans.create")])
+async def create_plan(request: Request, bus: BusDep, actor: Actor, base_scenario_id: Annotated[str, Form()] = "",
                       config_version_id: Annotated[str, Form()] = "", seed: Annotated[int, Form(ge=0, le=INT64_MAX)] = 42,
                       options: Annotated[str, Form()] = "", request_id: Annotated[str, Form(max_length=200)] = "") -> Response:
     """The form carries an id of its own: sent twice (a double click, a reload), it makes one plan."""
@@ -72,14 +73,15 @@ async def create_plan(request: Request, bus: BusDep, base_scenario_id: Annotated
         if not base_scenario_id or not config_version_id:
             raise HTTPException(422, "choose a base scenario and a config version")
         command = CreatePlan(base_scenario_id=base_scenario_id, config_version_id=config_version_id, seed=seed,
-                             options=_options(options), request_id=request_id or None)
+                             options=_options(options), request_id=request_id or None,
+                             requested_by=actor.username)
         accepted = await ask(bus, subjects.CMD_PLAN_CREATE, command, PlanAccepted)
     except HTTPException as exc:
         return await _plans_page(request, bus, form, error=exc)
     return redirect("/ui/jobs", created=accepted.job_id, plan=accepted.plan_version_id)
 
 
-@router.get("/{plan_version_id}")
+@router.get("/{plan_version_id}", dependencies=[allow("read")])
 async def plan_page(request: Request, plan_version_id: str, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     detail = await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id, min_seq=min_seq), PlanDetail)
     documents = await asyncio.gather(*(_artifact(bus, ref) for ref in detail.plan.artifacts))
@@ -103,7 +105,7 @@ async def _artifact(bus: BusDep, ref: Any) -> Any:
         return {"unavailable": getattr(exc, "detail", str(exc))}
 
 
-@router.get("/{plan_version_id}/artifacts/{name}")
+@router.get("/{plan_version_id}/artifacts/{name}", dependencies=[allow("read")])
 async def artifact_download(plan_version_id: str, name: str, bus: BusDep) -> Response:
     detail = await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id), PlanDetail)
     ref = next((a for a in detail.plan.artifacts if a.name == name), None)
@@ -113,7 +115,7 @@ async def artifact_download(plan_version_id: str, name: str, bus: BusDep) -> Res
                     headers={"content-disposition": f'attachment; filename="{plan_version_id}-{name}.json"'})
 
 
-@router.get("/{plan_version_id}/aggregates/{job_id}")
+@router.get("/{plan_version_id}/aggregates/{job_id}", dependencies=[allow("read")])
 async def aggregate_download(plan_version_id: str, job_id: str, bus: BusDep) -> Response:
     detail = await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id), PlanDetail)
     found = next((a for a in detail.aggregates if a.job_id == job_id and a.artifact), None)
@@ -123,7 +125,7 @@ async def aggregate_download(plan_version_id: str, job_id: str, bus: BusDep) -> 
                     headers={"content-disposition": f'attachment; filename="{plan_version_id}-{job_id}.json"'})
 
 
-@router.post("/{plan_version_id}/runs")
+@router.post("/{plan_version_id}/runs", dependencies=[allow("plans.rerun")])
 async def simulate_again(plan_version_id: str, bus: BusDep) -> Response:
     accepted = await ask(bus, subjects.CMD_PLAN_RERUN, RerunPlan(plan_version_id=plan_version_id), JobAccepted)
     return redirect("/ui/jobs", created=accepted.job_id, plan=plan_version_id)

@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse, Response
 from contracts import subjects
 from contracts.queries import GetRun, RunDetail
 from services.ui_gateway.api.results import results_head, results_ref
+from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask
 from services.ui_gateway.pages.common import render
 from services.ui_gateway.pages.kpis import CARDS
@@ -15,14 +16,14 @@ router = APIRouter(prefix="/ui/runs", include_in_schema=False)
 
 
 
-@router.get("/{run_id}")
+@router.get("/{run_id}", dependencies=[allow("read")])
 async def run_page(request: Request, run_id: str, bus: BusDep, min_seq: MinSeq = 0) -> Response:
     detail = await ask(bus, subjects.QRY_RUN_GET, GetRun(run_id=run_id, min_seq=min_seq), RunDetail)
     return render(request, "run.html", run=detail.run, plan=detail.plan, scenario=detail.scenario,
                   config=detail.config, cards=CARDS)
 
 
-@router.get("/{run_id}/chart.json")
+@router.get("/{run_id}/chart.json", dependencies=[allow("read")])
 async def run_chart(request: Request, run_id: str, bus: BusDep, node: str | None = None,
                     item: str | None = None) -> JSONResponse:
     """The run page's chart data: the node-item pairs, one pair's daily measures, the daily P&L."""

@@ -21,6 +21,7 @@ from contracts.queries import (
     RunDetail,
     RunsPage,
 )
+from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
 from services.ui_gateway.pages.common import redirect, render
 
@@ -57,7 +58,7 @@ def list_query(params: dict[str, str], min_seq: MinSeq = 0) -> ListRuns:
         raise HTTPException(422, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from exc
 
 
-@router.get("")
+@router.get("", dependencies=[allow("read")])
 async def runs_page(request: Request, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     params = dict(request.query_params)
     query = list_query(params, min_seq)
@@ -92,7 +93,7 @@ def compare_query(run_ids: list[str], base: str | None, threshold: float) -> Com
         raise HTTPException(422, f"cannot compare these runs: {exc.errors()[0]['msg']}") from exc
 
 
-@router.get("/compare")
+@router.get("/compare", dependencies=[allow("read")])
 async def compare_page(request: Request, bus: BusDep, run_id: Annotated[list[str], Query()] = [],  # noqa: B006
                        base: str = "", threshold: float = 0.05,
                        threshold_pct: Annotated[float | None, Query(ge=0)] = None) -> Response:
@@ -104,8 +105,8 @@ async def compare_page(request: Request, bus: BusDep, run_id: Annotated[list[str
                   with_results=[r.run_id for r in comparison.runs if r.results is not None])
 
 
-@router.post("/delete")
-async def delete_runs(bus: BusDep, run_id: Annotated[list[str], Form()] = [],  # noqa: B006
+@router.post("/delete", dependencies=[allow("runs.delete")])
+async def delete_runs(bus: BusDep, actor: Actor, run_id: Annotated[list[str], Form()] = [],  # noqa: B006
                       back: Annotated[str, Form()] = "/ui/runs") -> Response:
     """Delete the selected runs: all of them, or none when one of them does not exist."""
     ids = list(dict.fromkeys(r for r in run_id if r))
@@ -115,7 +116,7 @@ async def delete_runs(bus: BusDep, run_id: Annotated[list[str], Form()] = [],  #
     if missing:
         raise HTTPException(404, f"no run {', '.join(missing)}: nothing was deleted")
     for rid in ids:
-        await ask(bus, subjects.CMD_RUN_DELETE, DeleteRun(run_id=rid), RunDeletedReply)
+        await ask(bus, subjects.CMD_RUN_DELETE, DeleteRun(run_id=rid, by=actor.username), RunDeletedReply)
     seq = await written_seq(bus)
     target = back if back.startswith("/ui/runs") and "min_seq=" not in back else "/ui/runs"
     return redirect(target, min_seq=seq, flash=f"Deleted {len(ids)} run(s).")

@@ -9,13 +9,14 @@ from fastapi.responses import Response
 from contracts import subjects
 from contracts.commands import CreateScenario, ScenarioAccepted, ScenarioAction, UpdateScenario
 from contracts.queries import GetScenario, ListPlans, ListScenarios, PlansPage, ScenarioDetail, ScenariosPage
+from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
 from services.ui_gateway.pages.common import error_text, form_command, redirect, render
 
 router = APIRouter(prefix="/ui/scenarios", include_in_schema=False)
 ACTIONS = {"lock": subjects.CMD_SCENARIO_LOCK, "unlock": subjects.CMD_SCENARIO_UNLOCK,
-           "archive": subjects.CMD_SCENARIO_ARCHIVE}
-DONE = {"lock": "locked", "unlock": "unlocked", "archive": "archived"}
+           "archive": subjects.CMD_SCENARIO_ARCHIVE, "unarchive": subjects.CMD_SCENARIO_UNARCHIVE}
+DONE = {"lock": "locked", "unlock": "unlocked", "archive": "archived", "unarchive": "brought back from the archive"}
 
 
 async def _list(request: Request, bus: BusDep, min_seq: MinSeq = 0, form: dict[str, str] | None = None,
@@ -26,12 +27,12 @@ async def _list(request: Request, bus: BusDep, min_seq: MinSeq = 0, form: dict[s
                   scenarios=page.scenarios, form=form or {}, message=message, errors=errors, flash=flash)
 
 
-@router.get("")
+@router.get("", dependencies=[allow("read")])
 async def scenarios_page(request: Request, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     return await _list(request, bus, min_seq, flash=flash)
 
 
-@router.post("")
+@router.post("", dependencies=[allow("scenarios.write")])
 async def create_scenario(request: Request, bus: BusDep, name: Annotated[str, Form()] = "",
                           description: Annotated[str, Form()] = "", tag: Annotated[str, Form()] = "",
                           parent_id: Annotated[str, Form()] = "") -> Response:
@@ -46,7 +47,7 @@ async def create_scenario(request: Request, bus: BusDep, name: Annotated[str, Fo
     return redirect(f"/ui/scenarios/{accepted.scenario_id}", min_seq=await written_seq(bus), flash="Scenario created.")
 
 
-@router.get("/{scenario_id}")
+@router.get("/{scenario_id}", dependencies=[allow("read")])
 async def scenario_page(request: Request, scenario_id: str, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     return await _scenario(request, bus, scenario_id, min_seq, flash=flash)
 
@@ -67,7 +68,7 @@ async def _scenario(request: Request, bus: BusDep, scenario_id: str, min_seq: in
                   parents=[o for o in others.scenarios if o.scenario_id != scenario_id])
 
 
-@router.post("/{scenario_id}")
+@router.post("/{scenario_id}", dependencies=[allow("scenarios.write")])
 async def edit_scenario(request: Request, scenario_id: str, bus: BusDep, name: Annotated[str, Form()] = "",
                         description: Annotated[str, Form()] = "", tag: Annotated[str, Form()] = "",
                         parent_id: Annotated[str, Form()] = "") -> Response:
@@ -85,16 +86,33 @@ async def edit_scenario(request: Request, scenario_id: str, bus: BusDep, name: A
     return redirect(f"/ui/scenarios/{scenario_id}", min_seq=await written_seq(bus), flash="Scenario saved.")
 
 
-@router.api_route("/{scenario_id}/run", methods=["GET", "POST"])
+@router.api_route("/{scenario_id}/run", methods=["GET", "POST"], dependencies=[allow("read")])
 async def retired_run(request: Request, scenario_id: str) -> Response:
     """The legacy path: runs come from plans now. 403 with a page that leads to the Plan UI."""
     return render(request, "retired.html", status_code=403, scenario_id=scenario_id)
 
 
-@router.post("/{scenario_id}/{action}")
-async def lock_or_unlock(scenario_id: str, action: str, bus: BusDep, back: Annotated[str, Form()] = "") -> Response:
-    if action not in ACTIONS:
-        raise HTTPException(404, f"no action {action!r} on scenarios")
-    await ask(bus, ACTIONS[action], ScenarioAction(scenario_id=scenario_id), ScenarioAccepted)
+async def _act(action: str, scenario_id: str, bus: BusDep, actor: Actor, back: str) -> Response:
+    await ask(bus, ACTIONS[action], ScenarioAction(scenario_id=scenario_id, by=actor.username), ScenarioAccepted)
     target = back if back.startswith("/ui/") else f"/ui/scenarios/{scenario_id}"
     return redirect(target, min_seq=await written_seq(bus), flash=f"Scenario {scenario_id} {DONE[action]}.")
+
+
+@router.post("/{scenario_id}/lock", dependencies=[allow("scenarios.lock")])
+async def lock(scenario_id: str, bus: BusDep, actor: Actor, back: Annotated[str, Form()] = "") -> Response:
+    return await _act("lock", scenario_id, bus, actor, back)
+
+
+@router.post("/{scenario_id}/unlock", dependencies=[allow("scenarios.lock")])
+async def unlock(scenario_id: str, bus: BusDep, actor: Actor, back: Annotated[str, Form()] = "") -> Response:
+    return await _act("unlock", scenario_id, bus, actor, back)
+
+
+@router.post("/{scenario_id}/archive", dependencies=[allow("scenarios.archive")])
+async def archive(scenario_id: str, bus: BusDep, actor: Actor, back: Annotated[str, Form()] = "") -> Response:
+    return await _act("archive", scenario_id, bus, actor, back)
+
+
+@router.post("/{scenario_id}/unarchive", dependencies=[allow("scenarios.archive")])
+async def unarchive(scenario_id: str, bus: BusDep, actor: Actor, back: Annotated[str, Form()] = "") -> Response:
+    return await _act("unarchive", scenario_id, bus, actor, back)

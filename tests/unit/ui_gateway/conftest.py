@@ -14,6 +14,12 @@ def bus() -> FakeBus:
 
 
 @pytest.fixture()
-def client(bus: FakeBus):  # type: ignore[no-untyped-def]
-    with TestClient(create_app(Settings(nats_url="nats://fake:4222"), bus)) as test_client:
+def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    return Settings(nats_url="nats://fake:4222", scpln_data_dir=tmp_path)
+
+
+@pytest.fixture()
+def client(bus: FakeBus, settings: Settings):  # type: ignore[no-untyped-def]
+    """Signed in as an admin through an API token (the routes' own tests); see test_auth for the rest."""
+    with TestClient(create_app(settings, bus), headers={"Authorization": f"Bearer {bus.tokens['admin']}"}) as test_client:
         yield test_client

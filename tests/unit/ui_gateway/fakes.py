@@ -12,6 +12,8 @@ from contracts import subjects
 from contracts.commands import ErrorReply
 from contracts.envelope import Contract
 from contracts.events import ArtifactRef, JobProgress
+from contracts.identity import TokenIssued, UserAdded
+from runtime import identity
 from runtime.objects import artifact_ref
 from services.ui_gateway.bus import ObjectMissing, TooLarge, Unavailable
 
@@ -31,6 +33,20 @@ class FakeBus:
         self.progress_after: list[int | None] = []
         self.seq = 100
         self.max_payload: int | None = None
+        self.identities = identity.Identities()
+        self.identities_ready = True
+        self.tokens: dict[str, str] = {role: self.add_user(role, role) for role in identity.ROLES}
+        """A token per role, of a user named after the role."""
+
+    def add_user(self, username: str, role: str, password: str | None = None) -> str:
+        """A user (with this password, or a cheap unknown hash) and a token of theirs; returns the token."""
+        password_hash = identity.hash_password(password) if password else "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+        self.identities.apply(UserAdded(username=username, role=role, password_hash=password_hash, added_by="test",
+                                        correlation_id=username, producer="test"))
+        token_id, secret, sha = identity.new_token()
+        self.identities.apply(TokenIssued(token_id=token_id, username=username, token_sha256=sha, issued_by="test",
+                                          correlation_id=username, producer="test"))
+        return secret
 
     async def ask(self, subject: str, request: Contract, reply: type) -> Any:
         if self.max_payload is not None and len(request.model_dump_json()) > self.max_payload:

@@ -96,8 +96,10 @@ def test_retry_and_cancel_forward_typed_commands_and_map_refusals(client, bus):
     assert answer.status_code == 202 and answer.json() == {"job_id": "job_again"}
     assert bus.requests(subjects.CMD_JOB_RETRY)[-1].job_id == "job_sim"
     bus.replies[subjects.CMD_JOB_CANCEL] = JobAccepted(job_id="job_q")
-    assert client.post("/jobs/job_q/cancel?by=ana").status_code == 202
-    assert bus.requests(subjects.CMD_JOB_CANCEL)[-1].by == "ana"
+    assert bus.requests(subjects.CMD_JOB_RETRY)[-1].by == "admin"
+    assert client.post("/jobs/job_q/cancel?by=ana").status_code == 422
+    assert client.post("/jobs/job_q/cancel").status_code == 202
+    assert bus.requests(subjects.CMD_JOB_CANCEL)[-1].by == "admin"
     page = client.post("/ui/jobs/job_q/cancel", follow_redirects=False)
     assert page.status_code == 303 and "created=job_q" in page.headers["location"]
 

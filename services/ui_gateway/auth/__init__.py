@@ -1,0 +1,1 @@
+"""Sign-in and permissions of the gateway: who is asking, and whether their role allows it."""
