@@ -52,10 +52,8 @@ async def openapi(request: Request) -> JSONResponse:
 
 
 @router.get("/docs", include_in_schema=False, dependencies=[allow("read")])
-async def docs() -> Response:
-    """Swagger UI of the OpenAPI document, its assets served by the gateway (no CDN)."""
-    from fastapi.openapi.docs import get_swagger_ui_html
+async def docs(request: Request) -> Response:
+    """Swagger UI of the OpenAPI document, its assets served by the gateway (no CDN, no inline script)."""
+    from services.ui_gateway.pages.common import render
 
-    vendor = "/static/vendor/swagger-ui"
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="SCPLN API", swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
-                               swagger_css_url=f"{vendor}/swagger-ui.css", swagger_favicon_url=f"{vendor}/favicon-32x32.png")
+    return render(request, "docs.html", openapi_url="/openapi.json")
