@@ -244,8 +244,27 @@ class ConfigDetail(ReadModelPosition):
     config: ConfigRow
 
 
+class DeadLetter(Contract):
+    """A message of the log the registry set aside instead of applying (the log keeps it)."""
+
+    seq: int = Field(description="Its stream sequence.")
+    subject: str = Field(description="The subject it was stored on.")
+    reason: str = Field(description="Why it was not applied: no event the registry reads (not JSON, an unknown "
+                                    "type, the wrong subject, a schema version it does not know), or the error "
+                                    "applying it raised.")
+    attempts: int = Field(description="How many times applying it was tried; 0 when it could not be read.")
+    recorded_at: datetime = Field(description="When the registry set it aside.")
+
+
 class RegistryStatus(ReadModelPosition):
     runs: int = Field(description="Runs in the read model.")
     runs_dropped_by_retention: int = Field(default=0, description="Runs RUNS_DB_MAX_ROWS dropped (the log keeps them).")
-    dead_letters: int = Field(default=0, description="Events that failed to apply, kept in dead_letters.")
-    events_undecodable: int = Field(default=0, description="Messages of the log that are no event the registry reads (skipped).")
+    dead_letters: int = Field(default=0, description="Messages set aside in dead_letters instead of applied: "
+                                                     "unreadable, or failing to apply.")
+    events_undecodable: int = Field(default=0, description="Of those, messages of the log that are no event the "
+                                                           "registry reads (also dead letters).")
+    duplicate_final_facts: int = Field(default=0, description=(
+        "RunCompleted or RunFailed events for a run that already had its final fact: the first stands, these "
+        "changed nothing."))
+    latest_dead_letters: list[DeadLetter] = Field(default_factory=list, description="The newest dead letters "
+                                                                                      "(highest sequence first).")

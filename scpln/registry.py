@@ -7,6 +7,8 @@ themselves, so they also work while the service is stopped.
 
 import argparse
 import asyncio
+import getpass
+import os
 import shutil
 import sys
 import uuid
@@ -19,7 +21,7 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from contracts import subjects
 from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
-from contracts.events import JobProgress, JobState, JobType
+from contracts.events import JobProgress, JobState, JobType, ReadModelReplaced
 from runtime.bus import last_stream_seq, public_url
 from runtime.publisher import JetStreamPublisher
 from scpln.progress import ProgressBar
@@ -34,6 +36,7 @@ from services.run_registry.db import open_engine
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.rebuild import fresh_writer, rebuild, replay_into
 from services.run_registry.settings import Settings
+from services.run_registry.staging import Reason, staged_path
 from services.run_registry.writer import ReadModelWriter
 
 
@@ -102,22 +105,50 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(action(args, settings))
 
 
-async def swap(nc, settings: Settings, path: Path, reason: str, seconds: float | None = None) -> int:  # type: ignore[no-untyped-def]
-    """Ask the live registry to swap ``path`` in; swap the file directly when none answers."""
-    command = SwapReadModel(path=str(path.resolve()), reason=reason, rebuild_seconds=seconds)
+def operator_name() -> str:
+    """Who runs the command, for the log: SCPLN_OPERATOR, else the login name."""
+    try:
+        return os.environ.get("SCPLN_OPERATOR") or getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment nor the password database
+        return "unknown"
+
+
+async def swap(nc, settings: Settings, path: Path, reason: Reason, seconds: float | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Ask the live registry to swap ``path`` (staged for ``reason``) in; swap the file directly
+    when none answers. Either way the swap is recorded in the log as ReadModelReplaced."""
+    by = operator_name()
+    command = SwapReadModel(path=str(path.resolve()), reason=reason, by=by, rebuild_seconds=seconds)
     try:
         reply = await nc.request(subjects.CMD_REGISTRY_SWAP, command.model_dump_json().encode(), timeout=60)
     except (NoRespondersError, NatsTimeout):
+        replaced_seq = checkpoint_of(settings.scpln_db) if is_registry_database(settings.scpln_db) else None
         settings.scpln_db.parent.mkdir(parents=True, exist_ok=True)
         overwrite(settings.scpln_db, path)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         print(f"no live registry answered; {settings.scpln_db} replaced directly")
-        return checkpoint_of(settings.scpln_db)
+        last_seq = checkpoint_of(settings.scpln_db)
+        fact = ReadModelReplaced(correlation_id="read_model", producer="scpln-cli", by=by, reason=reason,
+                                 path=str(path.resolve()), last_seq=last_seq, replaced_seq=replaced_seq)
+        try:
+            recorded: int | None = await JetStreamPublisher(nc.jetstream()).publish(fact)
+        except Exception as exc:  # noqa: BLE001 - the file is replaced: say that it is not recorded
+            print(f"the {reason} could not be recorded in the log ({type(exc).__name__}: {exc})", file=sys.stderr)
+            recorded = None
+        _say_recorded(recorded, reason, by)
+        return last_seq
     answer = parse_reply(reply.data, ReadModelSwapped)
     if not isinstance(answer, ReadModelSwapped):
         raise SystemExit(f"scpln: the registry refused the swap: {answer.message}")
+    _say_recorded(answer.recorded_seq, reason, by)
     return answer.last_seq
+
+
+def _say_recorded(seq: int | None, reason: str, by: str) -> None:
+    if seq is None:
+        print(f"warning: the {reason} is done but not recorded in the event log", file=sys.stderr)
+    else:
+        print(f"recorded in the event log at seq {seq}: ReadModelReplaced ({reason}) by {by}")
 
 
 def progress_reporter(js, job_id: str, bar: ProgressBar):  # type: ignore[no-untyped-def]
@@ -204,7 +235,7 @@ async def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
 
 async def rebuild_and_swap(nc, js, args, settings: Settings, job_id: str, report, bar) -> int:  # type: ignore[no-untyped-def]
     started = asyncio.get_running_loop().time()
-    target = settings.scpln_db.with_name(settings.scpln_db.name + ".rebuild")
+    target = staged_path(settings.scpln_db, "rebuild")
     writer = fresh_writer(target, settings.runs_db_max_rows)
     differences: list[str] = []
     if args.verify:
@@ -256,7 +287,7 @@ async def restore_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.file.resolve() == settings.scpln_db:
         raise Refused(f"{args.file} is the live read model itself")
     nc = await connect(settings)  # before staging: nothing is left behind when the bus is out of reach
-    staged = settings.scpln_db.with_name(settings.scpln_db.name + ".restore")
+    staged = staged_path(settings.scpln_db, "restore")
     try:
         shutil.copyfile(args.file, staged)
         last_seq = await swap(nc, settings, staged, "restore")

@@ -45,7 +45,7 @@ def subscribe(broker: NatsBroker, live: LiveReadModel, publisher: EventPublisher
         broker.subscriber(subject, queue="run_registry")(responder(model, handle))
     commands = {
         subjects.CMD_RUN_DELETE: (DeleteRun, partial(handlers.delete_run, live=live, publisher=publisher)),
-        subjects.CMD_REGISTRY_SWAP: (SwapReadModel, partial(handlers.swap_read_model, live=live)),
+        subjects.CMD_REGISTRY_SWAP: (SwapReadModel, partial(handlers.swap_read_model, live=live, publisher=publisher)),
     }
     for subject, (model, handle) in commands.items():
         broker.subscriber(subject, queue="run_registry")(responder(model, handle))

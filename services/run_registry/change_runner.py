@@ -2,7 +2,8 @@
 
 Job changes are folded per job (``job_fold``); other row changes are collected into
 executemany groups while they commute (no two groups touch the same row); new runs are
-inserted together and retention is then applied once.
+inserted together and retention is then applied once. A run's final fact is recorded once:
+a later one for the same run changes nothing and is counted.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from sqlalchemy.dialects.sqlite import insert
 
 from services.run_registry import db, driver_sql, projections
 from services.run_registry.job_fold import JobFold, JobSummary, summarize
-from services.run_registry.projections import AdvanceJob, Delete, EnforceRetention, Update, Upsert
-from services.run_registry.run_counts import DROPPED, RunCounts
+from services.run_registry.projections import AdvanceJob, Delete, EnforceRetention, RecordRun, Update, Upsert
+from services.run_registry.run_counts import DROPPED, DUPLICATE_FINAL_FACTS, RunCounts
 
 
 def _table(name: str) -> Table:
@@ -49,24 +50,28 @@ _DROP_OLDEST = delete(_runs).where(literal_column("rowid").in_(_OLDEST)).returni
     _runs.c.status, _runs.c.scenario_name_lc)
 _DELETE_RUN = delete(_runs).where(_runs.c.run_id == bindparam("k_run_id")).returning(
     _runs.c.status, _runs.c.scenario_name_lc)
-_RUN_KEYS = select(_runs.c.run_id, _runs.c.status, _runs.c.scenario_name_lc).where(
-    _runs.c.run_id.in_(bindparam("ids", expanding=True)))
+_finished = db.finished_runs
+_FINISHED = select(_finished.c.run_id).where(_finished.c.run_id.in_(bindparam("ids", expanding=True)))
+_FINISH = insert(_finished)
+_INSERT_RUN = insert(_runs)
 
 
 class ChangeRunner:
     """Executes projection changes on a connection. Job changes go to a ``JobFold``; other
     changes are collected into executemany groups while they commute (no two groups touch the
-    same row). New runs are inserted together and retention is then applied once: for inserts
-    alone, that drops exactly the runs applying it after every insert would. A run already
-    stored (while retention is on) is applied one by one; deleting a run or upserting one
-    twice flushes first."""
+    same row). New runs are inserted together and retention is then applied once: runs are
+    only ever inserted, so that drops exactly the runs applying it after every insert would.
+    A final fact for a run that already has one (in ``finished_runs``, or earlier in the
+    batch) is left out and counted in ``duplicates``: (seq, run_id, status) of each. Deleting
+    a run flushes first."""
 
     def __init__(self, conn: Connection, counts: RunCounts, max_runs: int | None) -> None:
         self.conn, self.counts, self.max_runs = conn, counts, max_runs
         self.new_runs = 0
         self._groups: dict[tuple[Any, ...], tuple[Any, list[dict[str, Any]]]] = {}
         self._touched: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self._runs: dict[str, dict[str, Any]] = {}
+        self._runs: dict[str, RecordRun] = {}
+        self.duplicates: list[tuple[int, str, str]] = []
         self._retain_due = False
         self._jobs = JobFold()
 
@@ -76,10 +81,11 @@ class ChangeRunner:
                 self._jobs.add(change.row["job_id"], summarize([change.row]))
             elif isinstance(change, EnforceRetention):
                 self._retain_due = self.max_runs is not None
-            elif isinstance(change, Upsert) and change.table == "runs":
+            elif type(change) is RecordRun:
                 if change.row["run_id"] in self._runs:
-                    self.flush()
-                self._runs[change.row["run_id"]] = change.row
+                    self._duplicate(change)
+                else:
+                    self._runs[change.row["run_id"]] = change
             elif isinstance(change, Delete) and change.table == "runs":
                 self.flush()
                 for old in self.conn.execute(_DELETE_RUN, {"k_run_id": change.key["run_id"]}):
@@ -106,37 +112,39 @@ class ChangeRunner:
         self._groups.setdefault(key, (stmt, []))[1].append(params)
         self._touched[row] = key
 
+    def _duplicate(self, change: RecordRun) -> None:
+        self.duplicates.append((change.seq, change.row["run_id"], change.row["status"]))
+        self.counts.add(DUPLICATE_FINAL_FACTS, 1)
+
     def _flush_runs(self) -> None:
         pending, self._runs = list(self._runs.values()), {}
         due, self._retain_due = self._retain_due, False
-        stored = self._stored([row["run_id"] for row in pending])
-        if stored and self.max_runs is not None:
-            for row in pending:
-                self._upsert_runs([row], self._stored([row["run_id"]]))
-                self._retain(due)
-        elif pending:
-            self._upsert_runs(pending, stored)
+        finished = self._finished([change.row["run_id"] for change in pending])
+        rows = []
+        for change in pending:
+            if change.row["run_id"] in finished:
+                self._duplicate(change)
+            else:
+                rows.append(change.row)
+        if rows:
+            self._insert_runs(rows)
             self._retain(due)
 
-    def _stored(self, run_ids: list[str]) -> dict[str, tuple[str, str]]:
-        stored = {}
+    def _finished(self, run_ids: list[str]) -> set[str]:
+        finished: set[str] = set()
         for start in range(0, len(run_ids), 500):
-            chunk = run_ids[start: start + 500]
-            stored |= {r.run_id: (r.status, r.scenario_name_lc) for r in self.conn.execute(_RUN_KEYS, {"ids": chunk})}
-        return stored
+            finished.update(self.conn.execute(_FINISHED, {"ids": run_ids[start: start + 500]}).scalars())
+        return finished
 
-    def _upsert_runs(self, rows: list[dict[str, Any]], stored: dict[str, tuple[str, str]]) -> None:
+    def _insert_runs(self, rows: list[dict[str, Any]]) -> None:
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
-            by_columns.setdefault(tuple(sorted(row)), []).append(row)
-            old = stored.get(row["run_id"])
+            by_columns.setdefault(tuple(row), []).append(row)
             self.counts.count_run(row["status"], row["scenario_name_lc"], 1)
-            if old is None:
-                self.new_runs += 1
-            else:
-                self.counts.count_run(*old, -1)
-        for columns, group in by_columns.items():
-            driver_sql.executemany(self.conn, _cached(_upsert, db.runs, columns), group)
+        self.new_runs += len(rows)
+        for group in by_columns.values():
+            driver_sql.executemany(self.conn, _INSERT_RUN, group)
+        driver_sql.executemany(self.conn, _FINISH, [{"run_id": row["run_id"]} for row in rows])
 
     def _retain(self, due: bool) -> None:
         excess = self.counts.total - self.max_runs if due and self.max_runs is not None else 0

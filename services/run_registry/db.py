@@ -27,6 +27,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     literal_column,
 )
 from sqlalchemy.pool import StaticPool
@@ -214,6 +215,12 @@ deleted_runs = Table(
     _time("deleted_at"),
 )
 
+finished_runs = Table(
+    "finished_runs", metadata,  # every run that has its final fact, kept when the run is deleted or dropped
+    Column("run_id", String, primary_key=True),
+    sqlite_with_rowid=False,
+)
+
 checkpoint = Table(
     "checkpoint", metadata,
     Column("projection", String, primary_key=True),
@@ -284,13 +291,25 @@ def create_schema(engine: Engine, *, indexes: bool = True) -> None:
     ``create_indexes`` then builds the others in one pass each, much faster than keeping them
     up to date row by row."""
     if indexes:
+        with engine.begin() as conn:
+            had_finished_runs = inspect(conn).has_table(finished_runs.name)
         metadata.create_all(engine)
+        if not had_finished_runs:
+            _backfill_finished_runs(engine)
         return
     with engine.begin() as conn:
         for table in metadata.sorted_tables:
             conn.execute(CreateTable(table))
         for index in WRITER_INDEXES:
             index.create(conn)
+
+
+def _backfill_finished_runs(engine: Engine) -> None:
+    """A read model from before ``finished_runs``: the runs it holds or deleted have their final
+    fact. (Runs retention dropped from it are not known; a rebuild knows them.)"""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT OR IGNORE INTO finished_runs (run_id) "
+                             "SELECT run_id FROM runs UNION SELECT run_id FROM deleted_runs")
 
 
 def create_indexes(engine: Engine) -> None:

@@ -39,8 +39,9 @@ def apply_counting_once(writer, batch: list, position: Position):  # type: ignor
         outcome = writer.apply_batch(fresh)
         metrics.EVENTS_APPLIED.inc(outcome.applied)
         metrics.RUNS_TOTAL.inc(outcome.runs_completed)
-        metrics.DEAD_LETTERS.inc(outcome.dead_lettered)
+        metrics.DEAD_LETTERS.inc(outcome.dead_lettered + outcome.undecodable)
         metrics.UNDECODABLE.inc(outcome.undecodable)
+        metrics.DUPLICATE_FINAL_FACTS.inc(len(outcome.duplicates))
         position.counted_through = fresh[-1][0]
     return outcome
 

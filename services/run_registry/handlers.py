@@ -1,20 +1,24 @@
 """Query and command handlers of the registry: plain async functions over the live read model."""
 
+import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from contracts.commands import DeleteRun, ErrorReply, ReadModelSwapped, RunDeletedReply, SwapReadModel
 from contracts.envelope import Contract
-from contracts.events import RunDeleted
+from contracts.events import ReadModelReplaced, RunDeleted
 from contracts.queries import GetRun
+from runtime.logs import first_line
 from runtime.publisher import EventPublisher
 from services.run_registry import queries
-from services.run_registry.backup import is_registry_database
 from services.run_registry.live import LiveReadModel
 from services.run_registry.metrics import REBUILD_SECONDS
+from services.run_registry.staging import SwapRefused, staged_file
 
+log = logging.getLogger("run_registry.handlers")
 PRODUCER = "run_registry"
+READ_MODEL = "read_model"
+"""The correlation id of the facts about the registry's read model itself."""
 NOT_FOUND_CODES = {"run": "run_not_found", "plan": "plan_not_found", "job": "job_not_found",
                    "scenario": "scenario_not_found", "config": "config_not_found"}
 
@@ -46,15 +50,24 @@ async def delete_run(cmd: DeleteRun, live: LiveReadModel, publisher: EventPublis
     return RunDeletedReply(run_id=cmd.run_id)
 
 
-async def swap_read_model(cmd: SwapReadModel, live: LiveReadModel) -> Contract:
-    """Swap in a rebuilt or restored database file and resume from its checkpoint."""
-    path = Path(cmd.path)
-    if not path.is_absolute() or not is_registry_database(path):
-        return ErrorReply(error="validation_failed", message=f"{cmd.path} is not the absolute path of a registry database")
+async def swap_read_model(cmd: SwapReadModel, live: LiveReadModel, publisher: EventPublisher) -> Contract:
+    """Swap in the database staged for a rebuild or a restore, resume from its checkpoint, and
+    record the swap in the log (``ReadModelReplaced``, with the operator who asked). Any other
+    path is refused before anything changes (``staging.staged_file``)."""
+    if live.settings.registry_backend != "db":
+        return ErrorReply(error="not_allowed", message="only the db backend has a file to swap")
     try:
-        last_seq = await live.swap_in(path)
-    except ValueError as refused:
-        return ErrorReply(error="not_allowed", message=str(refused))
+        path = staged_file(cmd.path, live.settings.scpln_db, cmd.reason)
+    except SwapRefused as refused:
+        return ErrorReply(error=refused.error, message=str(refused))
+    swap = await live.swap_in(path)
     if cmd.rebuild_seconds is not None:
         REBUILD_SECONDS.observe(cmd.rebuild_seconds)
-    return ReadModelSwapped(last_seq=last_seq)
+    fact = ReadModelReplaced(correlation_id=READ_MODEL, producer=PRODUCER, by=cmd.by, reason=cmd.reason,
+                             path=str(path), last_seq=swap.last_seq, replaced_seq=swap.replaced_seq)
+    try:
+        recorded: int | None = await publisher.publish(fact)
+    except Exception as exc:  # noqa: BLE001 - the swap is done: the reply says it was not recorded
+        log.error("the %s by %s is done but could not be recorded in the log: %s", cmd.reason, cmd.by, first_line(exc))
+        recorded = None
+    return ReadModelSwapped(last_seq=swap.last_seq, recorded_seq=recorded)

@@ -8,6 +8,7 @@ projection, copy the file into the live database in one SQLite transaction
 import asyncio
 import logging
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy.engine import Engine
 
@@ -19,6 +20,13 @@ from services.run_registry.settings import Settings
 from services.run_registry.writer import ReadModelWriter
 
 log = logging.getLogger("run_registry.live")
+
+
+class Swap(NamedTuple):
+    replaced_seq: int
+    """Checkpoint of the database replaced."""
+    last_seq: int
+    """Checkpoint of the database now live."""
 
 
 class LiveReadModel:
@@ -51,14 +59,16 @@ class LiveReadModel:
         if self.follower is not None:
             await asyncio.wait_for(self.follower, timeout=self.settings.fetch_timeout_s + 5)
 
-    async def swap_in(self, path: Path) -> int:
-        """Make the database at ``path`` the live one (``path`` is consumed); return its
-        checkpoint. Queries keep answering from the old content until the copy commits; the
-        projection pauses for the copy and resumes from the new checkpoint. When the copy
-        fails the live database is untouched and the projection resumes from its own."""
+    async def swap_in(self, path: Path) -> Swap:
+        """Make the database at ``path`` the live one (``path`` is consumed; the caller has
+        checked it, ``staging.staged_file``). Queries keep answering from the old content until
+        the copy commits; the projection pauses for the copy and resumes from the new
+        checkpoint. When the copy fails the live database is untouched and the projection
+        resumes from its own."""
         if self.settings.registry_backend != "db":
             raise ValueError("only the db backend has a file to swap")
         await self.stop()
+        replaced_seq = self.writer.last_seq()
         try:
             await asyncio.to_thread(overwrite, self.settings.scpln_db, path)
         finally:
@@ -67,5 +77,6 @@ class LiveReadModel:
             self.start(self._js)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-        log.info("read model swapped in from %s at checkpoint %d", path, self.position.last_seq)
-        return self.position.last_seq
+        log.info("read model swapped in from %s at checkpoint %d (it was at %d)", path, self.position.last_seq,
+                 replaced_seq)
+        return Swap(replaced_seq, self.position.last_seq)

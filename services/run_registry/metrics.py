@@ -6,7 +6,11 @@ RUNS_TOTAL = Counter("runs_total", "Runs completed, counted once when first proj
 EVENTS_APPLIED = Counter("registry_events_applied_total", "Events applied to the read models by the live projection.")
 PROJECTION_LAG = Gauge("registry_projection_lag_events", "Events in the stream not yet applied to the read models.")
 LAST_SEQ = Gauge("registry_checkpoint_seq", "Last stream sequence applied to the read models.")
-DEAD_LETTERS = Counter("registry_dead_letters_total", "Events that failed to apply and were set aside.")
-UNDECODABLE = Counter("registry_events_undecodable_total", "Messages of the log that are no event the registry reads, skipped.")
+DEAD_LETTERS = Counter("registry_dead_letters_total", "Messages of the log set aside in dead_letters: unreadable, "
+                                                       "or failing to apply.")
+UNDECODABLE = Counter("registry_events_undecodable_total", "Messages of the log that are no event the registry reads "
+                                                           "(not JSON, unknown type or schema version, wrong subject).")
+DUPLICATE_FINAL_FACTS = Counter("registry_duplicate_final_facts_total",
+                                "RunCompleted/RunFailed events for a run that already had its final fact (ignored).")
 REBUILD_SECONDS = Histogram("registry_rebuild_duration_seconds", "Wall time of read-model rebuilds.",
                             buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800))

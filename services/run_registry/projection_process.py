@@ -20,7 +20,7 @@ from services.run_registry import projections
 from services.run_registry.batch_projection import Apply, ProjectedBatch, project
 from services.run_registry.db import Json, encoded_json, metadata
 from services.run_registry.job_fold import JobSummary, Partial
-from services.run_registry.projections import Upsert
+from services.run_registry.projections import RecordRun, Upsert
 
 _CHANGES: dict[str, type] = {cls.__name__: cls for cls in get_args(projections.Change)}
 _JSON_COLUMNS = {table.name: tuple(column.name for column in table.columns if isinstance(column.type, Json))
@@ -116,14 +116,15 @@ def _to_wire(batch: ProjectedBatch) -> tuple[Any, ...]:
     jobs = {job_id: (tuple(summary.fresh), summary.running is summary.fresh,
                      tuple(summary.running) if summary.running is not None else None)
             for job_id, summary in batch.jobs.items()}
-    return (batch.first_seq, batch.last_seq, batch.count, batch.undecodable, batch.first_undecodable, batch.failed,
-            changes, jobs)
+    return batch.first_seq, batch.last_seq, batch.count, batch.unreadable, batch.failed, changes, jobs
 
 
 def _wire_change(change: Any) -> tuple[Any, ...]:
     """(change type's name, its fields...)."""
     if type(change) is Upsert:
         return "Upsert", change.table, _json_encoded(change.table, change.row)
+    if type(change) is RecordRun:
+        return "RecordRun", _json_encoded("runs", change.row), change.seq
     return type(change).__name__, *(getattr(change, slot) for slot in change.__slots__)
 
 
@@ -139,9 +140,8 @@ def _json_encoded(table: str, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _from_wire(wire: tuple[Any, ...]) -> ProjectedBatch:
-    first_seq, last_seq, count, undecodable, first_undecodable, failed, changes, jobs = wire
-    batch = ProjectedBatch(first_seq, last_seq, count, undecodable=undecodable, first_undecodable=first_undecodable,
-                           failed=failed)
+    first_seq, last_seq, count, unreadable, failed, changes, jobs = wire
+    batch = ProjectedBatch(first_seq, last_seq, count, unreadable=unreadable, failed=failed)
     batch.changes = [_CHANGES[name](*values) for name, *values in changes]
     for job_id, (fresh, same, running) in jobs.items():
         partial = Partial(*fresh)

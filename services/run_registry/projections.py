@@ -45,11 +45,21 @@ class AdvanceJob:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordRun:
+    """A run's final fact (RunCompleted or RunFailed, at ``seq``): insert the run, unless it
+    already has a final fact. The first final fact of a run stands, also once the run is
+    deleted or dropped by retention; a later one changes nothing and is counted."""
+
+    row: dict[str, Any]
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class EnforceRetention:
     """Keep the newest ``max_runs`` runs (started_at, then run_id); the writer knows N."""
 
 
-Change = Upsert | Update | Delete | AdvanceJob | EnforceRetention
+Change = Upsert | Update | Delete | AdvanceJob | RecordRun | EnforceRetention
 
 
 def aware(moment: datetime) -> datetime:
@@ -184,7 +194,7 @@ def _(event: ev.RunCompleted, seq: int) -> list[Change]:
         "profit_total": summary["profit_total"],
         "results": event.results.model_dump(mode="json") if event.results else None,
     }
-    return [Upsert("runs", row), EnforceRetention()]
+    return [RecordRun(row, seq), EnforceRetention()]
 
 
 @_applies(ev.RunFailed)
@@ -195,7 +205,7 @@ def _(event: ev.RunFailed, seq: int) -> list[Change]:
         "reason": event.reason, "summary": {}, "fill_rate": None, "profit_total": None,
         "results": None,
     }
-    return [Upsert("runs", row), EnforceRetention()]
+    return [RecordRun(row, seq), EnforceRetention()]
 
 
 @_applies(ev.RunDeleted)

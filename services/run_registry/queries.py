@@ -16,7 +16,7 @@ from contracts import queries as q
 from contracts.envelope import INT64_MAX
 from contracts.events import RunSummary
 from services.run_registry import db
-from services.run_registry.run_counts import DROPPED, UNDECODABLE
+from services.run_registry.run_counts import DROPPED, DUPLICATE_FINAL_FACTS, UNDECODABLE
 
 runs, plans, jobs, aggregates = db.runs, db.plans, db.jobs, db.aggregates
 ROWID = literal_column("rowid")
@@ -363,9 +363,17 @@ def get_config(conn: Connection, query: q.GetConfig) -> q.ConfigDetail:
     return q.ConfigDetail(config=q.ConfigRow.model_validate(dict(row._mapping)), **position(conn))
 
 
+LATEST_DEAD_LETTERS = 5
+_letters = db.dead_letters
+_LATEST_LETTERS = select(_letters.c.seq, _letters.c.subject, _letters.c.error.label("reason"), _letters.c.attempts,
+                         _letters.c.recorded_at).order_by(_letters.c.seq.desc()).limit(LATEST_DEAD_LETTERS)
+
+
 def status(conn: Connection, query: q.Consistency | None = None) -> q.RegistryStatus:
     total = _counters_sum(conn, [STATUS_COUNTER.format(s) for s in _STATUSES])
-    letters = conn.execute(select(func.count()).select_from(db.dead_letters)).scalar() or 0
+    letters = conn.execute(select(func.count()).select_from(_letters)).scalar() or 0
+    latest = [q.DeadLetter.model_validate(dict(row._mapping)) for row in conn.execute(_LATEST_LETTERS)]
     return q.RegistryStatus(runs=total, runs_dropped_by_retention=counter(conn, DROPPED),
                             dead_letters=letters, events_undecodable=counter(conn, UNDECODABLE),
-                            **position(conn))
+                            duplicate_final_facts=counter(conn, DUPLICATE_FINAL_FACTS),
+                            latest_dead_letters=latest, **position(conn))

@@ -9,7 +9,9 @@ from services.run_registry import db
 
 DROPPED = "runs_dropped_by_retention"
 UNDECODABLE = "events_undecodable"
-"""Messages of the log that are no event the registry reads (skipped; the checkpoint moves)."""
+"""Messages of the log that are no event the registry reads (dead letters; the checkpoint moves)."""
+DUPLICATE_FINAL_FACTS = "duplicate_final_facts"
+"""RunCompleted / RunFailed events for a run that already had its final fact (changed nothing)."""
 _STATUSES = ("succeeded", "failed")
 
 

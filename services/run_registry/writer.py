@@ -5,7 +5,9 @@ does it in another process and hands the result in), then written on a fast path
 changes grouped into executemany, job changes one row per job).
 If anything in it fails, that attempt is rolled back to a savepoint and the batch is replayed
 message by message, each in its own savepoint, retrying a failing message ``max_attempts``
-times before recording it in ``dead_letters``; the checkpoint then moves past it.
+times before recording it in ``dead_letters``; the checkpoint then moves past it. A message
+that is no event the registry reads (not JSON, an unknown type, the wrong subject, a schema
+version it does not know) is recorded there at once, with why, and never applied.
 A database that cannot be written (locked, full, I/O: ``OperationalError``) is no fault of a
 message: the whole batch raises, nothing is committed, and redelivery brings it back.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,9 +25,15 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import OperationalError
 
 from contracts.events import decode
-from runtime.logs import first_line
 from services.run_registry import db, projections
-from services.run_registry.batch_projection import Apply, Message, ProjectedBatch, project
+from services.run_registry.batch_projection import (
+    Apply,
+    Message,
+    ProjectedBatch,
+    Unreadable,
+    project,
+    unreadable_reason,
+)
 from services.run_registry.change_runner import ChangeRunner
 from services.run_registry.run_counts import UNDECODABLE, RunCounts
 
@@ -35,13 +43,16 @@ log = logging.getLogger("run_registry.writer")
 @dataclass
 class BatchOutcome:
     """What a batch did. ``skipped``: at or below the checkpoint, or undecodable (also counted
-    in ``undecodable``); ``last_seq``: the checkpoint after the batch."""
+    in ``undecodable`` and kept as dead letters); ``dead_lettered``: events that failed to
+    apply; ``duplicates``: final facts of runs that had one, which changed nothing (seq,
+    run_id, status); ``last_seq``: the checkpoint after the batch."""
 
     applied: int = 0
     skipped: int = 0
     undecodable: int = 0
-    first_undecodable: tuple[int, str, str] | None = None
+    first_undecodable: Unreadable | None = None
     dead_lettered: int = 0
+    duplicates: list[tuple[int, str, str]] = field(default_factory=list)
     last_seq: int = 0
     runs_completed: int = 0
     """Runs new to the read model in this batch (for ``runs_total``; a rebuild ignores it)."""
@@ -70,17 +81,14 @@ class ReadModelWriter:
             if fresh:
                 if projected is None or not projected.covers(fresh):
                     projected = project(fresh, self.apply)
-                if projected.failed or not self._fast(conn, projected, counts, outcome):
+                if projected.failed or not self._fast(conn, fresh, projected, counts, outcome):
                     self._careful(conn, fresh, counts, outcome)
             if outcome.undecodable:
                 counts.add(UNDECODABLE, outcome.undecodable)
             counts.save(conn)
             self._write_checkpoint(conn, outcome.last_seq)
             self._maybe_analyze(conn, counts.total)
-        if outcome.first_undecodable is not None:
-            seq, subject, why = outcome.first_undecodable
-            log.warning("skipped %d message(s) that are no event the registry reads, the first at seq %d on %s: %s",
-                        outcome.undecodable, seq, subject, why)
+        _report(outcome)
         return outcome
 
     def _after_checkpoint(self, messages: Sequence[Message], outcome: BatchOutcome) -> list[Message]:
@@ -94,7 +102,8 @@ class ReadModelWriter:
                 fresh.append(message)
         return fresh
 
-    def _fast(self, conn: Connection, projected: ProjectedBatch, counts: RunCounts, outcome: BatchOutcome) -> bool:
+    def _fast(self, conn: Connection, fresh: list[Message], projected: ProjectedBatch, counts: RunCounts,
+              outcome: BatchOutcome) -> bool:
         """The whole batch's changes at once."""
         trial = counts.copy()
         try:
@@ -108,21 +117,22 @@ class ReadModelWriter:
         except Exception:  # noqa: BLE001 - replayed message by message below
             return False
         counts.restore(trial)
-        outcome.applied += projected.count - projected.undecodable
-        outcome.skipped += projected.undecodable
-        outcome.undecodable += projected.undecodable
-        outcome.first_undecodable = outcome.first_undecodable or projected.first_undecodable
+        unreadable = len(projected.unreadable)
+        outcome.applied += projected.count - unreadable
         outcome.runs_completed += runner.new_runs
+        outcome.duplicates += runner.duplicates
+        if unreadable:
+            data_of = {message[0]: message[2] for message in fresh}
+            for seq, subject, why in projected.unreadable:
+                self._set_aside(conn, seq, subject, data_of[seq], why, outcome)
         return True
 
     def _careful(self, conn: Connection, fresh: list[Message], counts: RunCounts, outcome: BatchOutcome) -> None:
         for seq, subject, data, *_ in fresh:
             try:
                 event = decode(data, subject)
-            except Exception as exc:  # noqa: BLE001 - not an event we know: skip it, move on
-                outcome.skipped += 1
-                outcome.undecodable += 1
-                outcome.first_undecodable = outcome.first_undecodable or (seq, subject, first_line(exc))
+            except Exception as exc:  # noqa: BLE001 - not an event we know: a dead letter, move on
+                self._set_aside(conn, seq, subject, data, unreadable_reason(exc), outcome)
                 continue
             error = self._try_event(conn, event, seq, counts, outcome)
             if error is None:
@@ -132,6 +142,14 @@ class ReadModelWriter:
                 outcome.dead_lettered += 1
                 log.warning("event at seq %d on %s failed %d times and is kept in dead_letters: %s",
                             seq, subject, self.max_attempts, error)
+
+    def _set_aside(self, conn: Connection, seq: int, subject: str, data: bytes, why: str,
+                   outcome: BatchOutcome) -> None:
+        """A message that is no event the registry reads: a dead letter, never applied."""
+        _dead_letter(conn, seq, subject, data, why, 0)
+        outcome.skipped += 1
+        outcome.undecodable += 1
+        outcome.first_undecodable = outcome.first_undecodable or (seq, subject, why)
 
     def _try_event(self, conn: Connection, event: Any, seq: int, counts: RunCounts,
                    outcome: BatchOutcome) -> str | None:
@@ -150,6 +168,7 @@ class ReadModelWriter:
                 continue
             counts.restore(trial)
             outcome.runs_completed += runner.new_runs
+            outcome.duplicates += runner.duplicates
             return None
         return error
 
@@ -174,6 +193,22 @@ def _seq(message: Message) -> int:
 def _checkpoint(conn: Connection, projection: str) -> int:
     row = conn.execute(select(db.checkpoint.c.last_seq).where(db.checkpoint.c.projection == projection))
     return row.scalar() or 0
+
+
+_EVENT_OF_STATUS = {"succeeded": "RunCompleted", "failed": "RunFailed"}
+
+
+def _report(outcome: BatchOutcome) -> None:
+    """One line for what a batch set aside, and one for the final facts it left out."""
+    if outcome.first_undecodable is not None:
+        seq, subject, why = outcome.first_undecodable
+        log.warning("kept %d message(s) that are no event the registry reads as dead letters, the first at seq %d "
+                    "on %s: %s", outcome.undecodable, seq, subject, why)
+    if outcome.duplicates:
+        seq, run_id, status = min(outcome.duplicates)
+        log.warning("%d RunCompleted/RunFailed event(s) for runs that already had their final fact changed nothing "
+                    "(the first fact stands); the first: a %s at seq %d for run %s", len(outcome.duplicates),
+                    _EVENT_OF_STATUS.get(status, status), seq, run_id)
 
 
 def _dead_letter(conn: Connection, seq: int, subject: str, data: bytes, error: str, attempts: int) -> None:

@@ -1,6 +1,8 @@
 """run_registry against a real nats-server and a real SQLite file: the live projection and queries."""
 
 import asyncio
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,8 +11,17 @@ from sqlalchemy import select
 
 from contracts import subjects
 from contracts.commands import DeleteRun, parse_reply
-from contracts.events import ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunSummary
-from contracts.queries import GetJob, GetRun, JobDetail, ListRuns, RunDetail, RunsPage
+from contracts.events import ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunFailed, RunSummary
+from contracts.queries import (
+    Consistency,
+    GetJob,
+    GetRun,
+    JobDetail,
+    ListRuns,
+    RegistryStatus,
+    RunDetail,
+    RunsPage,
+)
 from runtime.publisher import JetStreamPublisher
 from services.run_registry import db
 from services.run_registry.app import main
@@ -113,6 +124,33 @@ async def test_a_poison_message_is_set_aside_and_the_next_event_applies(settings
         seq = await JetStreamPublisher(js).publish(run(7))
         page = await ask(js, subjects.QRY_RUNS_LIST, ListRuns(min_seq=seq), RunsPage)
         assert [r.run_id for r in page.runs] == ["run_007"] and page.last_seq == seq
+    finally:
+        await registry.stop()
+
+
+async def test_a_forged_second_final_fact_changes_nothing_and_unreadable_messages_show_as_dead_letters(settings, js):
+    registry = Running(main, settings)
+    try:
+        await JetStreamPublisher(js).publish(run(1))
+        forged = run(1).model_copy(update={"event_id": uuid.uuid4(), "summary": summary(0.99)})
+        await js.publish(subjects.RUN_COMPLETED, forged.model_dump_json().encode())
+        failed = RunFailed(correlation_id="sim_1", producer="test", run_id="run_001", plan_version_id="plan_0",
+                           config_version_id="cfg_1", scenario_id="scn_1", job_id="sim_1", reason="forged",
+                           started_at=T0, finished_at=T0)
+        await JetStreamPublisher(js).publish(failed)
+        future = json.loads(run(2).model_dump_json()) | {"schema_version": 99}
+        future_seq = (await js.publish(subjects.RUN_COMPLETED, json.dumps(future).encode())).seq
+        garbage_seq = (await js.publish(subjects.JOB_PROGRESS, b"\xff garbage")).seq
+        seq = await JetStreamPublisher(js).publish(run(3))
+        page = await ask(js, subjects.QRY_RUNS_LIST, ListRuns(min_seq=seq), RunsPage)
+        assert [r.run_id for r in page.runs] == ["run_003", "run_001"], "version 99 is not read as version 1"
+        first = await ask(js, subjects.QRY_RUN_GET, GetRun(run_id="run_001"), RunDetail)
+        assert (first.run.status, first.run.summary["fill_rate"]) == ("succeeded", 0.51), "the first fact stands"
+        status = await ask(js, subjects.QRY_STATUS, Consistency(min_seq=seq), RegistryStatus)
+        assert (status.runs, status.duplicate_final_facts, status.dead_letters, status.events_undecodable) == (2, 2, 2, 2)
+        assert [(d.seq, d.subject, d.attempts) for d in status.latest_dead_letters] == [
+            (garbage_seq, subjects.JOB_PROGRESS, 0), (future_seq, subjects.RUN_COMPLETED, 0)]
+        assert "RunCompleted schema_version 99 is unknown" in status.latest_dead_letters[1].reason
     finally:
         await registry.stop()
 

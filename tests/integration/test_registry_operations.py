@@ -2,22 +2,27 @@
 copies, retention, backup and a restore that loses nothing."""
 
 import asyncio
+import json
 import os
 import sys
+import uuid
 
 import pytest
 
 from contracts import subjects
 from contracts.commands import ErrorReply, ReadModelSwapped, SwapReadModel
-from contracts.queries import ListRuns, RunsPage
+from contracts.events import ReadModelReplaced
+from contracts.queries import Consistency, ListRuns, RegistryStatus, RunsPage
 from runtime import nats_server
 from runtime.publisher import JetStreamPublisher
 from services.run_registry.app import main
+from services.run_registry.backup import online_backup
 from services.run_registry.db import create_schema, open_engine
 from services.run_registry.digest import table_digests
 from services.run_registry.settings import Settings
+from services.run_registry.staging import staged_path
 from services.run_registry.writer import ReadModelWriter
-from tests.integration.conftest import Running
+from tests.integration.conftest import Running, log_events
 from tests.integration.test_registry_bus import ask, plan, run
 
 
@@ -117,18 +122,75 @@ async def test_restoring_an_older_backup_loses_no_run(settings, js, tmp_path):
     assert code == 2 and "not a registry database" in out
 
 
-async def test_the_live_registry_refuses_to_swap_in_a_file_that_is_not_a_registry_database(settings, js, tmp_path):
+async def test_the_live_registry_swaps_in_only_the_staged_database_and_changes_nothing_otherwise(settings, js, tmp_path):
     registry = Running(main, settings)
+    live = settings.scpln_db
     try:
         seq = await publish_runs(js, range(2))
         await runs_at(js, seq)
-        (tmp_path / "notes.txt").write_text("not a database")
-        for path in (tmp_path / "notes.txt", tmp_path / "missing.db", "relative.db"):
-            reply = await ask(js, subjects.CMD_REGISTRY_SWAP, SwapReadModel(path=str(path), reason="restore"), ReadModelSwapped)
-            assert isinstance(reply, ErrorReply) and reply.error == "validation_failed", reply
-            assert "not the absolute path of a registry database" in reply.message
+        staged = staged_path(live, "restore")
+        staged.write_text("not a database")
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        online_backup(live, elsewhere / staged.name)
+        refused = {staged: "validation_failed", tmp_path / "missing.db": "validation_failed", "relative.db": "validation_failed",
+                   live: "not_allowed", f"{live}-wal": "not_allowed", elsewhere / staged.name: "not_allowed"}
+        for path, error in refused.items():
+            command = SwapReadModel(path=str(path), reason="restore", by="mallory")
+            reply = await ask(js, subjects.CMD_REGISTRY_SWAP, command, ReadModelSwapped)
+            assert isinstance(reply, ErrorReply) and reply.error == error, (path, reply)
+        assert staged.read_text() == "not a database" and (elsewhere / staged.name).exists(), "nothing consumed"
+        unnamed = await js._nc.request(subjects.CMD_REGISTRY_SWAP, b'{"path": "%s", "reason": "restore"}' % bytes(staged))
+        assert b"validation_failed" in unnamed.data and b"by" in unnamed.data, "who asks is required"
         seq = await publish_runs(js, range(2, 3))
         assert await runs_at(js, seq) == ["run_000", "run_001", "run_002"], "the live read model is untouched and follows"
+        assert not [e for e in await log_events(js) if isinstance(e, ReadModelReplaced)]
+    finally:
+        await registry.stop()
+
+
+async def test_each_swap_is_recorded_in_the_log_with_the_operator_who_asked(settings, js, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCPLN_OPERATOR", "olga")
+    registry = Running(main, settings)
+    try:
+        seq = await publish_runs(js, range(3))
+        await runs_at(js, seq)
+        code, out = await scpln(settings, "rebuild")
+        assert code == 0 and "ReadModelReplaced (rebuild) by olga" in out, out
+        backup = tmp_path / "b.db"
+        assert (await scpln(settings, "backup", "--out", str(backup)))[0] == 0
+        code, out = await scpln(settings, "restore", str(backup))
+        assert code == 0 and "ReadModelReplaced (restore) by olga" in out, out
+    finally:
+        await registry.stop()
+    monkeypatch.setenv("SCPLN_OPERATOR", "nils")
+    code, out = await scpln(settings, "rebuild")  # no live registry: the command swaps and records it itself
+    assert code == 0 and "replaced directly" in out and "by nils" in out, out
+    replaced = [e for e in await log_events(js) if isinstance(e, ReadModelReplaced)]
+    assert [(e.by, e.reason, e.producer) for e in replaced] == [
+        ("olga", "rebuild", "run_registry"), ("olga", "restore", "run_registry"), ("nils", "rebuild", "scpln-cli")]
+    rebuild, restore, offline = replaced
+    assert rebuild.path == str(staged_path(settings.scpln_db, "rebuild")) and rebuild.last_seq >= seq
+    assert restore.path == str(staged_path(settings.scpln_db, "restore"))
+    assert restore.replaced_seq is not None and restore.replaced_seq >= restore.last_seq
+    assert offline.replaced_seq is not None and offline.last_seq >= restore.last_seq
+
+
+async def test_a_rebuild_reaches_the_same_dead_letters_and_first_final_facts_as_the_live_registry(settings, js):
+    registry = Running(main, settings)
+    try:
+        seq = await publish_runs(js, range(3))
+        forged = run(1).model_copy(update={"event_id": uuid.uuid4(), "summary": run(9).summary})
+        await js.publish(subjects.RUN_COMPLETED, forged.model_dump_json().encode())
+        future = json.loads(run(5).model_dump_json()) | {"schema_version": 99}
+        await js.publish(subjects.RUN_COMPLETED, json.dumps(future).encode())
+        await js.publish(subjects.JOB_PROGRESS, b"\xff not json")
+        seq = await publish_runs(js, range(3, 4))
+        assert await runs_at(js, seq) == ["run_000", "run_001", "run_002", "run_003"]
+        status = await ask(js, subjects.QRY_STATUS, Consistency(min_seq=seq), RegistryStatus)
+        assert (status.dead_letters, status.events_undecodable, status.duplicate_final_facts) == (2, 2, 1)
+        code, out = await scpln(settings, "rebuild", "--verify")
+        assert code == 0 and "every table is identical" in out, out
     finally:
         await registry.stop()
 

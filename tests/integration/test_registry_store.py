@@ -21,18 +21,23 @@ from registry_helpers import (
     plan_created,
     progress,
     run_completed,
+    run_deleted,
     run_ids,
     scenario_created,
 )
 from sqlalchemy import text
 
 from contracts import queries as q
-from services.run_registry import db, queries
+from contracts.commands import ErrorReply, ReadModelSwapped, SwapReadModel
+from contracts.events import ReadModelReplaced
+from runtime.publisher import InMemoryPublisher
+from services.run_registry import db, handlers, queries
 from services.run_registry.backup import is_registry_database, online_backup, overwrite, prune
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.live import LiveReadModel
 from services.run_registry.rebuild import fresh_writer
 from services.run_registry.settings import Settings
+from services.run_registry.staging import staged_path
 from services.run_registry.writer import ReadModelWriter
 
 
@@ -94,7 +99,7 @@ def test_file_and_memory_backends_build_identical_tables(tmp_path):
     live, rebuilt = table_digests(memory_engine), table_digests(file_engine)
     assert diff_digests(live, rebuilt) == []
     ReadModelWriter(file_engine).apply_batch(messages([run_completed("extra")], start=100))
-    assert diff_digests(live, table_digests(file_engine)) == ["checkpoint", "counters", "runs"]
+    assert diff_digests(live, table_digests(file_engine)) == ["checkpoint", "counters", "finished_runs", "runs"]
 
 
 @pytest.fixture()
@@ -117,7 +122,7 @@ async def test_a_swap_gives_exactly_the_new_file_while_another_connection_holds_
     other = sqlite3.connect(tmp_path / "live.db")  # a backup being taken, say: the old file's WAL stays
     try:
         assert other.execute("SELECT count(*) FROM runs").fetchone() == (3,)
-        assert await live.swap_in(rebuilt(tmp_path / "new.db", 5)) == 8
+        assert await live.swap_in(rebuilt(tmp_path / "new.db", 5)) == (6, 8)  # (replaced, now live)
         assert run_ids(live.engine) == ["n000", "n001", "n002", "n003", "n004"]
         live.writer.apply_batch(messages([run_completed("after")], start=9))
     finally:
@@ -141,6 +146,16 @@ async def test_a_swap_that_fails_leaves_the_live_file_as_it_was_and_resumes(live
         await live.swap_in(not_a_database)
     assert resumed == [True]
     assert (run_ids(live.engine), live.position.last_seq) == (["r000", "r001", "r002"], 6)
+
+
+def test_a_read_model_from_before_finished_runs_knows_the_runs_it_holds_and_deleted(tmp_path):
+    engine = engine_for("db", tmp_path)
+    ReadModelWriter(engine).apply_batch(messages([*events(2), run_deleted("r000")]))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE finished_runs")  # the layout before it
+    db.create_schema(engine)
+    outcome = ReadModelWriter(engine).apply_batch(messages([run_completed("r000"), run_completed("r001")], start=7))
+    assert len(outcome.duplicates) == 2 and run_ids(engine) == ["r001"]
 
 
 def test_a_backup_finishes_and_is_consistent_while_the_writer_keeps_committing(tmp_path):
@@ -200,3 +215,26 @@ def test_pruning_backups_takes_their_side_files_with_them(tmp_path):
     (tmp_path / "scpln-1.db-shm").write_bytes(b"")
     assert [p.name for p in prune(tmp_path, keep=2)] == ["scpln-0.db", "scpln-1.db"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scpln-2.db", "scpln-3.db"]
+
+
+class Unreachable:
+    async def publish(self, event) -> int:  # type: ignore[no-untyped-def]
+        raise TimeoutError("nats: timeout")
+
+
+async def test_a_swap_records_who_asked_and_says_so_when_the_log_cannot_be_written(live, tmp_path):
+    live.writer.apply_batch(messages(events(3)))
+    staged = staged_path(live.settings.scpln_db, "rebuild")
+    publisher = InMemoryPublisher()
+    command = SwapReadModel(path=str(rebuilt(staged, 5)), reason="rebuild", by="olga")
+    assert await handlers.swap_read_model(command, live, publisher) == ReadModelSwapped(last_seq=8, recorded_seq=1)
+    [fact] = publisher.events
+    assert isinstance(fact, ReadModelReplaced)
+    assert (fact.by, fact.reason, fact.path, fact.last_seq, fact.replaced_seq) == ("olga", "rebuild", str(staged), 8, 6)
+    assert not staged.exists()
+    again = SwapReadModel(path=str(rebuilt(staged, 2)), reason="rebuild", by="olga")
+    assert await handlers.swap_read_model(again, live, Unreachable()) == ReadModelSwapped(last_seq=5, recorded_seq=None)
+    assert run_ids(live.engine) == ["n000", "n001"]
+    refused = await handlers.swap_read_model(SwapReadModel(path=str(live.settings.scpln_db), by="x"), live, publisher)
+    assert isinstance(refused, ErrorReply) and refused.error == "not_allowed"
+    assert run_ids(live.engine) == ["n000", "n001"] and len(publisher.events) == 1

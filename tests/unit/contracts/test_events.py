@@ -13,8 +13,10 @@ from contracts.events import (
     JobProgress,
     PlanCreated,
     RunCompleted,
+    RunDeleted,
     RunSummary,
     UnknownEvent,
+    UnknownSchemaVersion,
     decode,
     encode,
     subject_for,
@@ -95,6 +97,42 @@ def test_unknown_event_types_and_non_objects_are_refused():
     assert issubclass(UnknownEvent, ValueError)
 
 
+@pytest.mark.parametrize("version", [99, 2, 0])
+@pytest.mark.parametrize("subject", [subjects.RUN_DELETED, None])
+def test_a_schema_version_the_reader_does_not_know_is_refused_not_read_as_its_own(version, subject):
+    raw = json.loads(encode(ev_run_deleted()))
+    raw["schema_version"] = version
+    with pytest.raises(UnknownSchemaVersion, match=f"RunDeleted schema_version {version} is unknown to this reader "
+                                                   r"\(it reads version 1\)") as refused:
+        decode(json.dumps(raw).encode(), subject)
+    assert isinstance(refused.value, UnknownEvent | ValueError)
+    assert (refused.value.event_type, refused.value.version, refused.value.known) == ("RunDeleted", version, 1)
+    with pytest.raises(ValidationError):  # the models themselves hold only their own version
+        RunDeleted.model_validate(raw)
+
+
+def test_every_event_type_reads_exactly_its_own_schema_version():
+    for model in EVENT_TYPES:
+        field = model.model_fields["schema_version"]  # declared with envelope.schema_version_field(version)
+        lowest = [m.ge for m in field.metadata if hasattr(m, "ge")]
+        highest = [m.le for m in field.metadata if hasattr(m, "le")]
+        assert lowest == highest == [field.default], model.__name__
+
+
+def test_a_schema_version_error_is_told_apart_from_an_invalid_event_of_a_known_version():
+    raw = json.loads(encode(ev_run_deleted()))
+    del raw["run_id"]
+    with pytest.raises(ValidationError):
+        decode(json.dumps(raw).encode())
+    raw["schema_version"] = 2  # another version: not judged by version 1's required fields
+    with pytest.raises(UnknownSchemaVersion):
+        decode(json.dumps(raw).encode())
+
+
+def ev_run_deleted() -> RunDeleted:
+    return RunDeleted(correlation_id="run_1", producer="test", run_id="run_1", deleted_by="ana")
+
+
 def test_old_schema_versions_are_upcast_by_pure_functions():
     @upcaster("RunDeleted", 0)
     def add_deleted_by(raw: dict) -> dict:
@@ -106,8 +144,12 @@ def test_old_schema_versions_are_upcast_by_pure_functions():
                "run_id": "run_1", "by": "ana", "event_id": str(uuid.uuid4()), "occurred_at": "2025-01-01T00:00:00Z"}
         event = decode(json.dumps(old))
         assert event.deleted_by == "ana" and event.schema_version == 1
+        with pytest.raises(UnknownSchemaVersion):  # upcasting on, a version no upcaster knows is still refused
+            decode(json.dumps(old | {"schema_version": 7}))
     finally:
         UPCASTERS.pop(("RunDeleted", 0))
+    with pytest.raises(UnknownSchemaVersion):  # no upcaster for version 0 any more
+        decode(json.dumps(old))
 
 
 def test_checked_in_json_schemas_match_the_models():

@@ -16,7 +16,15 @@ from registry_helpers import (
 
 from contracts import events as ev
 from services.run_registry import db
-from services.run_registry.projections import AdvanceJob, Delete, EnforceRetention, Update, Upsert, apply
+from services.run_registry.projections import (
+    AdvanceJob,
+    Delete,
+    EnforceRetention,
+    RecordRun,
+    Update,
+    Upsert,
+    apply,
+)
 
 ENV = {"correlation_id": "c", "producer": "t", "occurred_at": T0}
 
@@ -84,20 +92,21 @@ def test_job_progress_advances_the_job_with_its_links():
                             "created_at": T0, "updated_at": T0}
 
 
-def test_run_completed_stores_summary_and_its_sortable_kpis_then_enforces_retention():
-    upsert, retention = apply(run_completed("r1", name="Base EU", fill_rate=0.8, profit=-5.0), 1)
+def test_run_completed_records_the_run_with_its_summary_and_sortable_kpis_then_enforces_retention():
+    record, retention = apply(run_completed("r1", name="Base EU", fill_rate=0.8, profit=-5.0), 4)
     assert retention == EnforceRetention()
-    row = upsert.row
+    assert type(record) is RecordRun and record.seq == 4, "inserted unless the run has its final fact"
+    row = record.row
     assert (row["status"], row["fill_rate"], row["profit_total"]) == ("succeeded", 0.8, -5.0)
     assert row["scenario_name_lc"] == "base eu" and row["summary"] == summary(0.8, -5.0)
     assert row["finished_at"] - row["started_at"] == timedelta(seconds=1)
 
 
 def test_run_failed_is_a_failed_run_without_kpis():
-    upsert, retention = apply(run_failed("r2", duration_ms=2500), 1)
-    assert retention == EnforceRetention()
-    assert (upsert.row["status"], upsert.row["reason"], upsert.row["fill_rate"]) == ("failed", "boom", None)
-    assert upsert.row["duration_ms"] == 2500 and upsert.row["summary"] == {}
+    record, retention = apply(run_failed("r2", duration_ms=2500), 1)
+    assert retention == EnforceRetention() and type(record) is RecordRun
+    assert (record.row["status"], record.row["reason"], record.row["fill_rate"]) == ("failed", "boom", None)
+    assert record.row["duration_ms"] == 2500 and record.row["summary"] == {}
 
 
 def test_run_deleted_removes_the_run_and_says_who_deleted_it_when():

@@ -162,3 +162,16 @@ def test_status_reports_runs_retention_and_dead_letters():
     with engine.connect() as conn:
         status = queries.status(conn)
     assert (status.runs, status.runs_dropped_by_retention, status.dead_letters, status.last_seq) == (2, 2, 1, 5)
+
+
+def test_status_shows_the_newest_dead_letters_with_why_and_the_duplicate_final_facts():
+    engine = engine_for("memory")
+    unreadable = [(seq, f"scpln.events.x{seq}", b"not json") for seq in range(1, 8)]
+    repeated = messages([run_completed("r1"), run_failed("r1")], start=8)
+    ReadModelWriter(engine).apply_batch(unreadable + repeated)
+    with engine.connect() as conn:
+        status = queries.status(conn)
+    assert (status.dead_letters, status.events_undecodable, status.duplicate_final_facts, status.runs) == (7, 7, 1, 1)
+    assert [(d.seq, d.subject, d.attempts) for d in status.latest_dead_letters] == [
+        (seq, f"scpln.events.x{seq}", 0) for seq in (7, 6, 5, 4, 3)]
+    assert status.latest_dead_letters[0].reason.startswith("not JSON: ")

@@ -1,6 +1,7 @@
 """The writer suite, run against both backends (in-memory SQLite and a SQLite file)."""
 
 import itertools
+import json
 from datetime import UTC, timedelta, timezone
 from typing import Any
 
@@ -22,7 +23,7 @@ from registry_helpers import (
 from sqlalchemy.exc import OperationalError
 
 from contracts import events as ev
-from contracts.subjects import JOB_PROGRESS
+from contracts.subjects import JOB_PROGRESS, SCENARIO_CREATED
 from services.run_registry import projections
 from services.run_registry.batch_projection import project
 from services.run_registry.digest import diff_digests, table_digests
@@ -94,18 +95,60 @@ def test_a_failed_write_leaves_neither_rows_nor_checkpoint(engine):
     assert ReadModelWriter(engine).apply_batch(messages(history())).applied == 6
 
 
-def test_unknown_and_undecodable_messages_move_the_checkpoint_and_are_counted_and_logged(engine, caplog):
+def unreadable_batch() -> list[tuple[int, str, bytes]]:
     unknown = b'{"event_type": "SomethingNew", "correlation_id": "c", "producer": "p"}'
     misplaced = ev.encode(history()[0])  # a valid event on another event type's subject
-    batch = [(1, "scpln.events.x", unknown), (2, "scpln.events.y", b"\xff not json"), (3, "z", b"[1]"),
-             (4, JOB_PROGRESS, misplaced)]
-    outcome = ReadModelWriter(engine).apply_batch(batch)
-    assert (outcome.applied, outcome.skipped, outcome.undecodable, outcome.last_seq) == (0, 4, 4, 4)
-    assert ReadModelWriter(engine).last_seq() == 4
-    assert counters(engine)["events_undecodable"] == 4
-    [line] = [r.getMessage() for r in caplog.records if r.name == "run_registry.writer"]
-    assert line.startswith("skipped 4 message(s) that are no event the registry reads, the first at seq 1 on scpln.events.x")
-    assert rows(engine, "scenarios", "scenario_id") == []
+    future = json.loads(ev.encode(history()[0]))
+    future["schema_version"] = 99  # a version this reader does not know: not read as version 1
+    return [(1, "scpln.events.x", unknown), (2, "scpln.events.y", b"\xff not json"), (3, "z", b"[1]"),
+            (4, JOB_PROGRESS, misplaced), (5, SCENARIO_CREATED, json.dumps(future).encode())]
+
+
+UNREADABLE_REASONS = [
+    (1, "scpln.events.x", "unknown event type 'SomethingNew'"),
+    (2, "scpln.events.y", "not JSON: Invalid JSON: expected value at line 1 column 1"),
+    (3, "z", "not a valid event: $: Input should be an object"),
+    (4, JOB_PROGRESS, f"UnknownEvent: a ScenarioCreated on {JOB_PROGRESS}; its subject is {SCENARIO_CREATED}"),
+    (5, SCENARIO_CREATED, ("UnknownSchemaVersion: ScenarioCreated schema_version 99 is unknown to this reader "
+                           "(it reads version 1)")),
+]
+
+
+@pytest.mark.parametrize("path", ["fast", "careful"])
+def test_messages_that_are_no_event_it_reads_are_dead_letters_with_why_and_the_checkpoint_moves(engine, caplog, path):
+    batch = unreadable_batch()
+    events = messages([scenario_created("s2"), run_completed("r1")], start=6)
+    apply = projections.apply if path == "fast" else fails_on(7)  # one failing event: message by message
+    outcome = ReadModelWriter(engine, apply=apply).apply_batch(batch + events)
+    assert (outcome.skipped, outcome.undecodable, outcome.last_seq) == (5, 5, 7)
+    assert ReadModelWriter(engine).last_seq() == 7
+    assert counters(engine)["events_undecodable"] == 5
+    letters = rows(engine, "dead_letters", "seq")
+    assert [(r["seq"], r["subject"], r["error"]) for r in letters[:5]] == UNREADABLE_REASONS
+    assert [(r["data"], r["attempts"]) for r in letters[:5]] == [(data, 0) for _, _, data in batch]
+    assert [r["scenario_id"] for r in rows(engine, "scenarios", "scenario_id")] == ["s2"], "none of them applied"
+    assert ("kept 5 message(s) that are no event the registry reads as dead letters, the first at seq 1 on "
+            "scpln.events.x: unknown event type 'SomethingNew'") in [r.getMessage() for r in caplog.records]
+
+
+def fails_on(poisoned_seq: int):  # type: ignore[no-untyped-def]
+    def apply(event, seq):  # type: ignore[no-untyped-def]
+        if seq == poisoned_seq:
+            raise RuntimeError("cannot apply")
+        return projections.apply(event, seq)
+    return apply
+
+
+def test_live_and_rebuild_keep_the_same_dead_letters(engine, tmp_path):
+    batch = unreadable_batch() + messages([scenario_created("s2")], start=6)
+    ReadModelWriter(engine).apply_batch(batch)
+    (tmp_path / "rebuilt").mkdir()
+    rebuilt = engine_for("db", tmp_path / "rebuilt")
+    writer = ReadModelWriter(rebuilt)
+    for start in range(0, len(batch), 2):  # other batches, each projected as a replay does (elsewhere)
+        part = batch[start: start + 2]
+        writer.apply_batch(part, project(part, projections.apply))
+    assert diff_digests(table_digests(engine), table_digests(rebuilt)) == []
 
 
 def test_a_poison_message_is_retried_then_dead_lettered_and_the_next_event_applies(engine, caplog):
@@ -177,12 +220,40 @@ def test_plan_created_finishes_the_planning_job_unless_it_already_ended(engine):
     assert states == {"jp1": "succeeded", "jp2": "failed", "js1": "queued", "js2": "queued"}
 
 
-def test_a_replaced_run_is_not_counted_twice(engine):
+def test_the_first_final_fact_of_a_run_stands_and_later_ones_are_counted_and_logged_once(engine, caplog):
     writer = ReadModelWriter(engine)
-    first = writer.apply_batch(messages([run_failed("r1")]))
-    second = writer.apply_batch(messages([run_completed("r1", name="Other")], start=2))
-    assert (first.runs_completed, second.runs_completed) == (1, 0)
-    assert counters(engine) == {"runs:succeeded": 1, "runs:failed": 0, "runs_named:base": 0, "runs_named:other": 1}
+    first = writer.apply_batch(messages([run_completed("r1", profit=100.0), run_failed("r2")]))
+    stored = rows(engine, "runs", "run_id")
+    later = [run_completed("r1", name="Forged", profit=1e9), run_failed("r1"), run_completed("r2")]
+    second = writer.apply_batch(messages(later, start=3))
+    assert (first.runs_completed, second.runs_completed, second.applied) == (2, 0, 3)
+    assert [(seq, run_id) for seq, run_id, _ in sorted(second.duplicates)] == [(3, "r1"), (4, "r1"), (5, "r2")]
+    assert rows(engine, "runs", "run_id") == stored
+    assert counters(engine) == {"runs:succeeded": 1, "runs:failed": 1, "runs_named:base": 2,
+                                "duplicate_final_facts": 3}
+    assert [r.getMessage() for r in caplog.records if r.name == "run_registry.writer"] == [
+        ("3 RunCompleted/RunFailed event(s) for runs that already had their final fact changed nothing (the first "
+         "fact stands); the first: a RunCompleted at seq 3 for run r1")]
+    again = writer.apply_batch(messages(later, start=3))  # redelivered: no fact at all, nothing counted or logged
+    assert (again.skipped, again.duplicates) == (3, [])
+    assert counters(engine)["duplicate_final_facts"] == 3 and len(caplog.records) == 1
+
+
+def test_a_final_fact_after_the_run_was_deleted_or_dropped_by_retention_changes_nothing(engine):
+    writer = ReadModelWriter(engine, max_runs=1)
+    writer.apply_batch(messages([run_completed("old", started=T0), run_completed("new", started=T0 + timedelta(days=1)),
+                                 run_completed("gone"), run_deleted("gone")]))
+    assert [r["run_id"] for r in rows(engine, "runs", "run_id")] == ["new"]
+    outcome = writer.apply_batch(messages([run_completed("old", started=T0 + timedelta(days=9)),
+                                           run_failed("gone", started=T0 + timedelta(days=9))], start=5))
+    assert sorted(run_id for _, run_id, _ in outcome.duplicates) == ["gone", "old"]
+    assert [r["run_id"] for r in rows(engine, "runs", "run_id")] == ["new"]
+
+
+def test_two_final_facts_of_one_run_in_one_batch_keep_the_first(engine):
+    ReadModelWriter(engine).apply_batch(messages([run_failed("r1"), run_completed("r1")]))
+    assert [r["status"] for r in rows(engine, "runs", "run_id")] == ["failed"]
+    assert counters(engine)["duplicate_final_facts"] == 1
 
 
 EVENT_POOL = st.one_of(
@@ -217,12 +288,14 @@ def test_the_same_events_in_any_batching_give_identical_tables(events, cuts, max
 
 
 def retention_reference(events, max_runs):
-    """Runs kept and dropped when retention runs after every stored run, in plain Python."""
-    runs, dropped = {}, 0
+    """Runs kept and dropped when retention runs after every stored run, in plain Python. A
+    run's first final fact stands: a later one for it is no new run."""
+    runs, finished, dropped = {}, set(), 0
     for event in events:
         if isinstance(event, ev.RunDeleted):
             runs.pop(event.run_id, None)
-        elif isinstance(event, ev.RunCompleted | ev.RunFailed):
+        elif isinstance(event, ev.RunCompleted | ev.RunFailed) and event.run_id not in finished:
+            finished.add(event.run_id)
             runs[event.run_id] = event.started_at
             while max_runs is not None and len(runs) > max_runs:
                 del runs[min(runs, key=lambda run_id: (runs[run_id], run_id))]
@@ -230,7 +303,7 @@ def retention_reference(events, max_runs):
     return sorted(runs), dropped
 
 
-def test_retention_after_every_run_when_a_batch_also_replaces_a_stored_run(engine):
+def test_retention_after_every_run_when_a_batch_also_repeats_a_stored_run(engine):
     writer = ReadModelWriter(engine, max_runs=1)
     writer.apply_batch(messages([run_completed("a", started=T0)]))
     later = [run_completed("a", started=T0, fill_rate=0.5), run_completed("b", started=T0 + timedelta(hours=1)),

@@ -127,16 +127,19 @@ def test_the_asyncapi_servers_never_show_credentials():
 
 def test_the_registry_status_says_how_many_runs_retention_dropped(client, bus):
     assert 'id="registry-status"' not in client.get("/ui/runs").text
-    bus.replies[subjects.QRY_STATUS] = RegistryStatus(runs=1, runs_dropped_by_retention=1234, dead_letters=2, last_seq=9)
+    bus.replies[subjects.QRY_STATUS] = RegistryStatus(runs=1, runs_dropped_by_retention=1234, dead_letters=2, last_seq=9,
+                                                      events_undecodable=1, duplicate_final_facts=3)
     status = client.get("/registry/status", params={"min_seq": 9})
     assert status.status_code == 200
     assert status.json() | {"lag": 0} == {"runs": 1, "runs_dropped_by_retention": 1234, "dead_letters": 2,
-                                          "events_undecodable": 0, "last_seq": 9, "lag": 0}
+                                          "events_undecodable": 1, "duplicate_final_facts": 3,
+                                          "latest_dead_letters": [], "last_seq": 9, "lag": 0}
     assert bus.requests(subjects.QRY_STATUS)[-1].min_seq == 9
     assert 'id="registry-status"' not in client.get("/ui/runs").text  # the notice's status is asked every few seconds
     client.app.state.registry_status = None  # ... as if those seconds had passed
     page = client.get("/ui/runs").text
     assert "1,234 older run(s) dropped" in page and "2 event(s) could not be applied" in page
+    assert "(1 of them no event the registry reads)" in page and "3 repeated result(s) of runs" in page
 
 
 def test_a_config_document_too_large_for_a_message_is_staged_in_the_object_store(client, bus):
