@@ -358,21 +358,22 @@ def decode(data: bytes | str, subject: str | None = None) -> Event:
     model's, or older with no upcaster) raises ``UnknownSchemaVersion``; anything else that is
     no valid event raises pydantic's ``ValidationError``. All three are ``ValueError``s.
 
-    While no upcaster is registered every stored event is current, and the JSON is validated
-    straight from bytes (the replay hot path): first by the model its subject (when given)
-    or its ``"event_type"`` key names, which succeeds only for an event of that type, else by
-    the discriminated union, which gives the same result or the error."""
+    The JSON is validated straight from bytes (the replay hot path) by the model its subject
+    (when given) or its ``"event_type"`` key names, which succeeds only for an event of that
+    type in its current version. Anything else (an old version to upcast, another type, an
+    error) is read again the careful way: upcast when upcasters are registered, then validated
+    by the discriminated union, which gives the same result or the error."""
+    validator = _VALIDATOR_OF_SUBJECT.get(subject) if subject is not None else None
+    if validator is None and isinstance(data, bytes):
+        validator = _named_validator(data)
+    if validator is not None:
+        try:
+            return validator.validate_json(data)  # type: ignore[no-any-return]
+        except ValidationError:
+            pass
     try:
         if UPCASTERS:
             return _of_subject(_EVENT_ADAPTER.validate_python(upcast_json(data)), subject)
-        validator = _VALIDATOR_OF_SUBJECT.get(subject) if subject is not None else None
-        if validator is None and isinstance(data, bytes):
-            validator = _named_validator(data)
-        if validator is not None:
-            try:
-                return validator.validate_json(data)  # type: ignore[no-any-return]
-            except ValidationError:
-                pass
         return _of_subject(_EVENT_ADAPTER.validate_json(data), subject)
     except ValidationError as invalid:
         raise _unknown_version(invalid) or invalid

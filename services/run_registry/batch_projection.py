@@ -8,6 +8,7 @@ Nothing here reads the read model, so a replay runs it in a process of its own w
 writer writes the batch before.
 """
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,8 @@ def project(messages: Sequence[Message], apply: Apply) -> ProjectedBatch:
 def unreadable_reason(exc: Exception) -> str:
     """Why a message is no event the registry reads, in one line that is the same each time
     the same message is read (live and rebuild give the same dead letters)."""
+    if isinstance(exc, UnicodeDecodeError | json.JSONDecodeError):  # decoded before validation (upcasting)
+        return f"not JSON: {first_line(exc)}"
     if not isinstance(exc, ValidationError):
         return f"{type(exc).__name__}: {first_line(exc)}"
     errors = exc.errors(include_url=False)

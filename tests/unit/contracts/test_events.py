@@ -129,6 +129,16 @@ def test_a_schema_version_error_is_told_apart_from_an_invalid_event_of_a_known_v
         decode(json.dumps(raw).encode())
 
 
+def test_with_upcasters_registered_a_current_event_is_read_straight_from_bytes(monkeypatch):
+    import contracts.events
+
+    monkeypatch.setitem(UPCASTERS, ("RunDeleted", 0), lambda raw: raw | {"schema_version": 1})
+    monkeypatch.setattr(contracts.events, "upcast_json", lambda data: pytest.fail("upcast a current event"))
+    current = ev_run_deleted()
+    assert decode(encode(current), subjects.RUN_DELETED) == current
+    assert decode(encode(current)) == current
+
+
 def ev_run_deleted() -> RunDeleted:
     return RunDeleted(correlation_id="run_1", producer="test", run_id="run_1", deleted_by="ana")
 
@@ -144,6 +154,7 @@ def test_old_schema_versions_are_upcast_by_pure_functions():
                "run_id": "run_1", "by": "ana", "event_id": str(uuid.uuid4()), "occurred_at": "2025-01-01T00:00:00Z"}
         event = decode(json.dumps(old))
         assert event.deleted_by == "ana" and event.schema_version == 1
+        assert decode(json.dumps(old).encode(), subjects.RUN_DELETED) == event  # from bytes, on its subject
         with pytest.raises(UnknownSchemaVersion):  # upcasting on, a version no upcaster knows is still refused
             decode(json.dumps(old | {"schema_version": 7}))
     finally:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from contracts import events as ev
 from contracts.subjects import JOB_PROGRESS, SCENARIO_CREATED
 from services.run_registry import projections
-from services.run_registry.batch_projection import project
+from services.run_registry.batch_projection import project, unreadable_reason
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.writer import ReadModelWriter
 
@@ -104,10 +104,10 @@ def unreadable_batch() -> list[tuple[int, str, bytes]]:
             (4, JOB_PROGRESS, misplaced), (5, SCENARIO_CREATED, json.dumps(future).encode())]
 
 
-UNREADABLE_REASONS = [
+UNREADABLE_REASONS = [  # the start of why: the rest depends on whether upcasters are registered
     (1, "scpln.events.x", "unknown event type 'SomethingNew'"),
-    (2, "scpln.events.y", "not JSON: Invalid JSON: expected value at line 1 column 1"),
-    (3, "z", "not a valid event: $: Input should be an object"),
+    (2, "scpln.events.y", "not JSON: "),
+    (3, "z", ""),
     (4, JOB_PROGRESS, f"UnknownEvent: a ScenarioCreated on {JOB_PROGRESS}; its subject is {SCENARIO_CREATED}"),
     (5, SCENARIO_CREATED, ("UnknownSchemaVersion: ScenarioCreated schema_version 99 is unknown to this reader "
                            "(it reads version 1)")),
@@ -124,11 +124,29 @@ def test_messages_that_are_no_event_it_reads_are_dead_letters_with_why_and_the_c
     assert ReadModelWriter(engine).last_seq() == 7
     assert counters(engine)["events_undecodable"] == 5
     letters = rows(engine, "dead_letters", "seq")
-    assert [(r["seq"], r["subject"], r["error"]) for r in letters[:5]] == UNREADABLE_REASONS
+    assert [(r["seq"], r["subject"]) for r in letters[:5]] == [(seq, subject) for seq, subject, _ in UNREADABLE_REASONS]
+    assert all(r["error"].startswith(why) for r, (_, _, why) in zip(letters, UNREADABLE_REASONS, strict=False))
+    assert "object" in letters[2]["error"], "[1] is no JSON object"
     assert [(r["data"], r["attempts"]) for r in letters[:5]] == [(data, 0) for _, _, data in batch]
     assert [r["scenario_id"] for r in rows(engine, "scenarios", "scenario_id")] == ["s2"], "none of them applied"
     assert ("kept 5 message(s) that are no event the registry reads as dead letters, the first at seq 1 on "
             "scpln.events.x: unknown event type 'SomethingNew'") in [r.getMessage() for r in caplog.records]
+
+
+def test_why_a_message_is_unreadable_is_told_alike_with_and_without_upcasters():
+    not_json, not_utf8 = b"{nope", b"\xff not json"
+    reasons = [unreadable_reason(catch(lambda d=d: ev.decode(d, JOB_PROGRESS))) for d in (not_json, not_utf8)]
+    assert all(reason.startswith("not JSON: ") for reason in reasons), reasons
+    slow = [unreadable_reason(catch(lambda d=d: json.loads(d))) for d in (not_json, not_utf8)]  # as upcasting reads
+    assert all(reason.startswith("not JSON: ") for reason in slow), slow
+
+
+def catch(call) -> Exception:  # type: ignore[no-untyped-def]
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - the error is the result
+        return exc
+    raise AssertionError("no error")
 
 
 def fails_on(poisoned_seq: int):  # type: ignore[no-untyped-def]
