@@ -145,9 +145,10 @@ class CancelJob(Contract):
 
 
 class RetryJob(Contract):
-    """Start a failed job again, as a new job with the same inputs."""
+    """Start a job that did not succeed again, as a new job with the same inputs; a job still
+    queued or running is failed as superseded by the new one."""
 
-    job_id: str = Field(min_length=1, description="The failed job.")
+    job_id: str = Field(min_length=1, description="The job to retry (any state but succeeded).")
     by: str = Field(default="", description="Who retries (the new job is requested by them).")
 
 

@@ -98,9 +98,13 @@ class Comparison(ReadModelPosition):
     kpis: list[KpiComparison]
 
 
+PlanStatus = Literal["planning", "ready", "failed", "cancelled"]
+
+
 class ListPlans(Consistency):
     base_scenario_id: str | None = None
     config_version_id: str | None = None
+    status: PlanStatus | None = Field(default=None, description="Only plans in this state.")
     limit: int = Field(default=50, ge=1, le=1000)
     offset: int = Field(default=0, ge=0, le=INT64_MAX)
 
@@ -111,8 +115,15 @@ class PlanRow(Contract):
     base_scenario_id: str
     scenario_name: str
     job_id: str
-    status: str
+    status: PlanStatus = Field(description=(
+        "planning (its planning job is queued or running), ready (planned: it can be simulated), failed or "
+        "cancelled (its planning job ended without a plan; failed_step and reason say where and why)."))
+    failed_step: str = Field(default="", description="The pipeline step a failed plan stopped at (e.g. 'mrp', "
+                                                     "'options').")
+    reason: str = Field(default="", description="Why a failed or cancelled plan has no plan: the planning job's "
+                                                "last message.")
     seed: int | None = None
+    options: dict[str, Any] = Field(default_factory=dict, description="Planner options it was requested with.")
     created_at: datetime
     artifacts: list[ArtifactRef] = Field(default_factory=list)
     kpis: dict[str, float] = Field(default_factory=dict)
@@ -154,6 +165,9 @@ class PlanDetail(ReadModelPosition):
 class ListJobs(Consistency):
     state: JobState | None = None
     job_type: JobType | None = None
+    unfinished: bool = Field(default=False, description="Only jobs still queued or running.")
+    updated_before: datetime | None = Field(default=None, description=(
+        "Only jobs whose last change is older than this: with unfinished, the jobs without progress since."))
     limit: int = Field(default=100, ge=1, le=1000)
     offset: int = Field(default=0, ge=0, le=INT64_MAX)
 

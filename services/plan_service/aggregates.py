@@ -26,8 +26,9 @@ def _progress(req: AggregateRequested, state: JobState, progress: float, step: s
                        message=message, plan_version_id=req.plan_version_id, run_id=req.run_id)
 
 
-async def request_aggregate(cmd: RequestAggregate, ports: Ports) -> JobAccepted | ErrorReply:
-    """Check the run (and that the plan given is the run's plan), then aggregate in the background."""
+async def request_aggregate(cmd: RequestAggregate, ports: Ports, *, note: str = "") -> JobAccepted | ErrorReply:
+    """Check the run (and that the plan given is the run's plan), then aggregate in the background.
+    ``note``: the new job's first message (a retry says of which job, and who asked)."""
     found = await ports.ask_registry(subjects.QRY_RUN_GET, GetRun(run_id=cmd.run_id), RunDetail)
     if isinstance(found, ErrorReply):
         return found
@@ -45,7 +46,7 @@ async def request_aggregate(cmd: RequestAggregate, ports: Ports) -> JobAccepted 
                                    run_id=run.run_id, plan_version_id=run.plan_version_id, bucket=cmd.bucket,
                                    group_by=cmd.group_by)
     await ports.record(requested)
-    await ports.publisher.publish(_progress(requested, JobState.queued, 0.0, "queued"))
+    await ports.publisher.publish(_progress(requested, JobState.queued, 0.0, "queued", note))
     ports.spawn(run_aggregate(requested, run.results, plan.config, ports))
     return JobAccepted(job_id=requested.job_id)
 

@@ -10,8 +10,9 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from contracts import commands as c
 from contracts import subjects
-from contracts.events import decode
+from contracts.events import JobType, decode
 from runtime import bus
+from runtime.deadlines import Deadlines, watch_deadlines
 from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import first_line, setup_logging
 from runtime.metrics import serve_metrics
@@ -20,7 +21,7 @@ from runtime.publisher import JetStreamPublisher
 from runtime.replay import read_log
 from runtime.rpc import responder
 from services.plan_service import aggregates, configs, jobs, plans, scenarios
-from services.plan_service.ports import Ports
+from services.plan_service.ports import PRODUCER, Ports
 from services.plan_service.sample_data import load_samples
 from services.plan_service.settings import Settings
 
@@ -64,6 +65,20 @@ async def restore_state(ports: Ports, js) -> None:  # type: ignore[no-untyped-de
                             msg.seq, msg.subject, first_line(exc))
 
 
+def deadlines(settings: Settings) -> Deadlines:
+    """The job types plan_service owns, and how long each may go without progress."""
+    return Deadlines("plan_service", PRODUCER, {JobType.planning: settings.planning_deadline_s,
+                                                JobType.aggregate: settings.aggregate_deadline_s})
+
+
+async def resume_then_watch(ports: Ports, restored_to: int, settings: Settings, log_end) -> None:  # type: ignore[no-untyped-def]
+    """Plan again the jobs a stop interrupted, then fail, from then on, its jobs left without
+    progress past their deadline (a job just resumed has progressed)."""
+    await plans.resume_interrupted(ports, restored_to)
+    await watch_deadlines(deadlines(settings), ports.ask_registry, ports.publisher.publish, log_end,
+                          settings.deadline_check_s)
+
+
 async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
     settings = settings or Settings()
     setup_logging("plan_service", settings.log_level)
@@ -94,10 +109,11 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     broker = NatsBroker(settings.nats_url, logger=None)
     subscribe(broker, ports)
     await broker.start()
-    spawn(plans.resume_interrupted(ports, restored_to))
+    watchdog = asyncio.create_task(resume_then_watch(ports, restored_to, settings, partial(bus.last_stream_seq, js)))
     log.info("plan_service ready: %d scenarios, %d configs, %d plans",
              len(ports.state.scenarios), len(ports.state.configs), len(ports.state.plans))
     await wait_for_shutdown(stop)
+    watchdog.cancel()
     await broker.stop()
     if tasks:
         await asyncio.wait(tasks, timeout=10)

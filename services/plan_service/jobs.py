@@ -1,4 +1,4 @@
-"""Cancelling a queued job and retrying a failed one (as a new job with the same inputs)."""
+"""Cancelling a queued job and retrying any job that did not succeed (as a new job with the same inputs)."""
 
 from contracts import subjects
 from contracts.commands import (
@@ -36,22 +36,43 @@ async def cancel_job(cmd: CancelJob, ports: Ports) -> JobAccepted | ErrorReply:
 
 
 async def retry_job(cmd: RetryJob, ports: Ports) -> JobAccepted | ErrorReply:
-    """A failed job starts again as a new job: a plan is requested again, a plan simulated
-    again, an aggregate computed again."""
+    """Any job that did not succeed starts again as a new job with the same inputs: a plan is
+    requested again, a plan simulated again, an aggregate computed again, requested by
+    ``cmd.by``. A job still queued or running is superseded: once the new one is accepted, the
+    old one is failed naming it (if its worker still finishes, what it made is kept, and the
+    job stays failed)."""
     job = await _job(cmd.job_id, ports)
     if isinstance(job, ErrorReply):
         return job
-    if job.state != JobState.failed:
-        return ErrorReply(error="not_allowed", message=f"job {job.job_id} is {job.state.value}; only a failed job can be retried")
+    if job.state == JobState.succeeded:
+        return ErrorReply(error="not_allowed", message=f"job {job.job_id} succeeded; only a job that did not "
+                                                       "succeed can be retried")
+    started = await _start_again(job, cmd.by, ports)
+    if isinstance(started, ErrorReply) or job.state not in (JobState.queued, JobState.running):
+        return started
+    await ports.publisher.publish(JobProgress(
+        correlation_id=job.job_id, producer=PRODUCER, job_id=job.job_id, job_type=job.job_type,
+        state=JobState.failed, progress=job.progress, step=job.step,
+        message=f"superseded by retry {started.job_id}{_by(cmd.by)}", plan_version_id=job.plan_version_id,
+        run_id=job.run_id))
+    return started
+
+
+def _by(who: str) -> str:
+    return f" (by {who})" if who else ""
+
+
+async def _start_again(job: JobRow, by: str, ports: Ports) -> JobAccepted | ErrorReply:
+    note = f"retry of {job.job_id}{_by(by)}"
     if job.job_type == JobType.planning and (request := ports.state.plan_requests.get(job.job_id)):
         reply = await plans.create_plan(CreatePlan(
             base_scenario_id=request.base_scenario_id, config_version_id=request.config_version_id,
-            seed=request.seed, options=request.options, requested_by=cmd.by or request.requested_by), ports)
+            seed=request.seed, options=request.options, requested_by=by or request.requested_by), ports)
         return reply if isinstance(reply, ErrorReply) else JobAccepted(job_id=reply.job_id)
     if job.job_type == JobType.simulation and job.plan_version_id:
-        return await plans.rerun_plan(RerunPlan(plan_version_id=job.plan_version_id), ports)
+        return await plans.rerun_plan(RerunPlan(plan_version_id=job.plan_version_id), ports, note=note)
     if job.job_type == JobType.aggregate and (asked := ports.state.aggregate_requests.get(job.job_id)):
         return await aggregates.request_aggregate(RequestAggregate(
             run_id=asked.run_id, plan_version_id=asked.plan_version_id, bucket=asked.bucket,
-            group_by=asked.group_by), ports)
+            group_by=asked.group_by), ports, note=note)
     return ErrorReply(error="not_allowed", message=f"job {job.job_id} ({job.job_type.value}) cannot be retried")

@@ -13,7 +13,7 @@ from contracts.commands import CreatePlan, ErrorReply, JobAccepted, PlanAccepted
 from contracts.events import JobProgress, JobState, JobType, PlanCreated, PlanRequested, RunRequested
 from contracts.queries import GetJob, JobDetail
 from services.plan_service import ids
-from services.plan_service.domain.pipeline import run_pipeline
+from services.plan_service.domain.pipeline import PipelineError, run_pipeline
 from services.plan_service.metrics import JOBS_DURATION, PLANS_CREATED
 from services.plan_service.ports import PRODUCER, Ports
 from services.plan_service.scenarios import refusal
@@ -73,11 +73,15 @@ def _same_request(earlier: PlanRequested, cmd: CreatePlan) -> bool:
 async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str, config: ConfigVersion,
                        scenario_name: str, pipeline: Pipeline) -> None:
     """aggregate → allocate → mrp → reconcile → plan_final, each a JobProgress and an artifact;
-    then PlanCreated. A failed step fails the job and publishes no PlanCreated."""
+    then PlanCreated. A failed step fails the job, naming the step and why, and publishes no
+    PlanCreated. Inputs that cannot be planned (``PipelineError``) are the requester's to fix:
+    one warning line; anything else is logged with its traceback."""
     started = time.perf_counter()
     loop = asyncio.get_running_loop()
+    reached = ["config"]  # the step under way: reading the config, then the pipeline's
 
     def on_step(step: str, index: int, count: int) -> None:
+        reached[0] = step
         event = _progress(job_id, plan_id, JobState.running, index / (count + 1), step)
         asyncio.run_coroutine_threadsafe(ports.publisher.publish(event), loop).result()
 
@@ -96,9 +100,14 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
             scenario_name=scenario_name, job_id=job_id, seed=cmd.seed, options=cmd.options,
             config=config.document, artifacts=artifacts, kpis=result.kpis, simulation_job_id=ids.new_id("job"),
         ))
+    except PipelineError as exc:
+        log.warning("planning job %s of plan %s failed at %s: %s", job_id, plan_id, exc.step, exc.message)
+        await ports.publisher.publish(_progress(job_id, plan_id, JobState.failed, 1.0, exc.step, exc.message))
+        return
     except Exception as exc:
-        log.exception("planning job %s failed", job_id)
-        await ports.publisher.publish(_progress(job_id, plan_id, JobState.failed, 1.0, "failed", f"{type(exc).__name__}: {exc}"))
+        log.exception("planning job %s of plan %s failed at %s", job_id, plan_id, reached[0])
+        await ports.publisher.publish(_progress(job_id, plan_id, JobState.failed, 1.0, reached[0],
+                                                f"{type(exc).__name__}: {exc}"))
         return
     finally:
         JOBS_DURATION.labels("planning").observe(time.perf_counter() - started)
@@ -106,13 +115,14 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
     await ports.publisher.publish(_progress(job_id, plan_id, JobState.succeeded, 1.0, "plan_final", "plan ready"))
 
 
-async def rerun_plan(cmd: RerunPlan, ports: Ports) -> JobAccepted | ErrorReply:
-    """Ask the simulator for a new run of an existing plan."""
+async def rerun_plan(cmd: RerunPlan, ports: Ports, *, note: str = "") -> JobAccepted | ErrorReply:
+    """Ask the simulator for a new run of an existing plan. ``note``: the new job's first
+    message (a retry says of which job, and who asked)."""
     plan = ports.state.plans.get(cmd.plan_version_id)
     if plan is None:
         return ErrorReply(error="plan_not_found", message=f"plan version {cmd.plan_version_id} does not exist")
     job_id = ids.new_id("job")
-    await ports.publisher.publish(_progress(job_id, plan.plan_version_id, JobState.queued, 0.0, "queued",
+    await ports.publisher.publish(_progress(job_id, plan.plan_version_id, JobState.queued, 0.0, "queued", note,
                                             job_type=JobType.simulation))
     await ports.record(RunRequested(
         correlation_id=job_id, producer=PRODUCER, plan_version_id=plan.plan_version_id,

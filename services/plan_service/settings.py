@@ -15,3 +15,9 @@ class Settings(CommonSettings):
     stream_max_bytes: int = 50 * 1024**3
     stream_replicas: int = Field(default=1, ge=1, le=5)
     """Copies of the event log a JetStream cluster keeps (3 with deploy/nats-cluster.conf)."""
+    planning_deadline_s: float = Field(default=600.0, ge=0)
+    """A planning job with no progress for this long is failed (0: never)."""
+    aggregate_deadline_s: float = Field(default=600.0, ge=0)
+    """An aggregate job with no progress for this long is failed (0: never)."""
+    deadline_check_s: float = Field(default=30.0, gt=0)
+    """How often the deadlines of its jobs are checked."""

@@ -33,7 +33,9 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-READ_MODEL_VERSION = 1
+READ_MODEL_VERSION = 2
+"""Raised when the same events make other rows (2: plans have a row from their request on). A
+read model projected by an older version is projected again from the whole log (``outdated``)."""
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
 
@@ -310,6 +312,20 @@ def _backfill_finished_runs(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("INSERT OR IGNORE INTO finished_runs (run_id) "
                              "SELECT run_id FROM runs UNION SELECT run_id FROM deleted_runs")
+
+
+def outdated(engine: Engine) -> int | None:
+    """The older ``READ_MODEL_VERSION`` the read model was projected by; None when it is current
+    or nothing was projected yet."""
+    with engine.connect() as conn:
+        version = conn.exec_driver_sql("SELECT min(schema_version) FROM checkpoint").scalar()
+    return version if version is not None and version < READ_MODEL_VERSION else None
+
+
+def reset(engine: Engine) -> None:
+    """Every table dropped and created again: the read model starts over from checkpoint 0."""
+    metadata.drop_all(engine)
+    create_schema(engine)
 
 
 def create_indexes(engine: Engine) -> None:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from sqlalchemy.engine import Engine
 
 from services.run_registry.backup import overwrite
-from services.run_registry.db import create_schema, open_engine
+from services.run_registry.db import READ_MODEL_VERSION, create_schema, open_engine, outdated, reset
 from services.run_registry.follow import follow
 from services.run_registry.position import Position
 from services.run_registry.settings import Settings
@@ -35,6 +35,7 @@ class LiveReadModel:
         self.engine: Engine = self._open()
         self.writer = ReadModelWriter(self.engine, max_runs=settings.runs_db_max_rows)
         self.position = Position(self.writer.last_seq())
+        self.position.counted_through = max(self.position.counted_through, self._reprojected_from)
         self._halt = asyncio.Event()
         self.follower: asyncio.Task | None = None
         self._js = None
@@ -44,6 +45,13 @@ class LiveReadModel:
             self.settings.scpln_db.parent.mkdir(parents=True, exist_ok=True)
         engine = open_engine(self.settings.registry_backend, str(self.settings.scpln_db))
         create_schema(engine)
+        self._reprojected_from = 0
+        if (version := outdated(engine)) is not None:
+            self._reprojected_from = ReadModelWriter(engine).last_seq()  # counted already: not counted again
+            log.warning("the read model was projected by version %d of the registry, this is version %d: it is "
+                        "projected again from the whole log (it was at %d)", version, READ_MODEL_VERSION,
+                        self._reprojected_from)
+            reset(engine)
         return engine
 
     def start(self, js) -> asyncio.Task:  # type: ignore[no-untyped-def]

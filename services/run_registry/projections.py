@@ -142,7 +142,14 @@ def _(event: ev.ConfigVersionCreated, seq: int) -> list[Change]:
 
 @_applies(ev.PlanRequested)
 def _(event: ev.PlanRequested, seq: int) -> list[Change]:
-    return [_job(event.job_id, JobType.planning, JobState.queued, event.occurred_at,
+    """The plan has a row from its request on: ``planning`` until PlanCreated makes it
+    ``ready``. Whether it failed or was cancelled is its planning job's state, which only moves
+    forward (``queries`` reads the plan's status through it)."""
+    row = event.model_dump(mode="json", include={
+        "plan_version_id", "config_version_id", "base_scenario_id", "scenario_name", "job_id", "seed", "options"})
+    row |= {"status": "planning", "artifacts": [], "kpis": {}, "created_at": aware(event.occurred_at)}
+    return [Upsert("plans", row),
+            _job(event.job_id, JobType.planning, JobState.queued, event.occurred_at,
                  plan_version_id=event.plan_version_id, progress=0.0)]
 
 

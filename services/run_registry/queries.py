@@ -10,7 +10,19 @@ import binascii
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, literal_column, select, text, tuple_, type_coerce
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+)
 
 from contracts import queries as q
 from contracts.envelope import INT64_MAX
@@ -204,6 +216,20 @@ def _one(conn: Connection, table: Any, key: str, value: str) -> Row[Any] | None:
     return conn.execute(select(table).where(table.c[key] == value)).first()
 
 
+_WITH_JOB = plans.outerjoin(jobs, jobs.c.job_id == plans.c.job_id)
+_ENDED = jobs.c.state.in_(("failed", "cancelled"))
+PLAN_STATUS = case((plans.c.status == "ready", "ready"), (_ENDED, jobs.c.state), else_="planning")
+"""A plan is ready once created; until then its planning job says whether it is still planning
+or ended without a plan (job states only move forward, so a plan's status does too, except
+that a plan created after all, by a worker that was only slow, is ready)."""
+_ENDED_WITHOUT_PLAN = and_(plans.c.status != "ready", _ENDED)
+_PLAN_COLUMNS = [
+    *(c for c in plans.c if c.name != "status"), PLAN_STATUS.label("status"),
+    case((_ENDED_WITHOUT_PLAN, jobs.c.step), else_="").label("failed_step"),
+    case((_ENDED_WITHOUT_PLAN, jobs.c.message), else_="").label("reason"),
+]
+
+
 def _plan_rows(conn: Connection, *where: Any, limit: int = 1, offset: int = 0) -> list[dict[str, Any]]:
     own = runs.c.plan_version_id == plans.c.plan_version_id
     latest = select(runs).where(own).order_by(runs.c.started_at.desc(), runs.c.run_id.desc()).limit(1)
@@ -212,7 +238,7 @@ def _plan_rows(conn: Connection, *where: Any, limit: int = 1, offset: int = 0) -
         latest.with_only_columns(runs.c.run_id).scalar_subquery().label("latest_run_id"),
         latest.with_only_columns(runs.c.fill_rate).scalar_subquery().label("latest_fill_rate"),
     ]
-    stmt = select(plans, *stats).where(*where).order_by(
+    stmt = select(*_PLAN_COLUMNS, *stats).select_from(_WITH_JOB).where(*where).order_by(
         plans.c.created_at.desc(), plans.c.plan_version_id.desc()).limit(limit).offset(offset)
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
@@ -224,8 +250,10 @@ def plan_row(data: dict[str, Any]) -> q.PlanRow:
 def list_plans(conn: Connection, query: q.ListPlans) -> q.PlansPage:
     where = [plans.c[c] == getattr(query, c) for c in ("base_scenario_id", "config_version_id")
              if getattr(query, c) is not None]
+    if query.status is not None:
+        where.append(PLAN_STATUS == query.status)
     found = _plan_rows(conn, *where, limit=query.limit, offset=query.offset)
-    total = conn.execute(select(func.count()).select_from(plans).where(*where)).scalar() or 0
+    total = conn.execute(select(func.count()).select_from(_WITH_JOB).where(*where)).scalar() or 0
     return q.PlansPage(plans=[plan_row(p) for p in found], total=total, **position(conn))
 
 
@@ -323,6 +351,10 @@ def _page(conn: Connection, table: Any, where: list[Any], order: list[Any], limi
 
 def list_jobs(conn: Connection, query: q.ListJobs) -> q.JobsPage:
     where = [jobs.c[c] == getattr(query, c).value for c in ("state", "job_type") if getattr(query, c) is not None]
+    if query.unfinished:
+        where.append(jobs.c.state.in_(("queued", "running")))
+    if query.updated_before is not None:
+        where.append(jobs.c.updated_at < query.updated_before)
     order = [jobs.c.created_at.desc(), jobs.c.job_id.desc()]
     found, total = _page(conn, jobs, where, order, query.limit, query.offset)
     return q.JobsPage(jobs=[q.JobRow.model_validate(j) for j in found], total=total, **position(conn))

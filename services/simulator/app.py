@@ -13,10 +13,11 @@ from nats.js.api import ConsumerConfig
 from pydantic import ValidationError
 
 from contracts import subjects
-from contracts.commands import parse_reply
-from contracts.events import PlanCreated, RunRequested, UnknownEvent, decode
+from contracts.commands import ErrorReply, parse_reply
+from contracts.events import JobType, PlanCreated, RunRequested, UnknownEvent, decode
 from contracts.queries import GetJob, JobDetail
 from runtime import bus
+from runtime.deadlines import Deadlines, watch_deadlines
 from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import setup_logging
 from runtime.metrics import serve_metrics
@@ -24,7 +25,7 @@ from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
 from services.simulator.handlers import BUS_FAILURES, simulate_plan
 from services.simulator.metrics import POISON_MESSAGES
-from services.simulator.ports import Ports
+from services.simulator.ports import PRODUCER, Ports
 from services.simulator.settings import Settings
 
 log = logging.getLogger("simulator")
@@ -77,6 +78,19 @@ async def registry_job_state(nc, js, job_id: str) -> str | None:  # type: ignore
     return answer.job.state if isinstance(answer, JobDetail) else None
 
 
+async def ask_registry(nc, subject: str, request, reply):  # type: ignore[no-untyped-def]
+    try:
+        answer = await nc.request(subject, request.model_dump_json().encode(), timeout=5)
+    except (TimeoutError, NoRespondersError, NatsTimeout):
+        return ErrorReply(error="unavailable", message="the run registry does not answer")
+    return parse_reply(answer.data, reply)
+
+
+def deadlines(settings: Settings) -> Deadlines:
+    """The simulator owns simulation jobs: how long one may go without progress."""
+    return Deadlines("the simulator", PRODUCER, {JobType.simulation: settings.simulation_deadline_s})
+
+
 def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
     """One durable pull consumer per trigger subject, shared by every simulator process."""
     stream = JStream(subjects.STREAM_NAME, declare=False)
@@ -98,7 +112,10 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     broker = NatsBroker(settings.nats_url, logger=None)
     subscribe(broker, ports, settings)
     await broker.start()
+    watchdog = asyncio.create_task(watch_deadlines(deadlines(settings), partial(ask_registry, nc), ports.publisher.publish,
+                                                   partial(bus.last_stream_seq, js), settings.deadline_check_s))
     log.info("simulator ready (stub=%s)", ports.stub)
     await wait_for_shutdown(stop)
+    watchdog.cancel()
     await broker.stop()
     await nc.drain()

@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from runtime.settings import CommonSettings
 
 
@@ -8,3 +10,7 @@ class Settings(CommonSettings):
     ack_wait_s: float = 60.0
     max_deliver: int = 5
     worker_name: str = "simulator"
+    simulation_deadline_s: float = Field(default=900.0, ge=0)
+    """A simulation job with no progress for this long is failed (0: never)."""
+    deadline_check_s: float = Field(default=30.0, gt=0)
+    """How often the deadlines of simulation jobs are checked."""

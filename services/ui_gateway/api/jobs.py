@@ -18,7 +18,9 @@ async def aggregate(body: RequestAggregate, bus: BusDep) -> JobAccepted:
 
 @router.post("/{job_id}/retry", status_code=202, response_model=JobAccepted, dependencies=[allow("jobs.retry")])
 async def retry(job_id: str, bus: BusDep, actor: Actor) -> JobAccepted:
-    """Start a failed job again as a new job with the same inputs, requested by you; 409 unless the job failed."""
+    """Start a job that did not succeed again, as a new job with the same inputs, requested by you.
+    A job still queued or running is failed as superseded by the new one; 409 for a job that
+    succeeded."""
     return await ask(bus, subjects.CMD_JOB_RETRY, RetryJob(job_id=job_id, by=actor.username), JobAccepted)
 
 

@@ -73,7 +73,8 @@ async def cancel_job(request: Request, job_id: str, bus: BusDep, actor: Actor) -
 
 @router.post("/{job_id}/retry", dependencies=[allow("jobs.retry")])
 async def retry_job(request: Request, job_id: str, bus: BusDep, actor: Actor) -> Response:
-    """Start a failed job again as a new job; the new job is highlighted."""
+    """Start a job that did not succeed again as a new job (one still queued or running is
+    superseded); the new job is highlighted."""
     try:
         accepted = await ask(bus, subjects.CMD_JOB_RETRY, RetryJob(job_id=job_id, by=actor.username), JobAccepted)
     except HTTPException as exc:

@@ -2,10 +2,11 @@
 
 import asyncio
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from contracts import subjects
 from contracts.commands import CreatePlan, JobAccepted, PlanAccepted, RerunPlan
@@ -18,6 +19,7 @@ from contracts.queries import (
     ListScenarios,
     PlanDetail,
     PlansPage,
+    PlanStatus,
     ScenariosPage,
 )
 from services.ui_gateway.artifacts import artifact_tables
@@ -28,26 +30,36 @@ from services.ui_gateway.results import gunzip
 
 router = APIRouter(prefix="/ui/plans", include_in_schema=False)
 PAGE = 50
+PLAN_STATUSES = get_args(PlanStatus)
+
+
+def _list_query(status: str, offset: int, min_seq: int) -> ListPlans:
+    try:
+        return ListPlans(status=status or None, limit=PAGE, offset=offset, min_seq=min_seq)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise HTTPException(422, f"unknown plan status {status!r}: choose one of {', '.join(PLAN_STATUSES)}") from exc
 
 
 async def _plans_page(request: Request, bus: BusDep, form: dict[str, Any], offset: Offset = 0, min_seq: MinSeq = 0,
-                      error: HTTPException | None = None) -> Response:
+                      error: HTTPException | None = None, status: str = "") -> Response:
     plans, scenarios, configs = await asyncio.gather(
-        ask(bus, subjects.QRY_PLANS_LIST, ListPlans(limit=PAGE, offset=offset, min_seq=min_seq), PlansPage),
+        ask(bus, subjects.QRY_PLANS_LIST, _list_query(status, offset, min_seq), PlansPage),
         ask(bus, subjects.QRY_SCENARIOS_LIST, ListScenarios(), ScenariosPage),
         ask(bus, subjects.QRY_CONFIGS_LIST, ListConfigs(), ConfigsPage),
     )
     message, errors = error_text(error.detail) if error else ("", [])
     return render(request, "plans.html", status_code=error.status_code if error else 200, plans=plans,
                   scenarios=scenarios.scenarios, configs=configs.configs, form=form, offset=offset, page=PAGE,
-                  message=message, errors=errors)
+                  message=message, errors=errors, status=status, statuses=PLAN_STATUSES)
 
 
 @router.get("", dependencies=[allow("read")])
 async def plans_page(request: Request, bus: BusDep, base_scenario_id: str = "", config_version_id: str = "",
-                     offset: Offset = 0, min_seq: MinSeq = 0) -> Response:
+                     offset: Offset = 0, min_seq: MinSeq = 0, status: str = "") -> Response:
+    """The plan form and the plans, newest first; ``status`` shows only planning, ready, failed
+    or cancelled plans."""
     form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": 42, "options": ""}
-    return await _plans_page(request, bus, form, offset, min_seq)
+    return await _plans_page(request, bus, form, offset, min_seq, status=status)
 
 
 def _options(text: str) -> dict[str, Any]:

@@ -51,12 +51,18 @@
   }
 
   function actions(job) {  // the page renders a form per action the role may use, with its CSRF token
-    const verb = job.state === "queued" ? "cancel" : job.state === "failed" ? "retry" : null;
-    const template = verb && document.getElementById("job-" + verb);
-    if (!template || !template.content.firstElementChild) return "";
-    const form = template.content.firstElementChild.cloneNode(true);
-    form.action = "/ui/jobs/" + encodeURIComponent(job.job_id) + "/" + verb;
-    return form;
+    const verbs = [];
+    if (job.state === "queued") verbs.push("cancel");
+    if (job.state !== "succeeded" && job.job_type !== "rebuild") verbs.push("retry");  // any job that did not succeed
+    const forms = document.createDocumentFragment();
+    verbs.forEach((verb) => {
+      const template = document.getElementById("job-" + verb);
+      if (!template || !template.content.firstElementChild) return;
+      const form = template.content.firstElementChild.cloneNode(true);
+      form.action = "/ui/jobs/" + encodeURIComponent(job.job_id) + "/" + verb;
+      forms.append(form);
+    });
+    return forms;
   }
 
   function update(job) {

@@ -69,10 +69,14 @@ def test_plan_created_makes_a_ready_plan_a_succeeded_planning_job_and_a_queued_s
     assert (simulation.row["job_id"], simulation.row["state"]) == ("js", "queued")
 
 
-def test_plan_requested_queues_its_planning_job():
+def test_plan_requested_makes_a_planning_plan_and_queues_its_planning_job():
     event = ev.PlanRequested(plan_version_id="p1", config_version_id="c1", base_scenario_id="s1",
-                             scenario_name="Base", job_id="jp", seed=3, **ENV)
-    [job] = apply(event, 1)
+                             scenario_name="Base", job_id="jp", seed=3, options={"tolerance": 5}, **ENV)
+    plan, job = apply(event, 1)
+    assert plan == Upsert("plans", {
+        "plan_version_id": "p1", "config_version_id": "c1", "base_scenario_id": "s1", "scenario_name": "Base",
+        "job_id": "jp", "seed": 3, "options": {"tolerance": 5}, "status": "planning", "artifacts": [], "kpis": {},
+        "created_at": T0})
     assert (job.row["job_id"], job.row["job_type"], job.row["state"], job.row["plan_version_id"]) == (
         "jp", "planning", "queued", "p1")
 

@@ -1,0 +1,44 @@
+"""A plan whose pipeline fails: its job turns failed live and gains a Retry button, its link
+leads to a page saying at which step and why, and that page's Retry starts it again."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import shot
+
+pytestmark = pytest.mark.browser
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def test_a_failed_plan_is_followed_live_to_its_page_and_retried_from_there(context, system):
+    watcher = context.new_page()
+    watcher.goto("/ui/jobs")
+    watcher.wait_for_selector("#live-status:text('connected')")
+    document = json.loads((SAMPLES / "small.json").read_text())
+    document["planning_inputs"] = {"family_demand": [{"family": "NOBODY", "period": "W1", "demand": 5}]}
+    with system.client() as client:
+        config_id = client.post("/configs", json=document).json()["config_version_id"]
+        accepted = client.post("/plans", json={"base_scenario_id": "scn_baseline", "config_version_id": config_id}).json()
+    job_id, plan_id = accepted["job_id"], accepted["plan_version_id"]
+
+    row = watcher.locator(f'tr[data-job-id="{job_id}"]')
+    row.locator('[data-field="state"]:text("failed")').wait_for()
+    row.locator(f'form[action="/ui/jobs/{job_id}/retry"] button').wait_for()
+    assert row.locator('[data-field="step"]').inner_text() == "allocate"
+    shot(watcher, "jobs-failed-plan")
+
+    row.locator(f'a[href="/ui/plans/{plan_id}"]').click()
+    watcher.wait_for_url(f"**/ui/plans/{plan_id}")
+    banner = watcher.locator("#plan-failed")
+    assert "Planning failed at step allocate" in banner.inner_text() and "NOBODY" in banner.inner_text()
+    assert watcher.locator("#simulate-again").count() == 0
+    shot(watcher, "plan-failed")
+
+    watcher.click("#retry-plan")
+    watcher.wait_for_url(re.compile(r"/ui/jobs\?created=job_\w+"))
+    retried = re.search(r"created=(job_\w+)", watcher.url).group(1)
+    assert retried != job_id
+    system.wait_for(f"/jobs/{retried}", lambda body: body["job"]["state"] == "failed", timeout=60)
