@@ -4,6 +4,8 @@ watching the same stuck job publish the same fact."""
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from contracts import subjects
 from contracts.commands import ErrorReply
 from contracts.events import JobType
@@ -96,3 +98,9 @@ async def test_the_watch_keeps_checking_after_a_check_fails():
     finally:
         watching.cancel()
     assert log.events[0].job_id == "job_stuck" and len(calls) >= 2
+
+
+def test_the_owners_of_job_types_may_ask_the_registry_for_their_jobs():
+    permissions = pytest.importorskip("runtime.nats_permissions")
+    for user in ("plan_service", "simulator"):
+        assert subjects.QRY_JOBS_LIST in permissions.TABLE[user].publish, f"{user} cannot watch its jobs' deadlines"
