@@ -53,11 +53,16 @@ def overdue(job: JobRow, deadline_s: float, watch: Deadlines) -> JobProgress:
         plan_version_id=job.plan_version_id, run_id=job.run_id)
 
 
+class RegistrySilent(RuntimeError):
+    """The registry gave no list of jobs (it does not answer, or refuses the query)."""
+
+
 async def fail_overdue(watch: Deadlines, ask: Ask, publish: Publish, min_seq: int,
                        now: datetime | None = None) -> list[str]:
     """Fail the watched jobs without progress for longer than their deadline; return their ids.
-    A registry that does not answer, or has not read the log up to ``min_seq``, is asked again
-    at the next check: a job is failed only on an up-to-date view."""
+    A job is failed only on an up-to-date view: a registry that has not read the log up to
+    ``min_seq`` yet is asked again at the next check; one that gives no answer raises
+    ``RegistrySilent``."""
     now = now or datetime.now(UTC)
     failed = []
     for job_type, deadline_s in watch.seconds.items():
@@ -66,7 +71,9 @@ async def fail_overdue(watch: Deadlines, ask: Ask, publish: Publish, min_seq: in
         query = ListJobs(job_type=job_type, unfinished=True, updated_before=now - timedelta(seconds=deadline_s),
                          limit=PER_CHECK, min_seq=min_seq)
         page = await ask(subjects.QRY_JOBS_LIST, query, JobsPage)
-        if isinstance(page, ErrorReply) or page.last_seq < min_seq:
+        if isinstance(page, ErrorReply):
+            raise RegistrySilent(f"{page.error}: {page.message}")
+        if page.last_seq < min_seq:
             continue
         for job in page.jobs:
             await publish(overdue(job, deadline_s, watch))

@@ -2,6 +2,7 @@
 watching the same stuck job publish the same fact."""
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from contracts import subjects
 from contracts.commands import ErrorReply
 from contracts.events import JobType
 from contracts.queries import JobRow, JobsPage, ListJobs
-from runtime.deadlines import Deadlines, fail_overdue, watch_deadlines
+from runtime.deadlines import Deadlines, RegistrySilent, fail_overdue, watch_deadlines
 from runtime.publisher import InMemoryPublisher
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -64,7 +65,9 @@ async def test_nothing_is_failed_on_a_view_behind_the_log_or_without_an_answer()
     async def silent(subject, query, reply):  # type: ignore[no-untyped-def]
         return ErrorReply(error="unavailable", message="the run registry does not answer")
 
-    assert await fail_overdue(WATCH, silent, log.publish, 10, NOW) == [] and log.events == []
+    with pytest.raises(RegistrySilent, match="does not answer"):
+        await fail_overdue(WATCH, silent, log.publish, 10, NOW)
+    assert log.events == []
 
 
 async def test_each_owned_type_has_its_own_deadline_and_zero_means_none():
@@ -76,13 +79,14 @@ async def test_each_owned_type_has_its_own_deadline_and_zero_means_none():
     assert log.events[0].message == "no progress for 600 s: plan_service did not finish it"
 
 
-async def test_the_watch_keeps_checking_after_a_check_fails():
+async def test_the_watch_keeps_checking_after_a_check_fails_and_says_so_once(caplog):
+    caplog.set_level(logging.INFO, logger="runtime.deadlines")
     registry, log, calls = Registry(job("job_stuck", updated_at=datetime.now(UTC) - timedelta(hours=1))), InMemoryPublisher(), []
     failed_once = asyncio.Event()
 
     async def log_end() -> int:
         calls.append(1)
-        if len(calls) == 1:
+        if len(calls) < 3:
             failed_once.set()
             raise TimeoutError("the bus did not answer")
         return 10
@@ -97,7 +101,10 @@ async def test_the_watch_keeps_checking_after_a_check_fails():
         await asyncio.wait_for(published(), 5)
     finally:
         watching.cancel()
-    assert log.events[0].job_id == "job_stuck" and len(calls) >= 2
+    assert log.events[0].job_id == "job_stuck" and len(calls) >= 3
+    said = [r.getMessage() for r in caplog.records if "job deadlines" in r.getMessage()]
+    assert said == ["job deadlines not checked: TimeoutError: the bus did not answer (tried again every 0.01 s)",
+                    "job deadlines checked again"]
 
 
 def test_the_owners_of_job_types_may_ask_the_registry_for_their_jobs():
