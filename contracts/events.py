@@ -23,7 +23,8 @@ from contracts.identity import (
     UserPasswordChanged,
     UserRoleChanged,
 )
-from contracts.upcast import UPCASTERS, upcast_json
+from contracts.kpis import KPI_BY_KEY
+from contracts.upcast import UPCASTERS, upcast_json, upcaster
 
 
 class JobType(StrEnum):
@@ -55,24 +56,63 @@ class ArtifactRef(Contract):
     content_type: str = Field(default="application/json", description="Media type of the stored bytes.")
 
 
-class RunSummary(Contract):
-    """Summary KPIs of a run."""
+def _kpi(key: str) -> str:
+    return KPI_BY_KEY[key].formula
 
-    planning_days: int = Field(ge=0, description="Days simulated.")
-    fill_rate: float = Field(ge=0, le=1, description="Store sales / store demand.")
-    store_demand_total: float = Field(description="Customer demand at stores.")
-    store_sales_total: float = Field(description="Customer demand served at stores.")
-    customer_shortage_total: float = Field(description="Store demand not served on its day.")
-    network_shortage_total: float = Field(description="Upstream order quantity not shipped on its day.")
-    avg_on_hand_by_type: dict[str, float] = Field(description="Average end stock per node type.")
-    backorder_peak: float = Field(description="Largest backorder balance over the horizon.")
-    backorder_peak_day: int = Field(description="Day (1-based) of the backorder peak; 0 when none.")
-    revenue_total: float = Field(description="Price times sales.")
-    cost_total: float = Field(description="All costs, penalties included.")
-    penalty_total: float = Field(description="Stockout and backorder penalties.")
-    profit_total: float = Field(description="Revenue minus costs.")
-    profit_per_day_avg: float = Field(description="Profit per simulated day.")
-    top_shortage_items: list[dict[str, Any]] = Field(default_factory=list, description="Items with most shortage: item_code, shortage.")
+
+class RunWarning(Contract):
+    """A finding about the simulated config that explains a result (contracts.sourcing)."""
+
+    code: str = Field(description="Kind of finding, e.g. component_without_source.")
+    node: str = Field(default="", description="Node code it is about.")
+    item: str = Field(default="", description="Item code it is about.")
+    message: str = Field(description="What a planner reads.")
+
+
+class RunSummary(Contract):
+    """Summary KPIs of a run. contracts/kpis.py defines each one (label, unit, formula); money is
+    in ``currency``. Since RunCompleted schema 2: fields a schema-1 run cannot give are None."""
+
+    planning_days: int = Field(ge=0, description=_kpi("planning_days"))
+    fill_rate: float = Field(ge=0, le=1, description=_kpi("fill_rate"))
+    fill_rate_on_time: float | None = Field(default=None, ge=0, le=1, description=_kpi("fill_rate_on_time"))
+    store_demand_total: float = Field(description=_kpi("store_demand_total"))
+    store_sales_total: float = Field(description=_kpi("store_sales_total"))
+    store_sales_on_time: float | None = Field(default=None, description=_kpi("store_sales_on_time"))
+    store_sales_late: float | None = Field(default=None, description=_kpi("store_sales_late"))
+    lost_sales_total: float | None = Field(default=None, description=_kpi("lost_sales_total") + " None in a schema-1 run.")
+    backorder_open_end: float | None = Field(default=None, description=_kpi("backorder_open_end") + " None in a schema-1 run.")
+    customer_shortage_total: float = Field(description=_kpi("customer_shortage_total"))
+    network_shortage_total: float | None = Field(description=_kpi("network_shortage_total") + (
+        " None in a schema-1 run, which counted a component shortage again on every day it lasted."))
+    avg_on_hand_by_type: dict[str, float] = Field(description=_kpi("avg_on_hand_by_type"))
+    backorder_peak: float = Field(description=_kpi("backorder_peak"))
+    backorder_peak_day: int = Field(description=_kpi("backorder_peak_day"))
+    revenue_total: float = Field(description=_kpi("revenue_total"))
+    cost_total: float = Field(description=_kpi("cost_total"))
+    penalty_total: float = Field(description=_kpi("penalty_total"))
+    profit_total: float = Field(description=_kpi("profit_total"))
+    profit_per_day_avg: float = Field(description=_kpi("profit_per_day_avg"))
+    top_shortage_items: list[dict[str, Any]] = Field(default_factory=list, description=_kpi("top_shortage_items"))
+    currency: str = Field(default="", description=_kpi("currency"))
+    warnings: list[RunWarning] = Field(default_factory=list, description=_kpi("warnings"))
+
+
+@upcaster("RunCompleted", 1)
+def run_completed_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 → 2. Schema 1's customer_shortage_total was store demand not served on its day,
+    so the on-time and late sales follow from it; schema 2's is demand − sales. Schema 1's
+    network shortage counted a lasting component shortage every day: not comparable, None."""
+    summary = dict(raw.get("summary") or {})
+    demand, sales, unserved = (summary.get(k) for k in ("store_demand_total", "store_sales_total",
+                                                        "customer_shortage_total"))
+    if all(isinstance(v, int | float) for v in (demand, sales, unserved)):
+        on_time = demand - unserved
+        summary |= {"store_sales_on_time": round(on_time, 4), "store_sales_late": round(sales - on_time, 4),
+                    "fill_rate_on_time": round(min(1.0, max(0.0, on_time / demand)), 4) if demand > 0 else 1.0,
+                    "customer_shortage_total": round(demand - sales, 4)}
+    summary["network_shortage_total"] = None
+    return {**raw, "schema_version": 2, "summary": summary}
 
 
 class ScenarioCreated(Envelope):
@@ -207,6 +247,8 @@ class RunCompleted(Envelope):
     """A simulation finished and its results are stored."""
 
     event_type: Literal["RunCompleted"] = "RunCompleted"
+    schema_version: int = Field(default=2, ge=2, le=2, description=(
+        "Version of this event type's schema: 2 since the KPIs of contracts/kpis.py (schema 1 is upcast)."))
     run_id: str = Field(description="Id of the run, derived from the event that triggered it.")
     plan_version_id: str = Field(description="Plan version that was simulated.")
     config_version_id: str = Field(description="Config version of that plan.")

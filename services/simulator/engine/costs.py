@@ -57,24 +57,28 @@ def one_hot(keys: np.ndarray, size: int) -> np.ndarray:
     return matrix
 
 
-def _pair_blocks(net: Network, rec: dict) -> list[Block]:
-    c, nodes, items = net.costs, net.pair_node, [net.item_codes[i] for i in net.pair_item]
-    var, made = np.zeros(net.pair_count), net.group >= 0
-    var[made] = net.groups["variable"][net.group[made]]
+def _pair_blocks(net: Network, state: State) -> list[Block]:
+    c, rec, nodes, items = net.costs, state.rec, net.pair_node, [net.item_codes[i] for i in net.pair_item]
     terms = {"revenue": [(rec["sales"], c["price"])], "cogs": [(rec["sales"], c["unit_cost"])],
              "sgna": [(rec["sales"], c["sgna"])],
-             "penalty": [(rec["shortage"], c["stockout"]), (rec["backorder"], c["backorder"])],
-             "production": [(rec["produced"], var)]}
-    return [Block(cat, nodes, items, terms=tuple((m, r) for m, r in pairs if r.any()))
-            for cat, pairs in terms.items() if any(r.any() for _, r in pairs)]
+             "penalty": [(rec["shortage"], c["stockout"]), (rec["backorder"], c["backorder"])]}
+    blocks = [Block(cat, nodes, items, terms=tuple((m, r) for m, r in pairs if r.any()))
+              for cat, pairs in terms.items() if any(r.any() for _, r in pairs)]
+    made = np.nonzero(net.produced)[0]
+    var = net.groups["variable"][net.group[made]] if len(made) else np.zeros(0)
+    if var.any():
+        blocks.append(Block("production", nodes[made], [items[k] for k in made],
+                            terms=((state.released_series(net), var),)))
+    return blocks
 
 
-def _group_blocks(net: Network, rec: dict) -> list[Block]:
+def _group_blocks(net: Network, state: State) -> list[Block]:
+    """Fixed and over-capacity production costs per production group, on what each group
+    started each day (production is costed when it is released)."""
     g = net.groups
     if not len(g["cap"]):
         return []
-    produced_pairs = rec["produced"][:, net.group >= 0]
-    made = _group_sum(produced_pairs, net.group[net.group >= 0], len(g["cap"]))
+    made = _group_sum(state.released_series(net), net.group[net.produced], len(g["cap"]))
     amount = (made > 0) * g["fixed"] + np.maximum(made - g["limit"], 0.0) * g["over"]
     node_ix = {code: k for k, code in enumerate(net.node_codes)}
     return [Block("production", np.array([node_ix[n] for n in g["node"]]), list(g["item"]), fixed=amount)]
@@ -99,7 +103,7 @@ def _node_blocks(net: Network, state: State) -> list[Block]:
 
 def account(net: Network, state: State) -> tuple[dict[str, np.ndarray], list[Block]]:
     """(daily P&L per measure of PNL_MEASURES, cost trace blocks)."""
-    blocks = _pair_blocks(net, state.rec) + _group_blocks(net, state.rec) + _node_blocks(net, state)
+    blocks = _pair_blocks(net, state) + _group_blocks(net, state) + _node_blocks(net, state)
     pnl = {m: np.zeros(net.days) for m in PNL_MEASURES}
     for block in blocks:
         pnl[block.category] += block.daily()

@@ -2,7 +2,8 @@
 periodic-review order-up-to levels.
 
 Order-up-to S = mu * (L + R) + max(z * sigma * sqrt(L + R), safety_stock), with z from the
-node's service level, L the pair's lead time (0 for produced pairs), R the review period, and
+node's service level, L the pair's lead time (its production lead time for produced pairs),
+R the review period, and
 mu/sigma the daily demand the pair faces: customer demand at its node plus everything its
 downstream pairs face (through arcs, and through the BOM times quantity × (1 + scrap)).
 A policy's ``order_up_to`` replaces S; its ``reorder_point`` s makes it an (s, S) policy
@@ -64,14 +65,14 @@ def _demand_faced(config, graph, index, cust_pairs, mean, std):
     return mu, np.sqrt(var)
 
 
-def order_levels(config, graph, arrays, index, cust_pairs, mean, std) -> dict:
+def order_levels(config, graph, arrays, index, cust_pairs, mean, std, prod_lead) -> dict:
     nodes = {n.code: n for n in config.nodes}
     items, policies = {i.code: i for i in config.items}, _policies(config)
     mu, sigma = _demand_faced(config, graph, index, cust_pairs, mean, std)
     up_to, reorder = np.zeros(len(graph.pairs)), np.zeros(len(graph.pairs))
     for k, (node, item) in enumerate(graph.pairs):
         policy = policies.get((node, item))
-        span = (0 if k in graph.produced else arrays["lead"][k]) + arrays["review"][k]
+        span = (prod_lead[k] if k in graph.produced else arrays["lead"][k]) + arrays["review"][k]
         safety = policy.safety_stock if policy else items[item].safety_stock
         z = NormalDist().inv_cdf(nodes[node].service_level)
         level = mu[k] * span + max(z * sigma[k] * np.sqrt(span), safety)

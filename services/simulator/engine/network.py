@@ -1,5 +1,10 @@
 """The simulation input compiled from a canonical config: flat numpy arrays over node-item
-pairs, sorted by echelon (downstream first), so the daily loop works on contiguous slices."""
+pairs, sorted by echelon (downstream first), so the daily loop works on contiguous slices.
+
+``discrete`` marks pairs whose item comes in whole units (contracts.kpis.is_discrete): their
+opening stock is read as whole units (rounded down) and every quantity the loop decides for
+them is whole. ``rank`` orders pairs by node code, then item code: ties of a whole-unit
+allocation go to the lower rank."""
 
 from dataclasses import dataclass
 
@@ -7,8 +12,10 @@ import numpy as np
 
 from contracts.buckets import start_date_of
 from contracts.canonical import CanonicalConfig
+from contracts.kpis import currency_of, is_discrete
+from contracts.sourcing import SupplyWarning, unsourced_components
 
-from . import levels, params
+from . import levels, limits, params
 from .demand import daily_demand
 from .errors import SimulationInputError
 from .pairs import PairGraph, build_pairs
@@ -46,6 +53,16 @@ class Network:
     arcs: dict
     costs: dict
     node_costs: dict
+    discrete: np.ndarray
+    rank: np.ndarray
+    prod_lead: np.ndarray
+    limit_cap: np.ndarray
+    prod_limit: np.ndarray
+    supply_limit: np.ndarray
+    room_cap: np.ndarray
+    room_of: np.ndarray
+    currency: str
+    warnings: list[SupplyWarning]
 
     @property
     def pair_count(self) -> int:
@@ -90,7 +107,13 @@ def build(config: CanonicalConfig, seed: int) -> Network:
     cust_pairs = list(dict.fromkeys((d.node_code, d.item_code) for d in config.demands))
     demand, mean, std = daily_demand(config, {p: k for k, p in enumerate(cust_pairs)}, days, seed)
     index = graph.index()
+    uoms = {i.code: i.uom for i in config.items}
+    discrete = np.array([is_discrete(uoms[i]) for _, i in graph.pairs], dtype=bool)
     arrays = levels.pair_arrays(config, graph)
+    arrays["init"] = np.where(discrete, np.floor(arrays["init"] + 1e-9), arrays["init"])
+    prod_lead = limits.production_leads(config, graph)
+    rank = np.empty(count, dtype=np.int64)
+    rank[sorted(range(count), key=lambda k: graph.pairs[k])] = np.arange(count)
     return Network(
         days=days, start_date=start_date,
         node_codes=list(node_ix), node_types=[n.node_type for n in config.nodes], item_codes=list(item_ix),
@@ -102,6 +125,9 @@ def build(config: CanonicalConfig, seed: int) -> Network:
         infinite=np.array([k in graph.infinite for k in range(count)]),
         produced=np.array([k in graph.produced for k in range(count)]),
         cust=np.array([index[p] for p in cust_pairs], dtype=np.int64), demand=demand,
-        **arrays, **levels.order_levels(config, graph, arrays, index, cust_pairs, mean, std),
+        **arrays, **levels.order_levels(config, graph, arrays, index, cust_pairs, mean, std, prod_lead),
         **params.production_groups(config, graph), bom=params.bom_lines(config, graph),
-        arcs=params.arc_arrays(config), **params.cost_rates(config, graph))
+        arcs=params.arc_arrays(config), **params.cost_rates(config, graph),
+        discrete=discrete, rank=rank, prod_lead=prod_lead,
+        **limits.resource_limits(config, graph, discrete), **limits.storage_rooms(config, graph),
+        currency=currency_of(config), warnings=unsourced_components(config))

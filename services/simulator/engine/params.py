@@ -1,9 +1,11 @@
 """Production groups, BOM lines, arcs and cost rates as arrays.
 
-A production group is what one production policy limits: a single pair (policy naming the
+A production group is what one production policy costs: a single pair (policy naming the
 item) or every pair a node makes without its own policy (node-wide policy, item_code None).
-Capacity ``cap`` is the binding limit (inf when unlimited or over-capacity is allowed);
-``limit`` is the nominal capacity beyond which over-capacity is costed.
+Capacity ``cap`` is the binding limit of an item's own policy (inf when unlimited or
+over-capacity is allowed); a node-wide policy binds through the node's production limit
+(limits.py), which covers every item the node makes, so its group's ``cap`` is inf. ``limit``
+is the nominal capacity beyond which over-capacity is costed.
 """
 
 import numpy as np
@@ -31,7 +33,8 @@ def production_groups(config: CanonicalConfig, graph: PairGraph) -> dict:
         key = (node, item if own else None)
         if key not in keys:
             keys[key] = len(rows)
-            rows.append((node, key[1] or "", *_bound(policy.production_capacity, policy.allow_over_capacity),
+            cap, limit = _bound(policy.production_capacity, policy.allow_over_capacity)
+            rows.append((node, key[1] or "", cap if own else INF, limit,
                          policy.fixed_cost, policy.variable_cost, policy.over_capacity_cost))
         group[k] = keys[key]
     columns = list(zip(*rows)) or [()] * 7

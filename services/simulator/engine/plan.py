@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .alloc import alone
 from .network import Network
 
 
@@ -45,6 +46,18 @@ class Echelon:
     orders: dict | None
 
 
+def _whole(discrete: np.ndarray):
+    """alloc.share's ``discrete``: True when every member is discrete, False when none is."""
+    return True if discrete.all() else False if not discrete.any() else discrete
+
+
+def _groups(limit: np.ndarray) -> dict:
+    """Members' limit indices compacted: -1 (no limit) stays a group, read as the inf sentinel."""
+    unique, inverse = np.unique(limit, return_inverse=True)
+    return {"at": unique, "of": inverse.astype(np.int64), "any": bool((unique >= 0).any()),
+            "single": alone(inverse, unique < 0)}
+
+
 def _production(net: Network, members: np.ndarray) -> dict | None:
     prod = members[net.produced[members]]
     if not len(prod):
@@ -59,13 +72,22 @@ def _production(net: Network, members: np.ndarray) -> dict | None:
     childs, lchild = compact(child)
     with_lines, starts = np.unique(lpar, return_index=True)
     child_inf = net.infinite[childs]
+    lead = net.prod_lead[prod]
+    pcol = np.searchsorted(np.nonzero(net.produced)[0], prod)
     return {"ix": as_index(prod), "grp": grp, "groups": groups, "lpar": lpar, "lchild": lchild,
             "capped": bool(np.isfinite(net.groups["cap"][groups]).any()), "lines": bool(len(lpar)),
+            "single": alone(grp, ~np.isfinite(net.groups["cap"][groups])),
             "all_inf": bool(child_inf.all()),
             "childs": childs, "factor": net.bom["factor"][line_mask][order], "starts": starts,
+            "ends": np.append(starts[1:], len(lpar)),
             "with_lines": with_lines, "child_inf": np.where(net.infinite[childs], np.inf, 0.0),
             "review": net.review[prod], **_review(net.review[prod]),
-            "up_to": net.order_up_to[prod]}
+            "up_to": net.order_up_to[prod], "discrete": net.discrete[prod], "whole": _whole(net.discrete[prod]),
+            "rank": net.rank[prod],
+            "any_disc": bool(net.discrete[prod].any()), "all_disc": bool(net.discrete[prod].all()), "limits": _groups(net.prod_limit[prod]),
+            "rooms": _groups(net.room_of[prod]), "lagged": bool((lead > 0).any()), "now": lead == 0,
+            "all_later": bool((lead > 0).all()), "one_lead": int(lead[0]) if (lead == lead[0]).all() else None,
+            "pcol": as_index(pcol), "due": lead * int(net.produced.sum()) + pcol}
 
 
 def _customers(net: Network, lo: int, hi: int) -> dict | None:
@@ -87,6 +109,10 @@ def _downstream(net: Network, lo: int, hi: int) -> dict | None:
     lead = net.lead[down]
     same_day = np.nonzero(lead == 0)[0]
     return {"ix": as_index(down), "uloc": net.up[down] - lo, "arcs": arcs, "darc": darc,
+            "discrete": _whole(net.discrete[down]), "rank": net.rank[down],
+            "single_up": alone(net.up[down] - lo, net.infinite[lo:hi]),
+            "single_arc": alone(darc, ~np.isfinite(net.arcs["cap"][arcs])),
+            "supply": _groups(net.supply_limit[net.up[down]]), "rooms": _groups(net.room_of[down]),
             "capped": bool(np.isfinite(net.arcs["cap"][arcs]).any()), "flat": lead * net.pair_count + down,
             "same_day": as_index(down[same_day]) if len(same_day) else None, "same_day_sel": as_index(same_day)}
 
@@ -103,7 +129,9 @@ def _orders(net: Network, members: np.ndarray) -> dict | None:
             "s_S": bool((net.reorder_at[own] != net.order_up_to[own]).any()),
             "up_to": net.order_up_to[own],
             "reorder_at": net.reorder_at[own], "moq": net.moq[own], "has_mult": mult > 0,
-            "mult": np.where(mult > 0, mult, 1.0), "any_mult": bool((mult > 0).any())}
+            "mult": np.where(mult > 0, mult, 1.0), "any_mult": bool((mult > 0).any()),
+            "discrete": net.discrete[own], "any_disc": bool(net.discrete[own].any()),
+            "all_disc": bool(net.discrete[own].all())}
 
 
 def echelons(net: Network) -> list[Echelon]:

@@ -18,7 +18,15 @@ class State:
     ``on_order`` its open orders plus what is in transit to it, ``owed_down`` what its
     downstream pairs have ordered from it and not yet been shipped, ``backlog`` its customer
     backorders. ``arrivals[t]`` is what reaches each pair on day t (0-based): shipments are
-    booked there when they leave, so its first ``days`` rows are the receipts series."""
+    booked there when they leave, so its first ``days`` rows are the receipts series.
+    ``wip`` is production released and not yet done; ``completing[t]`` (one column per made
+    pair, None without production lead times) what production finishes on day t, and
+    ``released`` (same columns) what it started each day. ``gap_left`` is the component need
+    production could not meet when it last ran (met first, not counted again), ``gap_today``
+    today's unmet need, ``touched`` the components of products that ran today.
+    ``on_time`` / ``lost`` add up customer demand served on its day / lost. ``limit_left`` and
+    ``room`` hold what resource limits and hard storage limits still allow today; their last
+    entry is inf, the group of members without a limit (index -1)."""
 
     stock: np.ndarray
     owed: np.ndarray
@@ -29,6 +37,16 @@ class State:
     arrivals: np.ndarray
     arc_left: np.ndarray
     group_left: np.ndarray
+    wip: np.ndarray
+    completing: np.ndarray | None
+    released: np.ndarray | None
+    gap_left: np.ndarray
+    gap_today: np.ndarray
+    touched: np.ndarray
+    on_time: np.ndarray
+    lost: np.ndarray
+    limit_left: np.ndarray
+    room: np.ndarray
     rec: dict = field(default_factory=dict)
 
     @property
@@ -37,12 +55,28 @@ class State:
 
     @classmethod
     def start(cls, net: Network) -> "State":
-        pairs = net.pair_count
+        pairs, made = net.pair_count, int(net.produced.sum())
         arrivals = np.zeros((net.days + int(net.lead.max(initial=0)) + 1, pairs))
         rec = {m: np.zeros((net.days, pairs)) for m in RECORDED} | {"receipts": arrivals[:net.days]}
-        return cls(stock=net.init.copy(), owed=np.zeros(pairs), on_order=np.zeros(pairs), owed_down=np.zeros(pairs),
-                   backlog=np.zeros(pairs), received=np.zeros(pairs), arrivals=arrivals,
-                   arc_left=net.arcs["cap"].copy(), group_left=net.groups["cap"].copy(), rec=rec)
+        lagged = bool((net.prod_lead > 0).any())
+        zeros = [np.zeros(pairs) for _ in range(8)]
+        return cls(stock=net.init.copy(), owed=zeros[0], on_order=zeros[1], owed_down=zeros[2], backlog=zeros[3],
+                   received=zeros[4], arrivals=arrivals, arc_left=net.arcs["cap"].copy(),
+                   group_left=net.groups["cap"].copy(), wip=zeros[5],
+                   completing=np.zeros((net.days + int(net.prod_lead.max(initial=0)) + 1, made)) if lagged else None,
+                   released=np.zeros((net.days, made)) if lagged else None,
+                   gap_left=zeros[6], gap_today=zeros[7], touched=np.zeros(pairs, dtype=bool), on_time=np.zeros(pairs), lost=np.zeros(pairs),
+                   limit_left=np.append(net.limit_cap[0] if net.days else np.zeros(0), np.inf)
+                   if net.limit_cap.shape[1] else np.array([np.inf]),
+                   room=np.append(net.room_cap.copy(), np.inf), rec=rec)
+
+    @property
+    def completing_flat(self) -> np.ndarray:
+        return self.completing.reshape(-1)
+
+    def released_series(self, net: Network) -> np.ndarray:
+        """(days, made pairs) production started each day, made pairs in pair order."""
+        return self.released if self.released is not None else self.rec["produced"][:, net.produced]
 
     def arc_flow(self, net: Network) -> np.ndarray:
         """(days, arcs) quantity shipped on each arc each day, read back from the arrivals."""

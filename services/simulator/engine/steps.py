@@ -1,49 +1,16 @@
-"""The four per-echelon steps of a day, as array operations over the echelon's pairs.
+"""The per-echelon steps of a day after production, as array operations over the echelon's
+pairs: customer sales, shipments, replenishment orders (production: production.py).
 
-Shortages are shared pro rata: when an upstream pair cannot ship every open order, each
-downstream pair gets the same fraction of its open order; arc and production capacity are
-shared the same way, and so are components among the products that need them. Branches on
-plan flags only skip work that would change nothing (no capacity, no infinite source, …).
+Whatever is short is shared by alloc.share (pro rata; whole units for discrete items, the
+units left over going by largest remainder): an upstream pair's stock among the open orders
+on it, then an arc's capacity, a supplier's capacity per day and a hard-limited node's room
+among the shipments that use them. Branches on plan flags only skip work that would change
+nothing.
 """
 
 import numpy as np
 
-
-def _share(have: np.ndarray, want: np.ndarray) -> np.ndarray:
-    """Fraction of ``want`` that ``have`` covers, in [0, 1] (1 where nothing is wanted)."""
-    return np.divide(have, want, out=np.ones(len(want)), where=want > have)
-
-
-def produce(t: int, p: dict, state, rec) -> None:
-    """Make what brings the position (stock − open orders − backorders) up to S, within
-    capacity and the components on hand; consume quantity × (1 + scrap) per unit made."""
-    if p["every"] and t % p["every"]:
-        return
-    stock, ix = state.stock, p["ix"]
-    made = np.maximum(p["up_to"] - stock[ix] + state.owed_down[ix] + state.backlog[ix], 0.0)
-    if p["periodic"]:
-        made *= t % p["review"] == 0
-    if p["capped"]:
-        grp, groups = p["grp"], p["groups"]
-        made *= _share(state.group_left[groups], np.bincount(grp, made, len(groups)))[grp]
-    if p["lines"]:
-        lchild, factor, childs, lpar = p["lchild"], p["factor"], p["childs"], p["lpar"]
-        need = np.bincount(lchild, made[lpar] * factor, len(childs))
-        if p["all_inf"]:
-            used = need
-        else:
-            cover = _share(stock[childs] + p["child_inf"], need)[lchild]
-            made[p["with_lines"]] *= np.minimum.reduceat(cover, p["starts"])
-            used = np.bincount(lchild, made[lpar] * factor, len(childs))
-            rec["shortage"][t, childs] += need - used
-        left = stock[childs] - used
-        stock[childs] = left if p["all_inf"] else np.where(p["child_inf"] > 0, left, np.maximum(left, 0.0))
-        rec["consumed"][t, childs] += used
-        rec["demand"][t, childs] += need
-    if p["capped"]:
-        state.group_left[p["groups"]] -= np.bincount(p["grp"], made, len(p["groups"]))
-    stock[ix] += made
-    rec["produced"][t, ix] = made
+from .alloc import EPS, share, use, within
 
 
 def sell(t: int, c: dict, state, rec, demand_today: np.ndarray) -> None:
@@ -54,32 +21,47 @@ def sell(t: int, c: dict, state, rec, demand_today: np.ndarray) -> None:
     if c["lost"] == "all":
         served = np.minimum(on_hand, wanted)
         sold = served
+        state.lost[ix] += wanted - served
     else:
         backlog = state.backlog[ix]
         late = np.minimum(on_hand, backlog)
         served = np.minimum(on_hand - late, wanted)
         sold = late + served
         left = backlog - late + wanted - served
-        state.backlog[ix] = left if c["lost"] == "none" else np.where(c["lost_mask"], 0.0, left)
+        if c["lost"] == "none":
+            state.backlog[ix] = left
+        else:
+            state.backlog[ix] = np.where(c["lost_mask"], 0.0, left)
+            state.lost[ix] += np.where(c["lost_mask"], wanted - served, 0.0)
     state.stock[ix] = on_hand - sold
+    state.on_time[ix] += served
     rec["demand"][t, ix] += wanted
     rec["sales"][t, ix] = sold
     rec["shortage"][t, ix] += wanted - served
 
 
 def ship(t: int, plan, state, rec) -> None:
-    """Ship open orders from stock, within arc capacity; an order shipped on day t arrives
-    on day t + lead (lead 0: at once). Shortage counts today's new orders not shipped
-    today, older open orders being served first."""
+    """Ship open orders from stock, within arc capacity, the source's supply limit and the
+    destination's room; an order shipped on day t arrives on day t + lead (lead 0: at once).
+    Shortage counts today's new orders not shipped today, older open orders being served
+    first."""
     d, sl, size = plan.down, plan.sl, plan.size
-    ix, uloc = d["ix"], d["uloc"]
+    ix, uloc, discrete, rank = d["ix"], d["uloc"], d["discrete"], d["rank"]
     owed = state.owed[ix]
     total = np.bincount(uloc, owed, size)
-    out = owed * _share(state.stock[sl] + plan.inf_add if plan.any_inf else state.stock[sl], total)[uloc]
+    have = state.stock[sl] + plan.inf_add if plan.any_inf else state.stock[sl]
+    out = share(owed, have, uloc, size, discrete, rank, d["single_up"], total)
     if d["capped"]:
-        darc, arcs = d["darc"], d["arcs"]
-        out *= _share(state.arc_left[arcs], np.bincount(darc, out, len(arcs)))[darc]
-        state.arc_left[arcs] -= np.bincount(darc, out, len(arcs))
+        out = share(out, state.arc_left[d["arcs"]], d["darc"], len(d["arcs"]), discrete, rank, d["single_arc"])
+    if d["supply"]["any"]:
+        out = within(out, state.limit_left, d["supply"], discrete, rank)
+    if d["rooms"]["any"]:
+        out = within(out, state.room, d["rooms"], discrete, rank)
+        use(state.room, d["rooms"], out)
+    if d["supply"]["any"]:
+        use(state.limit_left, d["supply"], out)
+    if d["capped"]:
+        state.arc_left[d["arcs"]] -= np.bincount(d["darc"], out, len(d["arcs"]))
     shipped = np.bincount(uloc, out, size)
     left = state.stock[sl] - shipped
     state.stock[sl] = np.where(plan.infinite, left, np.maximum(left, 0.0)) if plan.any_inf else np.maximum(left, 0.0)
@@ -98,7 +80,8 @@ def ship(t: int, plan, state, rec) -> None:
 
 def order(t: int, o: dict, state, rec) -> None:
     """Periodic review, order up to S: on review days, when the inventory position is at or
-    below s, order S − position, at least the MOQ, rounded up to the order multiple."""
+    below s, order S − position, at least the MOQ, rounded up to the order multiple (and to a
+    whole unit for discrete items)."""
     if o["every"] and t % o["every"]:
         return
     ix = o["ix"]
@@ -116,6 +99,8 @@ def order(t: int, o: dict, state, rec) -> None:
     qty = np.where(go, np.maximum(need, o["moq"]), 0.0)
     if o["any_mult"]:
         qty = np.where(o["has_mult"], np.ceil(qty / o["mult"] - 1e-9) * o["mult"], qty)
+    if o["any_disc"]:
+        qty = np.ceil(qty - EPS) if o["all_disc"] else np.where(o["discrete"], np.ceil(qty - EPS), qty)
     state.owed[ix] += qty
     state.on_order[ix] += qty
     rec["ordered"][t, ix] = qty

@@ -22,11 +22,13 @@ def daily(node_code: str, values: list[float], item: str = "P") -> list[dict]:
             for d, v in enumerate(values, start=1) if v]
 
 
-def config(days: int, nodes: list[dict], *, arcs=(), demands=(), bom=(), items=None, **meta) -> CanonicalConfig:
+def config(days: int, nodes: list[dict], *, arcs=(), demands=(), bom=(), items=None, capacities=(),
+           **meta) -> CanonicalConfig:
     items = items or [{"code": "P", "unit_cost": 2, "attributes": {"sales_price": 5, "sgna_cost_per_unit": 0.5}}]
     return CanonicalConfig.model_validate({
         "meta": {"name": "case", "attributes": {"planning_horizon": days, **meta}},
-        "items": items, "nodes": nodes, "arcs": list(arcs), "demands": list(demands), "bom": list(bom)})
+        "items": items, "nodes": nodes, "arcs": list(arcs), "demands": list(demands), "bom": list(bom),
+        "capacities": list(capacities)})
 
 
 def supplier(code: str = "U", **fields) -> dict:

@@ -108,7 +108,7 @@ def test_asyncapi_gives_the_published_schemas_headers_and_where_the_correlation_
     document = client.get("/asyncapi").json()
     run_completed = document["components"]["schemas"]["RunCompleted"]
     assert {"event_id", "event_type", "schema_version", "occurred_at", "run_id"} <= set(run_completed["required"])
-    assert run_completed["properties"]["schema_version"]["const"] == 1
+    assert run_completed["properties"]["schema_version"]["const"] == 2
     assert run_completed["properties"]["summary"]["$ref"] == "#/components/schemas/RunSummary"
     message = document["components"]["messages"]["RunCompleted:Message"]
     assert message["correlationId"] == {"location": "$message.payload#/correlation_id"}
