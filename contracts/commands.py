@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, fie
 
 from contracts.envelope import INT64_MAX, Contract
 from contracts.events import ArtifactRef
+from contracts.plan_options import PlanOptions
 
 ErrorCode = Literal[
     "validation_failed", "scenario_not_found", "scenario_locked", "scenario_archived",
@@ -32,7 +33,8 @@ class CreatePlan(Contract):
     base_scenario_id: str = Field(min_length=1, description="Scenario the plan starts from.")
     config_version_id: str = Field(min_length=1, description="Canonical config version to plan with.")
     seed: int = Field(default=42, ge=0, le=INT64_MAX, description="Seed of the simulation.")
-    options: dict[str, Any] = Field(default_factory=dict, description="Planner options.")
+    options: PlanOptions = Field(default_factory=PlanOptions, description=(
+        "How the pipeline plans; an unknown option or a value out of range is refused."))
     requested_by: str = Field(default="planner", description="Who asked.")
     request_id: str | None = Field(default=None, min_length=1, max_length=200, description=(
         "The client's id of this request: asked again with the same id, the answer is the plan it "

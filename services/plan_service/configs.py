@@ -13,6 +13,18 @@ from services.plan_service.domain.validation import canonical_bytes, validate_do
 from services.plan_service.metrics import CONFIGS_IMPORTED
 from services.plan_service.ports import PRODUCER, Ports
 
+LISTED_MAX = 200
+"""Validation problems listed one by one in a reply or an event: a large document can have
+thousands, and a message on the bus carries at most 1 MiB."""
+
+
+def listed(issues: list[dict[str, str]], what: str) -> list[dict[str, str]]:
+    """The first ``LISTED_MAX`` issues, then one saying how many more there are."""
+    if len(issues) <= LISTED_MAX:
+        return issues
+    more = {"code": f"more_{what}", "path": "$", "message": f"{len(issues) - LISTED_MAX} more {what} not listed"}
+    return [*issues[:LISTED_MAX], more]
+
 
 async def import_config(cmd: ImportConfig, ports: Ports, *, causation_id: str | None = None) -> ConfigImported | ErrorReply:
     """Validate completely; store the document; publish ConfigVersionCreated. Identical content
@@ -26,10 +38,11 @@ async def import_config(cmd: ImportConfig, ports: Ports, *, causation_id: str | 
     if not validation.ok or validation.config is None:
         CONFIGS_IMPORTED.labels("rejected").inc()
         errors = [issue.as_dict() for issue in validation.errors]
-        return ErrorReply(error="config_invalid", message=f"{len(errors)} validation error(s)", details=errors)
+        return ErrorReply(error="config_invalid", message=f"{len(errors)} validation error(s)",
+                          details=listed(errors, "errors"))
     data = canonical_bytes(document)
     ref_sha = hashlib.sha256(data).hexdigest()
-    warnings = [issue.as_dict() for issue in validation.warnings]
+    warnings = listed([issue.as_dict() for issue in validation.warnings], "warnings")
     if existing := ports.state.config_by_sha(ref_sha):
         CONFIGS_IMPORTED.labels("existing").inc()
         return ConfigImported(config_version_id=existing.config_version_id, sha256=ref_sha, created=False, warnings=warnings)

@@ -13,6 +13,7 @@ from contracts.commands import (
 from contracts.events import JobProgress, JobState, JobType
 from contracts.queries import GetJob, JobDetail, JobRow
 from services.plan_service import aggregates, plans
+from services.plan_service.domain.pipeline import PipelineError, read_options
 from services.plan_service.ports import PRODUCER, Ports
 
 
@@ -65,9 +66,14 @@ def _by(who: str) -> str:
 async def _start_again(job: JobRow, by: str, ports: Ports) -> JobAccepted | ErrorReply:
     note = f"retry of {job.job_id}{_by(by)}"
     if job.job_type == JobType.planning and (request := ports.state.plan_requests.get(job.job_id)):
+        try:
+            options = read_options(request.options)
+        except PipelineError as exc:
+            return ErrorReply(error="validation_failed", message=f"job {job.job_id} asked for options that are "
+                              f"refused ({exc.message}): request a new plan with valid options")
         reply = await plans.create_plan(CreatePlan(
             base_scenario_id=request.base_scenario_id, config_version_id=request.config_version_id,
-            seed=request.seed, options=request.options, requested_by=by or request.requested_by), ports)
+            seed=request.seed, options=options, requested_by=by or request.requested_by), ports)
         return reply if isinstance(reply, ErrorReply) else JobAccepted(job_id=reply.job_id)
     if job.job_type == JobType.simulation and job.plan_version_id:
         return await plans.rerun_plan(RerunPlan(plan_version_id=job.plan_version_id), ports, note=note)

@@ -13,7 +13,7 @@ from contracts.commands import CreatePlan, ErrorReply, JobAccepted, PlanAccepted
 from contracts.events import JobProgress, JobState, JobType, PlanCreated, PlanRequested, RunRequested
 from contracts.queries import GetJob, JobDetail
 from services.plan_service import ids
-from services.plan_service.domain.pipeline import PipelineError, run_pipeline
+from services.plan_service.domain.pipeline import PipelineError, read_options, run_pipeline
 from services.plan_service.metrics import JOBS_DURATION, PLANS_CREATED
 from services.plan_service.ports import PRODUCER, Ports
 from services.plan_service.scenarios import refusal
@@ -51,7 +51,7 @@ async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run
     request = PlanRequested(
         correlation_id=plan_id, producer=PRODUCER, plan_version_id=plan_id, config_version_id=config.config_version_id,
         base_scenario_id=cmd.base_scenario_id, scenario_name=scenario.name, job_id=job_id, seed=cmd.seed,  # type: ignore[union-attr]
-        options=cmd.options, requested_by=cmd.requested_by, request_id=cmd.request_id)
+        options=cmd.options.model_dump(), requested_by=cmd.requested_by, request_id=cmd.request_id)
     if cmd.request_id is not None:  # taken now: the same request arriving while this one is stored finds it
         ports.state.requests_by_client_id[cmd.request_id] = request
     try:
@@ -66,7 +66,11 @@ async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run
 
 
 def _same_request(earlier: PlanRequested, cmd: CreatePlan) -> bool:
-    return (earlier.base_scenario_id, earlier.config_version_id, earlier.seed, earlier.options) == (
+    try:
+        options = read_options(earlier.options)
+    except PipelineError:
+        return False
+    return (earlier.base_scenario_id, earlier.config_version_id, earlier.seed, options) == (
         cmd.base_scenario_id, cmd.config_version_id, cmd.seed, cmd.options)
 
 
@@ -97,7 +101,7 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
         await ports.record(PlanCreated(
             correlation_id=plan_id, causation_id=job_id, producer=PRODUCER, plan_version_id=plan_id,
             config_version_id=config.config_version_id, base_scenario_id=cmd.base_scenario_id,
-            scenario_name=scenario_name, job_id=job_id, seed=cmd.seed, options=cmd.options,
+            scenario_name=scenario_name, job_id=job_id, seed=cmd.seed, options=cmd.options.model_dump(),
             config=config.document, artifacts=artifacts, kpis=result.kpis, simulation_job_id=ids.new_id("job"),
         ))
     except PipelineError as exc:
@@ -157,10 +161,16 @@ async def resume_interrupted(ports: Ports, min_seq: int, *, pipeline: Pipeline =
         config = ports.state.configs.get(request.config_version_id)
         if config is None:
             continue
+        try:
+            options = read_options(request.options)
+        except PipelineError as exc:  # recorded before options were checked: it fails as it would have then
+            await ports.publisher.publish(_progress(request.job_id, request.plan_version_id, JobState.failed, 1.0,
+                                                    exc.step, exc.message))
+            continue
         await ports.publisher.publish(_progress(request.job_id, request.plan_version_id, JobState.running, 0.0,
                                                 "resumed", "plan_service restarted during the job; planning again"))
         command = CreatePlan(base_scenario_id=request.base_scenario_id, config_version_id=request.config_version_id,
-                             seed=request.seed, options=request.options, requested_by=request.requested_by)
+                             seed=request.seed, options=options, requested_by=request.requested_by)
         ports.spawn(run_planning(command, ports, request.plan_version_id, request.job_id, config,
                                  request.scenario_name, pipeline))
         log.info("planning job %s resumed after a restart", request.job_id)

@@ -8,6 +8,7 @@ import uvicorn
 from runtime.logs import setup_logging
 from services.ui_gateway.app import create_app
 from services.ui_gateway.auth.state import UnsafeSettings
+from services.ui_gateway.limits import SERVER_OPTIONS
 from services.ui_gateway.settings import Settings
 
 
@@ -22,7 +23,7 @@ def main() -> int:
     # proxy_headers off: the client's address is the connection's peer, which is what
     # SCPLN_TRUSTED_PROXIES is checked against (a forwarded address could be anyone's claim).
     uvicorn.run(app, host=settings.gateway_host, port=settings.gateway_port, log_config=None,
-                timeout_graceful_shutdown=5, proxy_headers=False)
+                timeout_graceful_shutdown=5, proxy_headers=False, **SERVER_OPTIONS)
     return 0
 
 

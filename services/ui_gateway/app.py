@@ -14,6 +14,7 @@ from services.ui_gateway.auth.browser import BrowserGuard
 from services.ui_gateway.auth.guard import LoginRequired, allow
 from services.ui_gateway.auth.state import AuthState
 from services.ui_gateway.bus import Bus, NatsBus
+from services.ui_gateway.limits import InputLimits
 from services.ui_gateway.results import HeadCache
 from services.ui_gateway.settings import Settings
 from services.ui_gateway.timing import ServerTiming
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
         app.include_router(module.router)
     pages.install(app)
     app.add_exception_handler(LoginRequired, _to_login)
+    app.add_middleware(InputLimits, refuse=pages.error_response)
     app.add_middleware(BrowserGuard)
     app.add_middleware(ServerTiming)
 

@@ -82,8 +82,13 @@ command says where: a message on the bus carries 1 MiB (8 MB in ``deploy/``)."""
 
 
 async def sendable(bus: Bus, command: ImportConfig) -> ImportConfig:
-    """The import command as it can go over the bus: the document in it, or staged."""
-    data = json.dumps(command.document, separators=(",", ":"), ensure_ascii=False).encode()
+    """The import command as it can go over the bus: the document in it, or staged; 422 for a
+    document with text UTF-8 cannot carry."""
+    try:
+        data = json.dumps(command.document, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise HTTPException(422, f"the document is not valid Unicode: it holds {exc.object[exc.start:exc.end]!r} "
+                                 "(a lone surrogate), which no JSON file of a config can carry") from exc
     if len(data) <= STAGE_ABOVE:
         return command
     key = f"{hashlib.sha256(data).hexdigest()}.json"

@@ -134,17 +134,21 @@ def test_a_plan_on_the_large_sample_gets_a_real_run_and_can_be_simulated_again_a
 
 def test_a_failed_planning_job_says_why_and_is_retried_as_a_new_job_with_the_same_inputs(full_system):
     with full_system.client() as client:
-        config_id = client.get("/configs").json()["configs"][0]["config_version_id"]
-        accepted = client.post("/plans", json={"base_scenario_id": "scn_baseline", "config_version_id": config_id,
-                                               "options": {"tolerance": 5}}).json()
+        refused = client.post("/plans", json={"base_scenario_id": "scn_baseline", "config_version_id": "any",
+                                              "options": {"tolerance": 5}})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "options", "tolerance"]
+        no_demand = json.loads((SAMPLES / "small.json").read_text()) | {"demands": []}
+        no_demand["meta"] = no_demand["meta"] | {"name": "nothing to plan"}
+        config_id = client.post("/configs", json=no_demand).json()["config_version_id"]
+        accepted = client.post("/plans", json={"base_scenario_id": "scn_baseline", "config_version_id": config_id}).json()
         failed = job_done(full_system, accepted["job_id"])
-        assert failed["state"] == "failed" and "tolerance" in failed["message"]
+        assert failed["state"] == "failed" and "no demand" in failed["message"]
         assert client.post(f"/jobs/{accepted['job_id']}/cancel").status_code == 409
         retried = client.post(f"/jobs/{accepted['job_id']}/retry")
         assert retried.status_code == 202, retried.text
         again = job_done(full_system, retried.json()["job_id"])
         assert retried.json()["job_id"] != accepted["job_id"]
-        assert again["job_type"] == "planning" and "tolerance" in again["message"], "same inputs, same outcome"
+        assert again["job_type"] == "planning" and "no demand" in again["message"], "same inputs, same outcome"
         assert client.post(f"/jobs/{accepted['job_id']}/retry").status_code == 202, "a failed job may be retried again"
 
 

@@ -55,7 +55,7 @@ async def test_the_gateway_shows_what_retention_dropped_and_refuses_a_request_to
     settings = RegistrySettings(nats_url=fresh_nats, scpln_db=tmp_path / "registry.db", runs_db_max_rows=2, fetch_timeout_s=0.2)
     registry = Running(registry_main, settings)
     bus = NatsBus(fresh_nats, timeout=5)
-    transport = httpx.ASGITransport(app=create_app(Settings(), bus=bus))
+    transport = httpx.ASGITransport(app=create_app(Settings(scpln_auth="off"), bus=bus))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         bus.start()
         try:
@@ -68,7 +68,8 @@ async def test_the_gateway_shows_what_retention_dropped_and_refuses_a_request_to
             assert status.status_code == 200, status.text
             assert (status.json()["runs"], status.json()["runs_dropped_by_retention"]) == (2, 1)
             assert "1 older run(s) dropped" in (await client.get("/ui/runs", params={"min_seq": seq})).text
-            big = {"base_scenario_id": "scn_1", "config_version_id": "cfg_1", "options": {"note": "x" * bus.nc.max_payload}}
+            # within the gateway's 1 MiB for a body, but larger than a message once it is a command
+            big = {"base_scenario_id": "s" * (bus.nc.max_payload - 100), "config_version_id": "cfg_1"}
             refused = await client.post("/plans", json=big)
             assert refused.status_code == 413 and "the message bus carries at most" in refused.json()["detail"]
         finally:

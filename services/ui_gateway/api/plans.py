@@ -10,13 +10,14 @@ from contracts.envelope import INT64_MAX
 from contracts.queries import GetPlan, ListPlans, PlanDetail, PlansPage
 from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask, no_other_actor
+from services.ui_gateway.limits import IDEMPOTENCY_KEY_MAX
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 
 
 @router.post("", status_code=202, response_model=PlanAccepted, dependencies=[allow("plans.create")])
 async def create_plan(body: CreatePlan, bus: BusDep, actor: Actor,
-                      idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> PlanAccepted:
+                      idempotency_key: Annotated[str | None, Header(max_length=IDEMPOTENCY_KEY_MAX)] = None) -> PlanAccepted:
     """Create a plan version from a base scenario and a config version; follow its job. Sent
     again with the same ``Idempotency-Key`` header (or ``request_id``), the answer is the same
     plan, not a second one; with that key for a different request, a 422. The plan is requested

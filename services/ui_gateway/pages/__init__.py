@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from services.ui_gateway.echo import encodable, shown_errors
 from services.ui_gateway.pages import configs, jobs, plans, run_detail, runs, scenarios
 from services.ui_gateway.pages.common import error_text, make_templates, render
 
@@ -24,9 +25,11 @@ def _is_page(request: Request) -> bool:
     return path.startswith("/ui/") and not path.endswith(".json") and not path.startswith("/ui/jobs/events")
 
 
-async def _page_error(request: Request, exc: Exception):  # type: ignore[no-untyped-def]
-    """Errors of pages render as pages; errors of the JSON API stay ``{"detail": ...}``."""
+async def error_response(request: Request, exc: Exception):  # type: ignore[no-untyped-def]
+    """Errors of pages render as pages; errors of the JSON API stay ``{"detail": ...}``. Text of
+    the request they repeat is made encodable first (``echo``)."""
     assert isinstance(exc, HTTPException)
+    exc = HTTPException(exc.status_code, encodable(exc.detail), exc.headers)
     if not _is_page(request):
         return await http_exception_handler(request, exc)
     message, errors = error_text(exc.detail)
@@ -36,9 +39,11 @@ async def _page_error(request: Request, exc: Exception):  # type: ignore[no-unty
 
 async def _invalid_request(request: Request, exc: Exception):  # type: ignore[no-untyped-def]
     """422 for parameters or a body that do not validate: a page for pages, ``{"detail": [...]}``
-    for the API. A value JSON cannot carry (``1e400`` read as infinity) is echoed as text."""
+    for the API. A value JSON cannot carry (``1e400`` read as infinity) is echoed as text, the
+    input it repeats shortened and encodable (``echo``)."""
     assert isinstance(exc, RequestValidationError)
-    errors = jsonable_encoder(exc.errors(), custom_encoder={float: lambda v: v if math.isfinite(v) else str(v)})
+    errors = shown_errors(jsonable_encoder(exc.errors(),
+                                           custom_encoder={float: lambda v: v if math.isfinite(v) else str(v)}))
     if not _is_page(request):
         return JSONResponse(status_code=422, content={"detail": errors})
     message, items = error_text(errors)
@@ -50,5 +55,5 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for router in ROUTERS:
         app.include_router(router)
-    app.add_exception_handler(HTTPException, _page_error)
+    app.add_exception_handler(HTTPException, error_response)
     app.add_exception_handler(RequestValidationError, _invalid_request)

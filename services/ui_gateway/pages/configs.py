@@ -12,10 +12,11 @@ from contracts.commands import ConfigImported, ImportConfig
 from contracts.queries import ConfigDetail, ConfigsPage, GetConfig, ListConfigs, ListPlans, PlansPage
 from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask, sendable, written_seq
+from services.ui_gateway.limits import CONFIG_BODY_MAX
 from services.ui_gateway.pages.common import error_text, form_command, redirect, render
 
 router = APIRouter(prefix="/ui/configs", include_in_schema=False)
-MAX_UPLOAD = 50 * 1024 * 1024
+MAX_UPLOAD = CONFIG_BODY_MAX
 
 
 async def _list(request: Request, bus: BusDep, min_seq: MinSeq = 0, error: HTTPException | None = None,

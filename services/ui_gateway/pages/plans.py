@@ -26,6 +26,7 @@ from services.ui_gateway.artifacts import artifact_tables
 from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, Offset, ask, read_object
 from services.ui_gateway.pages.common import error_text, redirect, render
+from services.ui_gateway.pages.plan_options import OPTION_INPUTS, form_options, plan_options
 from services.ui_gateway.results import gunzip
 
 router = APIRouter(prefix="/ui/plans", include_in_schema=False)
@@ -50,7 +51,8 @@ async def _plans_page(request: Request, bus: BusDep, form: dict[str, Any], offse
     message, errors = error_text(error.detail) if error else ("", [])
     return render(request, "plans.html", status_code=error.status_code if error else 200, plans=plans,
                   scenarios=scenarios.scenarios, configs=configs.configs, form=form, offset=offset, page=PAGE,
-                  message=message, errors=errors, status=status, statuses=PLAN_STATUSES)
+                  message=message, errors=errors, status=status, statuses=PLAN_STATUSES,
+                  option_inputs=OPTION_INPUTS)
 
 
 @router.get("", dependencies=[allow("read")])
@@ -58,34 +60,24 @@ async def plans_page(request: Request, bus: BusDep, base_scenario_id: str = "", 
                      offset: Offset = 0, min_seq: MinSeq = 0, status: str = "") -> Response:
     """The plan form and the plans, newest first; ``status`` shows only planning, ready, failed
     or cancelled plans."""
-    form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": 42, "options": ""}
+    form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": 42, "options": {}}
     return await _plans_page(request, bus, form, offset, min_seq, status=status)
-
-
-def _options(text: str) -> dict[str, Any]:
-    if not text.strip():
-        return {}
-    try:
-        options = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HTTPException(422, f"options must be a JSON object: {exc.msg} at line {exc.lineno}") from exc
-    if not isinstance(options, dict):
-        raise HTTPException(422, "options must be a JSON object, e.g. {\"horizon_weeks\": 13}")
-    return options
 
 
 @router.post("", dependencies=[allow("plans.create")])
 async def create_plan(request: Request, bus: BusDep, actor: Actor, base_scenario_id: Annotated[str, Form()] = "",
                       config_version_id: Annotated[str, Form()] = "", seed: Annotated[int, Form(ge=0, le=INT64_MAX)] = 42,
-                      options: Annotated[str, Form()] = "", request_id: Annotated[str, Form(max_length=200)] = "") -> Response:
-    """The form carries an id of its own: sent twice (a double click, a reload), it makes one plan."""
+                      request_id: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """The form carries an id of its own: sent twice (a double click, a reload), it makes one plan.
+    Its options are fields of their own (``plan_options``)."""
+    options = form_options(await request.form())
     form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": seed,
             "options": options, "request_id": request_id}
     try:
         if not base_scenario_id or not config_version_id:
             raise HTTPException(422, "choose a base scenario and a config version")
         command = CreatePlan(base_scenario_id=base_scenario_id, config_version_id=config_version_id, seed=seed,
-                             options=_options(options), request_id=request_id or None,
+                             options=plan_options(options), request_id=request_id or None,
                              requested_by=actor.username)
         accepted = await ask(bus, subjects.CMD_PLAN_CREATE, command, PlanAccepted)
     except HTTPException as exc:

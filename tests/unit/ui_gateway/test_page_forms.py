@@ -2,6 +2,8 @@
 
 import re
 
+from markupsafe import escape
+
 from contracts import subjects
 from contracts.commands import (
     ConfigImported,
@@ -11,16 +13,20 @@ from contracts.commands import (
     RunDeletedReply,
     ScenarioAccepted,
 )
+from contracts.plan_options import PlanOptions
 
 
 def test_creating_a_plan_redirects_to_its_live_job(client, bus):
     bus.replies[subjects.CMD_PLAN_CREATE] = PlanAccepted(plan_version_id="plan_9", job_id="job_9")
     answer = client.post("/ui/plans", data={"base_scenario_id": "scn_baseline", "config_version_id": "cfg_1",
-                                            "seed": "7", "options": '{"note": "x"}'}, follow_redirects=False)
+                                            "seed": "7", "tolerance": "0.05", "ignore_capacity": "true"},
+                         follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == "/ui/jobs?created=job_9&plan=plan_9"
     command = bus.requests(subjects.CMD_PLAN_CREATE)[0]
-    assert (command.seed, command.options) == (7, {"note": "x"})
+    assert (command.seed, command.options) == (7, PlanOptions(tolerance=0.05, ignore_capacity=True))
+    client.post("/ui/plans", data={"base_scenario_id": "scn_baseline", "config_version_id": "cfg_1", "tolerance": ""})
+    assert bus.requests(subjects.CMD_PLAN_CREATE)[1].options == PlanOptions(), "fields left as they are: the defaults"
 
 
 def test_a_refused_plan_shows_the_reason_and_keeps_the_choices(client, bus):
@@ -33,9 +39,17 @@ def test_a_refused_plan_shows_the_reason_and_keeps_the_choices(client, bus):
 
 def test_bad_plan_options_are_explained_without_asking_anyone(client, bus):
     page = client.post("/ui/plans", data={"base_scenario_id": "scn_baseline", "config_version_id": "cfg_1",
-                                          "options": "{oops"})
-    assert page.status_code == 422 and "options must be a JSON object" in page.text
+                                          "tolerance": "5"})
+    assert page.status_code == 422 and "tolerance" in page.text and "less than 1" in page.text
+    assert 'name="tolerance" step="any" min="0" value="5"' in page.text, "the form keeps what was typed"
     assert not bus.requests(subjects.CMD_PLAN_CREATE)
+
+
+def test_the_plan_form_lists_each_option_with_its_meaning(client):
+    page = client.get("/ui/plans").text
+    for name, field in PlanOptions.model_fields.items():
+        assert f'name="{name}"' in page and str(escape(field.description)) in page
+    assert '<input type="checkbox" name="ignore_capacity" value="true">' in page
 
 
 def test_a_config_import_lists_every_validation_error(client, bus):

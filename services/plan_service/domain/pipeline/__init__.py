@@ -1,14 +1,17 @@
 """The planning pipeline (DESIGN §10): aggregate → allocate → mrp → reconcile → plan_final.
 
 Each step yields one JSON-able artifact; the last one carries the plan's KPIs. Pure: no I/O.
-Options: ``tolerance`` (relative, of the roll-up check; default 0.01) and ``ignore_capacity`` (bool).
+Options: ``contracts.plan_options.PlanOptions`` (``tolerance`` of the roll-up check, ``ignore_capacity``).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from contracts.buckets import BucketError
 from contracts.canonical import CanonicalConfig
+from contracts.plan_options import PlanOptions
 from services.plan_service.domain.pipeline.aggregate import aggregate, aggregate_artifact
 from services.plan_service.domain.pipeline.allocate import allocate, allocate_artifact
 from services.plan_service.domain.pipeline.errors import PipelineError
@@ -18,7 +21,7 @@ from services.plan_service.domain.pipeline.mrp import mrp, mrp_artifact
 from services.plan_service.domain.pipeline.reconcile import reconcile
 from services.plan_service.domain.pipeline.reconcile_artifact import reconcile_artifact
 
-__all__ = ["STEPS", "PipelineError", "PipelineResult", "run_pipeline"]
+__all__ = ["STEPS", "PipelineError", "PipelineResult", "read_options", "run_pipeline"]
 
 STEPS = ("aggregate", "allocate", "mrp", "reconcile", "plan_final")
 StepListener = Callable[[str, int, int], None]
@@ -31,19 +34,23 @@ class PipelineResult:
     kpis: dict[str, float]
 
 
-def read_options(options: dict) -> tuple[float, bool]:
-    tolerance, ignore = options.get("tolerance", 0.01), options.get("ignore_capacity", False)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < 1:
-        raise PipelineError("options", f"tolerance must be a number in [0, 1), not {tolerance!r}")
-    if not isinstance(ignore, bool):
-        raise PipelineError("options", f"ignore_capacity must be true or false, not {ignore!r}")
-    return float(tolerance), ignore
+def read_options(options: PlanOptions | dict) -> PlanOptions:
+    """The options of a command, or as recorded with a request (``PlanOptions.recorded``);
+    PipelineError (step "options") for a value ``PlanOptions`` refuses."""
+    if isinstance(options, PlanOptions):
+        return options
+    try:
+        return PlanOptions.recorded(options)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (not {e['input']!r})" for e in exc.errors())
+        raise PipelineError("options", problems) from exc
 
 
-def run_pipeline(config: CanonicalConfig, *, options: dict, on_step: StepListener | None = None) -> PipelineResult:
+def run_pipeline(config: CanonicalConfig, *, options: PlanOptions | dict, on_step: StepListener | None = None) -> PipelineResult:
     """Plan ``config``; ``on_step(step, index, count)`` is called before each step (index from 0).
     Raises PipelineError naming the step whose inputs cannot be planned."""
-    tolerance, ignore_capacity = read_options(options or {})
+    read = read_options(options)
+    tolerance, ignore_capacity = read.tolerance, read.ignore_capacity
     artifacts: dict[str, dict] = {}
     state: dict = {}
 
