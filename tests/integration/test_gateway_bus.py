@@ -5,8 +5,11 @@ import asyncio
 import socket
 
 import httpx
+import nats
 
-from runtime import nats_server
+from contracts.identity import TokenIssued, UserAdded
+from runtime import bus as bus_runtime
+from runtime import identity, nats_server
 from services.run_registry.app import main as registry_main
 from services.run_registry.settings import Settings as RegistrySettings
 from services.ui_gateway.app import create_app
@@ -17,9 +20,11 @@ from tests.integration.test_registry_operations import publish_runs
 
 
 async def test_healthz_is_503_until_nats_is_reachable_then_200(tmp_path):
+    """Until the bus answers and the identity facts are read, nothing is served (a token cannot
+    be checked yet); then the token issued in the log works and the registry is asked."""
     port = nats_server.free_port()
     bus = NatsBus(f"nats://127.0.0.1:{port}", timeout=1)
-    app = create_app(Settings(), bus=bus)
+    app = create_app(Settings(scpln_data_dir=tmp_path), bus=bus)
     transport = httpx.ASGITransport(app=app)
     proc = None
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
@@ -27,21 +32,38 @@ async def test_healthz_is_503_until_nats_is_reachable_then_200(tmp_path):
         try:
             response = await client.get("/healthz")
             assert response.status_code == 503 and response.json()["nats"] is False
-            runs = await client.get("/runs")
-            assert runs.status_code == 503 and "not connected" in runs.json()["detail"]
+            runs = await client.get("/runs", headers={"Authorization": "Bearer scpln_x"})
+            assert runs.status_code == 503
             proc = nats_server.start(tmp_path / "js", port)
+            assert nats_server.wait_listening(port)
+            nc = await nats.connect(f"nats://127.0.0.1:{port}")
+            js = nc.jetstream()
+            await bus_runtime.declare_stream(js, max_bytes=64 * 1024**2)
+            token = await issue_token(js, "ana", "viewer")
             for _ in range(100):
                 if (await client.get("/healthz")).status_code == 200:
                     break
                 await asyncio.sleep(0.1)
-            assert (await client.get("/healthz")).json() == {"status": "ok", "nats": True}
-            no_registry = await client.get("/runs")
+            assert (await client.get("/healthz")).json() == {"status": "ok", "nats": True, "identities": True}
+            no_registry = await client.get("/runs", headers={"Authorization": f"Bearer {token}"})
             assert no_registry.status_code == 503 and "no answer" in no_registry.json()["detail"]
+            await nc.close()
         finally:
             await bus.close()
             if proc:
                 proc.terminate()
                 proc.wait(5)
+
+
+async def issue_token(js, username: str, role: str) -> str:  # type: ignore[no-untyped-def]
+    """A user and a token of theirs, stored in the log as ``scpln users add`` / ``tokens create`` do."""
+    known = await identity.load(js)
+    seq = await identity.publish(js, UserAdded(username=username, role=role, password_hash=identity.hash_password("x"),
+                                               added_by="test", correlation_id=username, producer="test"), known.last_seq)
+    token_id, secret, sha = identity.new_token()
+    await identity.publish(js, TokenIssued(token_id=token_id, username=username, token_sha256=sha, issued_by="test",
+                                           correlation_id=username, producer="test"), seq)
+    return secret
 
 
 def test_the_port_check_sees_a_port_in_use():

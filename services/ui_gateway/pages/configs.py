@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from contracts import subjects
 from contracts.commands import ConfigImported, ImportConfig
 from contracts.queries import ConfigDetail, ConfigsPage, GetConfig, ListConfigs, ListPlans, PlansPage
-from services.ui_gateway.auth.guard import Actor, allow
+from services.ui_gateway.auth.guard import allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask, sendable, written_seq
 from services.ui_gateway.limits import CONFIG_BODY_MAX
 from services.ui_gateway.pages.common import error_text, form_command, redirect, render

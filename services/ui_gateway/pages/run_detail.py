@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse, Response
 from contracts import subjects
 from contracts.queries import GetRun, RunDetail
 from services.ui_gateway.api.results import results_head, results_ref
-from services.ui_gateway.auth.guard import Actor, allow
+from services.ui_gateway.auth.guard import allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask
 from services.ui_gateway.pages.common import render
 from services.ui_gateway.pages.kpis import CARDS
