@@ -4,18 +4,19 @@ A command is validated and answered at once: an accepted reply carrying ids, or 
 ``ErrorReply`` with a typed code. The work itself then flows as events.
 """
 
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, field_validator, model_validator
 
 from contracts.envelope import INT64_MAX, Contract
-from contracts.events import ArtifactRef
+from contracts.events import MAINTENANCE_MESSAGE_MAX, ArtifactRef
 from contracts.plan_options import PlanOptions
 
 ErrorCode = Literal[
     "validation_failed", "scenario_not_found", "scenario_locked", "scenario_archived",
     "config_not_found", "config_invalid", "plan_not_found", "run_not_found", "job_not_found",
-    "empty_horizon", "not_allowed", "internal_error", "unavailable",
+    "empty_horizon", "not_allowed", "internal_error", "unavailable", "maintenance",
 ]
 
 
@@ -183,6 +184,36 @@ class ReadModelSwapped(Contract):
     last_seq: int = Field(description="Checkpoint of the database now live.")
     recorded_seq: int | None = Field(default=None, description=(
         "Stream sequence of the ReadModelReplaced event that records the swap; None when it could not be recorded."))
+
+
+class SetMaintenance(Contract):
+    """Switch maintenance mode on, with the message planners see, or off (plan_service answers).
+    Asking for the state it is in already records nothing; asking for it on with another
+    message changes the message."""
+
+    on: bool = Field(description="True: maintenance on (no new plans, no reruns); False: off.")
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAINTENANCE_MESSAGE_MAX)] = Field(
+        default="", description="What planners are told on every page and in each refusal; needed to switch it on.")
+    by: str = Field(min_length=1, max_length=200, description=(
+        "Who asks, recorded in the event: the gateway's signed-in user, or the scpln command's SCPLN_OPERATOR "
+        "(else the login name)."))
+
+    @model_validator(mode="after")
+    def _message_to_switch_on(self) -> "SetMaintenance":
+        if self.on and not self.message:
+            raise ValueError("switching maintenance on takes a message for the planners (what is going on, until when)")
+        return self
+
+
+class MaintenanceStatus(Contract):
+    """Maintenance mode as the event log holds it."""
+
+    on: bool = Field(description="True while maintenance is on: no new plans, no reruns.")
+    message: str = Field(default="", description="What planners are told; empty when off.")
+    since: datetime | None = Field(default=None, description="When it was switched on (or off); None: never switched.")
+    by: str = Field(default="", description="Who switched it on (or off).")
+    recorded_seq: int | None = Field(default=None, description=(
+        "Stream sequence of the fact this command recorded; None when it changed nothing."))
 
 
 M = TypeVar("M", bound=Contract)

@@ -328,10 +328,34 @@ class ReadModelReplaced(Envelope):
                                                                      "None when there was none.")
 
 
+MAINTENANCE_MESSAGE_MAX = 500
+
+
+class MaintenanceStarted(Envelope):
+    """An operator put the system in maintenance (the fallback runbook, e.g. during a restore of
+    the run registry): until ``MaintenanceEnded``, plan_service creates no plan and simulates no
+    plan again, and every page shows the message. Reads keep working. Started again while on,
+    it changes the message."""
+
+    event_type: Literal["MaintenanceStarted"] = "MaintenanceStarted"
+    message: str = Field(min_length=1, max_length=MAINTENANCE_MESSAGE_MAX,
+                         description="What planners are told on every page and in each refusal.")
+    by: str = Field(description="Who switched it on: the signed-in operator, or the scpln command's SCPLN_OPERATOR "
+                                "(else their login).")
+
+
+class MaintenanceEnded(Envelope):
+    """Maintenance is over: plans and reruns are accepted again."""
+
+    event_type: Literal["MaintenanceEnded"] = "MaintenanceEnded"
+    by: str = Field(description="Who switched it off.")
+
+
 EVENT_TYPES: tuple[type[Envelope], ...] = (
     ScenarioCreated, ScenarioUpdated, ScenarioLocked, ScenarioUnlocked, ScenarioArchived, ScenarioUnarchived,
     ConfigVersionCreated, PlanRequested, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
-    RunDeleted, AggregateRequested, AggregateCompleted, ReadModelReplaced, *IDENTITY_EVENTS,
+    RunDeleted, AggregateRequested, AggregateCompleted, ReadModelReplaced, MaintenanceStarted, MaintenanceEnded,
+    *IDENTITY_EVENTS,
 )
 
 SUBJECT_OF: dict[str, str] = {
@@ -352,6 +376,8 @@ SUBJECT_OF: dict[str, str] = {
     "AggregateRequested": subjects.AGGREGATE_REQUESTED,
     "AggregateCompleted": subjects.AGGREGATE_COMPLETED,
     "ReadModelReplaced": subjects.READ_MODEL_REPLACED,
+    "MaintenanceStarted": subjects.MAINTENANCE_STARTED,
+    "MaintenanceEnded": subjects.MAINTENANCE_ENDED,
     "UserAdded": subjects.USER_ADDED,
     "UserRoleChanged": subjects.USER_ROLE_CHANGED,
     "UserPasswordChanged": subjects.USER_PASSWORD_CHANGED,

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError
 
 from contracts import subjects
@@ -38,6 +38,8 @@ from contracts.identity import (
     UserPasswordChanged,
     UserRoleChanged,
 )
+from runtime.follow import fold_once
+from runtime.follow import follow as follow_subject
 
 log = logging.getLogger("runtime.identity")
 
@@ -179,40 +181,22 @@ def apply_message(identities: Identities, data: bytes, subject: str, seq: int) -
 async def follow(js: JetStreamContext, identities: Identities, ready: asyncio.Event,
                  on_change: Callable[[], None] | None = None) -> None:
     """Fold every identity fact of the log after ``identities.last_seq`` into ``identities``,
-    then keep following new ones (an ordered consumer: it re-creates itself after a gap or a
-    reconnect). ``ready`` is set once the facts stored when following began are applied."""
-    config = ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
-    if identities.last_seq:
-        config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=identities.last_seq + 1)
-    sub = await js.subscribe(subjects.IDENTITY_EVENTS, stream=subjects.STREAM_NAME, ordered_consumer=True,
-                             config=config)
-    try:
-        info = await sub.consumer_info()  # nothing delivered yet and nothing pending: no fact at all
-        if info.num_pending == 0 and not info.delivered.consumer_seq:
-            ready.set()
-        async for msg in sub.messages:
-            meta = msg.metadata
-            apply_message(identities, msg.data, msg.subject, meta.sequence.stream)
-            if on_change is not None:
-                on_change()
-            if meta.num_pending == 0:
-                ready.set()
-    finally:
-        await sub.unsubscribe()
+    then keep following new ones (``runtime.follow``). ``ready`` is set once the facts stored
+    when following began are applied."""
+
+    def apply(msg: Msg) -> None:
+        apply_message(identities, msg.data, msg.subject, msg.metadata.sequence.stream)
+        if on_change is not None:
+            on_change()
+
+    await follow_subject(js, subjects.IDENTITY_EVENTS, apply, identities.last_seq, ready)
 
 
 async def load(js: JetStreamContext, timeout: float = 10.0) -> Identities:
     """The identities as the log holds them now (for the CLI: fold, decide, publish)."""
-    identities, ready = Identities(), asyncio.Event()
-    task = asyncio.create_task(follow(js, identities, ready))
-    try:
-        await asyncio.wait_for(ready.wait(), timeout)
-    finally:
-        task.cancel()
-        try:
-            await task
-        except (asyncio.CancelledError, Exception):  # noqa: BLE001 - the fold is complete; the follower's end is moot
-            pass
+    identities = Identities()
+    await fold_once(js, subjects.IDENTITY_EVENTS,
+                    lambda msg: apply_message(identities, msg.data, msg.subject, msg.metadata.sequence.stream), timeout)
     return identities
 
 

@@ -20,7 +20,7 @@ from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
 from runtime.replay import read_log
 from runtime.rpc import responder
-from services.plan_service import aggregates, configs, jobs, plans, scenarios
+from services.plan_service import aggregates, configs, jobs, maintenance, plans, scenarios
 from services.plan_service.ports import PRODUCER, Ports
 from services.plan_service.sample_data import load_samples
 from services.plan_service.settings import Settings
@@ -29,7 +29,7 @@ log = logging.getLogger("plan_service")
 
 OWN_EVENTS = (
     subjects.SCENARIO_EVENTS, subjects.CONFIG_VERSION_CREATED, subjects.PLAN_REQUESTED, subjects.PLAN_CREATED,
-    subjects.AGGREGATE_REQUESTED,
+    subjects.AGGREGATE_REQUESTED, subjects.MAINTENANCE_EVENTS,
 )
 
 
@@ -48,6 +48,7 @@ def subscribe(broker: NatsBroker, ports: Ports) -> None:
         subjects.CMD_AGGREGATE: (c.RequestAggregate, aggregates.request_aggregate),
         subjects.CMD_JOB_CANCEL: (c.CancelJob, jobs.cancel_job),
         subjects.CMD_JOB_RETRY: (c.RetryJob, jobs.retry_job),
+        subjects.CMD_MAINTENANCE_SET: (c.SetMaintenance, maintenance.set_maintenance),
     }
     for subject, (model, handler) in routes.items():
         broker.subscriber(subject, queue="plan_service")(responder(model, partial(handler, ports=ports)))

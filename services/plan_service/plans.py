@@ -33,12 +33,15 @@ def _progress(job_id: str, plan_id: str, state: JobState, progress: float, step:
 
 async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run_pipeline) -> PlanAccepted | ErrorReply:
     """Check the request, answer with the ids at once, and run the planning job in the background.
-    A request with the ``request_id`` of an earlier one is answered with that one's ids."""
+    A request with the ``request_id`` of an earlier one is answered with that one's ids; any
+    other is refused while maintenance is on."""
     if cmd.request_id is not None and (earlier := ports.state.requests_by_client_id.get(cmd.request_id)):
         if _same_request(earlier, cmd):
             return PlanAccepted(plan_version_id=earlier.plan_version_id, job_id=earlier.job_id)
         return ErrorReply(error="validation_failed",
                           message=f"request_id {cmd.request_id} was already used for another plan request")
+    if paused := ports.state.maintenance.refusal("new plans"):
+        return paused
     scenario = ports.state.scenarios.get(cmd.base_scenario_id)
     if refused := refusal(scenario, cmd.base_scenario_id):
         return refused
@@ -120,8 +123,10 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
 
 
 async def rerun_plan(cmd: RerunPlan, ports: Ports, *, note: str = "") -> JobAccepted | ErrorReply:
-    """Ask the simulator for a new run of an existing plan. ``note``: the new job's first
-    message (a retry says of which job, and who asked)."""
+    """Ask the simulator for a new run of an existing plan (refused while maintenance is on).
+    ``note``: the new job's first message (a retry says of which job, and who asked)."""
+    if paused := ports.state.maintenance.refusal("new runs"):
+        return paused
     plan = ports.state.plans.get(cmd.plan_version_id)
     if plan is None:
         return ErrorReply(error="plan_not_found", message=f"plan version {cmd.plan_version_id} does not exist")

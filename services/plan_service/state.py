@@ -7,6 +7,8 @@ from contracts.events import (
     AggregateRequested,
     ArtifactRef,
     ConfigVersionCreated,
+    MaintenanceEnded,
+    MaintenanceStarted,
     PlanCreated,
     PlanRequested,
     ScenarioArchived,
@@ -16,6 +18,7 @@ from contracts.events import (
     ScenarioUnlocked,
     ScenarioUpdated,
 )
+from runtime.maintenance import Maintenance
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class PlanServiceState:
     plan_requests: dict[str, PlanRequested] = field(default_factory=dict)
     requests_by_client_id: dict[str, PlanRequested] = field(default_factory=dict)
     aggregate_requests: dict[str, AggregateRequested] = field(default_factory=dict)
+    maintenance: Maintenance = field(default_factory=Maintenance)
 
     def apply(self, event: object) -> None:
         """Fold one event in. Events of other types are ignored."""
@@ -88,6 +92,8 @@ class PlanServiceState:
                 self.plans[event.plan_version_id] = Plan(
                     event.plan_version_id, event.config_version_id, event.base_scenario_id,
                     event.scenario_name, event.seed, event.config)
+            case MaintenanceStarted() | MaintenanceEnded():
+                self.maintenance.apply(event)
 
     def _change(self, scenario_id: str, **values: object) -> None:
         self.scenarios[scenario_id] = replace(self.scenarios[scenario_id], **values)

@@ -16,6 +16,8 @@ from contracts.commands import ErrorReply, parse_reply
 from contracts.envelope import Contract
 from contracts.events import ArtifactRef, JobProgress, UnknownEvent, decode
 from runtime import bus, identity
+from runtime.maintenance import Maintenance
+from runtime.maintenance import follow as follow_maintenance
 from runtime.objects import NatsObjectStore, ObjectMissing
 
 log = logging.getLogger("ui_gateway.bus")
@@ -38,6 +40,13 @@ class Bus(Protocol):
     """Users and tokens as the log holds them, followed live."""
     identities_ready: bool
     """True once the identity facts stored when the gateway connected are folded."""
+    maintenance: Maintenance
+    """Maintenance mode as the log holds it, followed live: the banner of every page."""
+
+    async def maintenance_at(self, seq: int | None) -> Maintenance:
+        """Maintenance mode once the fact at ``seq`` (one a command just recorded) is folded,
+        waiting a little for it; at once when ``seq`` is None."""
+        ...
 
     async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply:
         """The service's reply; Unavailable when none answers, TooLarge when the request
@@ -70,7 +79,9 @@ class NatsBus:
         self._connecting: asyncio.Task | None = None
         self.identities = identity.Identities()
         self._identities_ready = asyncio.Event()
-        self._following: asyncio.Task | None = None
+        self.maintenance = Maintenance()
+        self._maintenance_changed = asyncio.Event()
+        self._following: list[asyncio.Task] = []
 
     @property
     def connected(self) -> bool:
@@ -88,21 +99,42 @@ class NatsBus:
         self.nc = await bus.connect(self.url, "ui_gateway")
         self._objects = NatsObjectStore(self.nc.jetstream())
         log.info("connected to %s", self.url)
-        self._following = asyncio.create_task(self._follow_identities())
+        self._following = [
+            asyncio.create_task(self._keep_following("identity", lambda js: identity.follow(
+                js, self.identities, self._identities_ready))),
+            asyncio.create_task(self._keep_following("maintenance", lambda js: follow_maintenance(
+                js, self.maintenance, asyncio.Event(), self._on_maintenance_change))),
+        ]
 
-    async def _follow_identities(self) -> None:
-        """Fold the identity facts and follow new ones for as long as the gateway runs; the
+    async def _keep_following(self, facts: str, follow) -> None:  # type: ignore[no-untyped-def]
+        """Fold one kind of fact and follow new ones for as long as the gateway runs; the
         stream may not be declared yet on a first start."""
         js = self.nc.jetstream()  # type: ignore[union-attr]
         await bus.wait_for_stream(js)
         while True:
             try:
-                await identity.follow(js, self.identities, self._identities_ready)
+                await follow(js)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - keep following after a fault of the bus
-                log.warning("following the identity facts stopped (%s); resuming", exc)
+                log.warning("following the %s facts stopped (%s); resuming", facts, exc)
                 await asyncio.sleep(1.0)
+
+    def _on_maintenance_change(self) -> None:
+        changed, self._maintenance_changed = self._maintenance_changed, asyncio.Event()
+        changed.set()
+
+    async def maintenance_at(self, seq: int | None, timeout: float = 2.0) -> Maintenance:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while seq is not None and self.maintenance.last_seq < seq:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                break
+            try:
+                await asyncio.wait_for(self._maintenance_changed.wait(), left)
+            except TimeoutError:
+                break
+        return self.maintenance
 
     def _client(self) -> Client:
         if not self.connected:
@@ -161,7 +193,7 @@ class NatsBus:
             await sub.unsubscribe()
 
     async def close(self) -> None:
-        for task in (self._connecting, self._following):
+        for task in (self._connecting, *self._following):
             if task and not task.done():
                 task.cancel()
         if self.connected:

@@ -8,8 +8,10 @@ STATUS_OF = {
     "validation_failed": 422, "config_invalid": 422, "empty_horizon": 422,
     "scenario_not_found": 404, "config_not_found": 404, "plan_not_found": 404, "run_not_found": 404,
     "job_not_found": 404, "scenario_locked": 409, "scenario_archived": 409, "not_allowed": 409,
-    "unavailable": 503, "internal_error": 500,
+    "unavailable": 503, "maintenance": 503, "internal_error": 500,
 }
+HEADERS_OF = {"maintenance": {"Retry-After": "300"}}
+"""Maintenance lasts minutes: a client may ask again after five."""
 
 
 def raise_for(reply: object) -> None:
@@ -18,4 +20,5 @@ def raise_for(reply: object) -> None:
         detail: object = reply.message
         if reply.details:
             detail = {"message": reply.message, "error": reply.error, "errors": reply.details}
-        raise HTTPException(status_code=STATUS_OF.get(reply.error, 400), detail=detail)
+        raise HTTPException(status_code=STATUS_OF.get(reply.error, 400), detail=detail,
+                            headers=HEADERS_OF.get(reply.error))

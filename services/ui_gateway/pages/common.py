@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 C = TypeVar("C", bound=BaseModel)
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 NAV = (("/ui/plans", "Plans"), ("/ui/runs", "Runs"), ("/ui/jobs", "Jobs"), ("/ui/scenarios", "Scenarios"),
-       ("/ui/configs", "Configs"))
+       ("/ui/configs", "Configs"), ("/ui/operations", "Operations"))
 
 
 def num(value: Any, digits: int = 2) -> str:
@@ -56,7 +56,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters.update(num=num, pct=pct, when=when, duration=duration, kpi_value=kpi_value,
                                  kpi_diff=kpi_diff, kpi_trend=kpi_trend, kpi_label=lambda key: kpi(key).label)
     templates.env.globals.update(nav=NAV, urlencode=urlencode, new_request_id=lambda: f"form_{uuid.uuid4().hex}",
-                                 csrf_field=csrf_field, can=can)
+                                 csrf_field=csrf_field, can=can, maintenance=maintenance)
     return templates
 
 
@@ -123,3 +123,11 @@ def can(context: Any, permission: str) -> bool:
     """Whether the signed-in user may do this: pages show only the controls a role may use."""
     principal = getattr(context["request"].state, "principal", None)
     return principal is not None and principal.can(permission)
+
+
+@pass_context
+def maintenance(context: Any) -> Any:
+    """Maintenance mode while it is on (the banner of every page), else None: the gateway's
+    fold of the log, so showing it asks nobody."""
+    state = getattr(context["request"].app.state.bus, "maintenance", None)
+    return state if state is not None and state.on else None

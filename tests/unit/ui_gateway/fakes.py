@@ -9,11 +9,12 @@ from typing import Any
 
 from contracts import queries as q
 from contracts import subjects
-from contracts.commands import ErrorReply
+from contracts.commands import ErrorReply, MaintenanceStatus, SetMaintenance
 from contracts.envelope import Contract
-from contracts.events import ArtifactRef, JobProgress
+from contracts.events import ArtifactRef, JobProgress, MaintenanceEnded, MaintenanceStarted
 from contracts.identity import TokenIssued, UserAdded
 from runtime import identity
+from runtime.maintenance import Maintenance
 from runtime.objects import artifact_ref
 from services.ui_gateway.bus import ObjectMissing, TooLarge, Unavailable
 
@@ -37,6 +38,21 @@ class FakeBus:
         self.identities_ready = True
         self.tokens: dict[str, str] = {role: self.add_user(role, role) for role in identity.ROLES}
         """A token per role, of a user named after the role."""
+        self.maintenance = Maintenance()
+        self.replies[subjects.CMD_MAINTENANCE_SET] = self.set_maintenance
+
+    def set_maintenance(self, cmd: SetMaintenance) -> MaintenanceStatus:
+        """plan_service's answer, its fact folded at once as the gateway's follower would."""
+        if cmd.on == self.maintenance.on and cmd.message == self.maintenance.message:
+            return self.maintenance.status()
+        self.seq += 1
+        fact = MaintenanceStarted(message=cmd.message, by=cmd.by, correlation_id="maintenance", producer="test") \
+            if cmd.on else MaintenanceEnded(by=cmd.by, correlation_id="maintenance", producer="test")
+        self.maintenance.apply(fact, self.seq)
+        return self.maintenance.status(recorded_seq=self.seq)
+
+    async def maintenance_at(self, seq: int | None) -> Maintenance:
+        return self.maintenance
 
     def add_user(self, username: str, role: str, password: str | None = None) -> str:
         """A user (with this password, or a cheap unknown hash) and a token of theirs; returns the token."""
