@@ -7,14 +7,32 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, sign_in
+from tests.e2e.system import start_system, stop_system
 
 pytestmark = pytest.mark.browser
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
-def test_a_failed_plan_is_followed_live_to_its_page_and_retried_from_there(context, system):
-    watcher = context.new_page()
+@pytest.fixture(scope="module")
+def system(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A system of its own: the config that cannot be planned stays out of the other tests' lists."""
+    running = start_system(tmp_path_factory.mktemp("browser-failed-plans"))
+    yield running
+    stop_system(running)
+
+
+@pytest.fixture()
+def watcher(browser, system):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=system.base_url, viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    sign_in(page, "admin", system.admin_password)
+    yield page
+    context.close()
+
+
+def test_a_failed_plan_is_followed_live_to_its_page_and_retried_from_there(watcher, system):
     watcher.goto("/ui/jobs")
     watcher.wait_for_selector("#live-status:text('connected')")
     document = json.loads((SAMPLES / "small.json").read_text())

@@ -64,7 +64,7 @@ def test_a_plan_made_in_the_form_is_followed_live_to_its_run_and_chart(context):
 
 def test_simulate_again_adds_a_run_to_the_plan(context, system):
     with system.client() as client:
-        plan_id = client.get("/plans").json()["plans"][0]["plan_version_id"]
+        plan_id = client.get("/plans?status=ready").json()["plans"][0]["plan_version_id"]
     page = context.new_page()
     page.goto(f"/ui/plans/{plan_id}")
     before = page.locator("#plan-runs tbody tr").count()
@@ -80,7 +80,7 @@ def test_without_the_event_stream_the_job_table_polls(context, system):
     page.goto("/ui/jobs")
     page.wait_for_selector("#live-status:text('polling')", timeout=30_000)
     with system.client() as client:
-        plan_id = client.get("/plans").json()["plans"][0]["plan_version_id"]
+        plan_id = client.get("/plans?status=ready").json()["plans"][0]["plan_version_id"]
         job_id = client.post(f"/plans/{plan_id}/runs").json()["job_id"]
     page.locator(f'tr[data-job-id="{job_id}"] [data-field="state"]:text("succeeded")').wait_for()
 
