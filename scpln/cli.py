@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from scpln import registry, samples, up
+from scpln import identity_cli, registry, samples, tokens, up, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,10 +12,16 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_arguments(commands.add_parser("up", help="start embedded NATS and all four services"))
     samples.add_arguments(commands.add_parser("samples", help="generate canonical sample configs"))
     registry.add_arguments(commands.add_parser("registry", help="rebuild, back up or restore the run registry"))
+    users.add_arguments(commands.add_parser("users", help="local accounts: add, list, set-role, disable, enable, set-password"))
+    tokens.add_arguments(commands.add_parser("tokens", help="API tokens: create, list, revoke"))
     return parser
 
 
-COMMANDS = {"up": up.run, "samples": samples.run, "registry": registry.run}
+COMMANDS = {
+    "up": up.run, "samples": samples.run, "registry": registry.run,
+    "users": lambda args: identity_cli.run("scpln users", args, users.command),
+    "tokens": lambda args: identity_cli.run("scpln tokens", args, tokens.command),
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,7 @@ from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
 from contracts.events import JobProgress, JobState, JobType, ReadModelReplaced
 from runtime.bus import last_stream_seq, public_url
 from runtime.publisher import JetStreamPublisher
+from scpln import locate
 from scpln.progress import ProgressBar
 from services.run_registry.backup import (
     backup_dir,
@@ -77,13 +78,16 @@ def _moment(text: str) -> datetime:
 def _connection_arguments(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument("--db", type=Path, default=default,
                         help="the registry's SQLite file (SCPLN_DB; else SCPLN_DATA_DIR/scpln.db)")
-    parser.add_argument("--nats-url", default=default, help="the bus (NATS_URL)")
+    parser.add_argument("--nats-url", default=default,
+                        help="the bus (NATS_URL; default: the embedded server, as operator, found in the data directory)")
+    parser.add_argument("--data-dir", type=Path, default=default, help="the system's data directory (SCPLN_DATA_DIR)")
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
-    overrides = {k: v for k, v in {"scpln_db": args.db, "nats_url": args.nats_url}.items() if v is not None}
+    overrides = {k: v for k, v in {"scpln_db": args.db, "scpln_data_dir": args.data_dir}.items() if v is not None}
     settings = Settings(**overrides)
     settings.scpln_db = settings.scpln_db.resolve()
+    settings.nats_url = locate.nats_url(settings.scpln_data_dir, args.nats_url)
     return settings
 
 

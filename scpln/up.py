@@ -7,7 +7,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from runtime import nats_server
+from runtime import nats_credentials, nats_server
+from runtime.bus import public_url
+from scpln import first_admin
 from scpln.supervisor import Supervisor, say, service_child
 
 SERVICES = (
@@ -37,6 +39,7 @@ def _check_ports(ports: dict[str, int]) -> str | None:
 
 
 def _child_env(args: argparse.Namespace, nats_url: str, index: int) -> dict[str, str]:
+    """``nats_url``: the service's own NATS user and password (embedded), or ``NATS_URL``."""
     env = dict(os.environ, NATS_URL=nats_url, SCPLN_DATA_DIR=str(args.data_dir),
                GATEWAY_PORT=str(args.port), GATEWAY_HOST="127.0.0.1", PYTHONUNBUFFERED="1")
     env.setdefault("SCPLN_DB", str(args.data_dir / "scpln.db"))
@@ -70,26 +73,33 @@ def run(args: argparse.Namespace) -> int:
         return 2
     nats = None
     if external:
-        nats_url = external
-        say(f"using NATS at {nats_url}")
+        urls = dict.fromkeys([*(name for name, _ in SERVICES), "operator"], external)
+        nats_credentials.record_server(args.data_dir, public_url(external), embedded=False)
+        say(f"using NATS at {public_url(external)}")
     else:
-        nats = nats_server.start(args.data_dir / "jetstream", args.nats_port, log_file=logs / "nats-server.log")
+        passwords = nats_credentials.ensure_passwords(args.data_dir)
+        nats = nats_server.start(args.data_dir / "jetstream", args.nats_port, log_file=logs / "nats-server.log",
+                                 passwords=passwords)
         if not nats_server.wait_listening(args.nats_port):
             print(f"scpln: nats-server did not start; see {logs / 'nats-server.log'}", file=sys.stderr)
             nats.kill()
             return 1
-        nats_url = f"nats://127.0.0.1:{args.nats_port}"
-        say(f"embedded NATS (JetStream) on {nats_url}, store {args.data_dir / 'jetstream'}")
-    children = [service_child(name, module, _child_env(args, nats_url, i), logs)
+        server_url = f"nats://127.0.0.1:{args.nats_port}"
+        nats_credentials.record_server(args.data_dir, server_url, embedded=True)
+        urls = {user: nats_credentials.with_user(server_url, user, password) for user, password in passwords.items()}
+        say(f"embedded NATS (JetStream) on {server_url}, store {args.data_dir / 'jetstream'}; a user per service, "
+            f"passwords in {nats_credentials.users_file(args.data_dir)}")
+    children = [service_child(name, module, _child_env(args, urls[name], i), logs)
                 for i, (name, module) in enumerate(SERVICES)]
     supervisor = Supervisor(children)
     for child in children:
         child.start()
-    if _wait_healthy(args.port, 30):
-        say(f"SCPLN is up: http://127.0.0.1:{args.port}/ui/plans  (logs in {logs}; Ctrl-C stops)")
-    else:
-        say(f"the gateway is not healthy yet; see {logs}")
     try:
+        first_admin.create_if_none(urls["operator"], args.data_dir, f"http://127.0.0.1:{args.port}/login")
+        if _wait_healthy(args.port, 30):
+            say(f"SCPLN is up: http://127.0.0.1:{args.port}/ui/plans  (logs in {logs}; Ctrl-C stops)")
+        else:
+            say(f"the gateway is not healthy yet; see {logs}")
         supervisor.watch()
     finally:
         supervisor.shutdown(nats)

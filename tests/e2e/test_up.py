@@ -1,10 +1,15 @@
 """``scpln up`` as a user runs it: a clear error for a busy port, an external NATS when asked."""
 
+import asyncio
 import os
 import socket
+import stat
 import subprocess
 import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
+import nats
 import pytest
 
 from runtime import nats_server
@@ -46,3 +51,52 @@ def test_with_nats_url_set_it_uses_that_server_and_starts_none(tmp_path):
     finally:
         server.terminate()
         server.wait(5)
+
+
+def children_nats_users(system) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each child process's module and the NATS user in its NATS_URL."""
+    users = {}
+    for pid in subprocess.run(["pgrep", "-P", str(system.proc.pid)], capture_output=True, text=True, check=False).stdout.split():
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        environ = dict(item.split(b"=", 1) for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in item)
+        if b"-m" in cmdline:
+            module = cmdline[cmdline.index(b"-m") + 1].decode().removeprefix("services.")
+            users[module] = urlsplit(environ[b"NATS_URL"].decode()).username
+    return users
+
+
+async def refused_without_credentials(port: int) -> None:
+    async def quiet(_error: Exception) -> None:
+        pass
+
+    with pytest.raises(Exception, match="[Aa]uthorization"):
+        await nats.connect(f"nats://127.0.0.1:{port}", allow_reconnect=False, max_reconnect_attempts=0, error_cb=quiet)
+
+
+def test_the_first_start_secures_the_bus_and_says_the_admin_password_once(tmp_path):
+    system = start_system(tmp_path)
+    try:
+        secrets_dir = tmp_path / "secrets"
+        assert stat.S_IMODE(secrets_dir.stat().st_mode) == 0o700
+        assert stat.S_IMODE((secrets_dir / "nats-users.json").stat().st_mode) == 0o600
+        assert stat.S_IMODE((tmp_path / "initial-admin-password").stat().st_mode) == 0o600
+        assert children_nats_users(system) == {name: name for name in ("plan_service", "run_registry", "simulator", "ui_gateway")}
+        port = urlsplit(system.nats_url).port
+        asyncio.run(refused_without_credentials(port))
+        with system.anonymous() as anonymous, system.client() as admin:
+            assert anonymous.get("/runs").status_code == 401
+            assert admin.get("/runs").status_code == 200, "a token made with scpln tokens create works"
+        passwords = (secrets_dir / "nats-users.json").read_text()
+    finally:
+        stop_system(system)
+    said = [line for line in (tmp_path / "up.out").read_text().splitlines() if "first start" in line]
+    assert said == [(f"scpln: first start: sign in at {system.base_url}/login as user admin with password "
+                     f"{system.admin_password} (kept in {tmp_path / 'initial-admin-password'}, mode 0600)")]
+
+    again = start_system(tmp_path)  # the log has a user: no new admin, the same NATS passwords
+    try:
+        assert again.admin_password == system.admin_password
+        assert (secrets_dir / "nats-users.json").read_text() == passwords
+    finally:
+        stop_system(again)
+    assert len([line for line in (tmp_path / "up.out").read_text().splitlines() if "first start" in line]) == 1

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from runtime import bus
+from runtime import nats_permissions as permissions
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,10 +38,22 @@ def test_nats_runs_jetstream_with_room_for_the_whole_event_log():
     config_path = nats["command"][nats["command"].index("-c") + 1]
     mounted = {target: source for source, target, *_ in (volume.split(":") for volume in nats["volumes"])}
     config = (ROOT / mounted[config_path]).read_text()
-    assert "http: 0.0.0.0:8222" in config  # the healthcheck's port
+    assert "http: 127.0.0.1:8222" in config  # the healthcheck's port, inside the container
     for conf in (config, (ROOT / "deploy" / "nats-server.conf").read_text()):
         store = re.search(r"max_file_store:\s*(\d+)GB", conf)
         assert store is not None and int(store.group(1)) * 1024**3 >= bus.MAX_STORAGE_BYTES
+
+
+def test_nats_runs_the_deploy_users_and_each_service_connects_as_its_own():
+    services = compose()["services"]
+    nats = services["nats"]
+    assert "./deploy/nats-server.conf:/etc/nats/scpln.conf:ro" in nats["volumes"]
+    for user in permissions.USERS:
+        variable = permissions.password_variable(user)
+        assert nats["environment"][variable].startswith(f"${{{variable}:?"), f"{variable} must be set, never defaulted"
+    for name in ("plan_service", "run_registry", "simulator", "ui_gateway"):
+        url = services[name]["environment"]["NATS_URL"]
+        assert url == f"nats://{name}:${{{permissions.password_variable(name)}}}@nats:4222", name
 
 
 def test_prometheus_scrapes_every_service_where_it_serves_its_metrics():
