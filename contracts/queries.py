@@ -212,6 +212,8 @@ class ScenarioRow(Contract):
     locked_by: str | None = None
     locked_at: datetime | None = None
     archived: bool = False
+    archived_by: str | None = None
+    archived_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -33,8 +33,9 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-READ_MODEL_VERSION = 2
-"""Raised when the same events make other rows (2: plans have a row from their request on). A
+READ_MODEL_VERSION = 3
+"""Raised when the same events make other rows (2: plans have a row from their request on; 3:
+scenarios say who archived them and when). A
 read model projected by an older version is projected again from the whole log (``outdated``)."""
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
@@ -180,6 +181,8 @@ scenarios = Table(
     Column("locked_by", String),
     _time("locked_at", nullable=True),
     Column("archived", Boolean, nullable=False, server_default="0"),
+    Column("archived_by", String),
+    _time("archived_at", nullable=True),
     _time("created_at"), _time("updated_at"),
 )
 

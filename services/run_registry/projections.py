@@ -128,7 +128,14 @@ def _(event: ev.ScenarioUnlocked, seq: int) -> list[Change]:
 
 @_applies(ev.ScenarioArchived)
 def _(event: ev.ScenarioArchived, seq: int) -> list[Change]:
-    values = {"archived": True, "updated_at": aware(event.occurred_at)}
+    at = aware(event.occurred_at)
+    values = {"archived": True, "archived_by": event.archived_by, "archived_at": at, "updated_at": at}
+    return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
+
+
+@_applies(ev.ScenarioUnarchived)
+def _(event: ev.ScenarioUnarchived, seq: int) -> list[Change]:
+    values = {"archived": False, "archived_by": None, "archived_at": None, "updated_at": aware(event.occurred_at)}
     return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
 
 
