@@ -38,9 +38,31 @@ def browser():  # type: ignore[no-untyped-def]
         chromium.close()
 
 
+def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the login page, as a person would."""
+    page.goto("/login")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    page.click('button[type="submit"]')
+    page.wait_for_url("**/ui/**")
+
+
+@pytest.fixture(scope="session")
+def admin_state(browser, system):  # type: ignore[no-untyped-def]
+    """The admin's signed-in browser state (its session cookie), made once through the login page."""
+    ctx = browser.new_context(base_url=system.base_url)
+    page = ctx.new_page()
+    sign_in(page, "admin", system.admin_password)
+    state = ctx.storage_state()
+    ctx.close()
+    return state
+
+
 @pytest.fixture()
-def context(browser, system):  # type: ignore[no-untyped-def]
-    ctx = browser.new_context(base_url=system.base_url, viewport={"width": 1366, "height": 900})
+def context(browser, system, admin_state):  # type: ignore[no-untyped-def]
+    """A browser signed in as the admin."""
+    ctx = browser.new_context(base_url=system.base_url, viewport={"width": 1366, "height": 900},
+                              storage_state=admin_state)
     ctx.set_default_timeout(20_000)
     yield ctx
     ctx.close()
