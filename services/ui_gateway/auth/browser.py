@@ -66,14 +66,13 @@ class BrowserGuard:
             return await self.app(scope, receive, send)
         if scope["method"] not in SAFE_METHODS and (reason := cross_site(scope)) is not None:
             return await _forbidden(send, reason)
-        secure = scope.get("scheme") == "https"
-
         async def hardened(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
                 state = scope.get("state") or {}
-                if (value := state.get("set_session")) is not None:
+                if (reissue := state.get("set_session")) is not None:
+                    value, secure = reissue
                     headers.append((b"set-cookie", session_cookie(value, secure=secure).encode()))
                 message = {**message, "headers": headers}
             await send(message)

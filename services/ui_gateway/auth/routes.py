@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.ui_gateway.auth.browser import session_cookie
 from services.ui_gateway.auth.guard import CSRF_FIELD, allow, find_principal, public
 from services.ui_gateway.auth.sessions import LOGIN_NONCE_COOKIE
-from services.ui_gateway.auth.state import auth_state
+from services.ui_gateway.auth.state import auth_state, over_https
 from services.ui_gateway.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,14 +31,14 @@ def _login_page(request: Request, next_path: str, *, status: int = 200, error: s
     request.state.login_nonce = nonce
     response = render(request, "login.html", status_code=status, next=next_path, error=error, username=username)
     response.set_cookie(LOGIN_NONCE_COOKIE, nonce, httponly=True, samesite="lax", path="/login",
-                        secure=request.url.scheme == "https", max_age=3600)
+                        secure=over_https(request), max_age=3600)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
 
 
 @router.get("/login", dependencies=[public()])
-async def login_form(request: Request, next: str = LANDING) -> Response:  # noqa: A002 - the query parameter's name
+async def login_form(request: Request, next: str = LANDING) -> Response:
     if auth_state(request).mode == "off":
         return RedirectResponse(safe_next(next), status_code=303)
     return _login_page(request, safe_next(next))
@@ -47,7 +47,7 @@ async def login_form(request: Request, next: str = LANDING) -> Response:  # noqa
 @router.post("/login", dependencies=[public()])
 async def login(request: Request, username: Annotated[str, Form(max_length=200)] = "",
                 password: Annotated[str, Form(max_length=1000)] = "",
-                next: Annotated[str, Form(max_length=2000)] = LANDING,  # noqa: A002 - the form field's name
+                next: Annotated[str, Form(max_length=2000)] = LANDING,
                 csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "") -> Response:
     auth, target = auth_state(request), safe_next(next)
     nonce = request.cookies.get(LOGIN_NONCE_COOKIE, "")
@@ -66,7 +66,7 @@ async def login(request: Request, username: Annotated[str, Form(max_length=200)]
     auth.throttle.succeeded(username, address)
     session = auth.signer.new(user.username, user.password_hash)
     response = RedirectResponse(target, status_code=303)
-    response.headers.append("set-cookie", session_cookie(auth.signer.dump(session), secure=request.url.scheme == "https"))
+    response.headers.append("set-cookie", session_cookie(auth.signer.dump(session), secure=over_https(request)))
     response.delete_cookie(LOGIN_NONCE_COOKIE, path="/login")
     return response
 
@@ -78,5 +78,5 @@ async def logout(request: Request) -> Response:
         auth_state(request).ended_sessions.add(principal.session_id)
     request.state.set_session = None
     response = RedirectResponse("/login", status_code=303)
-    response.headers.append("set-cookie", session_cookie("", secure=request.url.scheme == "https", max_age=0))
+    response.headers.append("set-cookie", session_cookie("", secure=over_https(request), max_age=0))
     return response

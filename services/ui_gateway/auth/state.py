@@ -68,6 +68,16 @@ def auth_state(request: Request) -> AuthState:
     return request.app.state.auth
 
 
+def over_https(request: Request) -> bool:
+    """Whether the browser reached us over https: directly, or through a trusted proxy that
+    says so (``X-Forwarded-Proto``); cookies are then marked Secure."""
+    if request.url.scheme == "https":
+        return True
+    proxy = auth_state(request).proxy
+    return proxy.trusts(request.client.host if request.client else None) and \
+        request.headers.get("x-forwarded-proto", "").lower() == "https"
+
+
 def read_session(request: Request, auth: AuthState, identities: Callable[[Request], Identities]) -> Principal | None:
     """The signed-in user of a valid session cookie whose account is still enabled and whose
     password has not changed since; the cookie is re-issued now and then to slide its idle time."""
@@ -81,7 +91,8 @@ def read_session(request: Request, auth: AuthState, identities: Callable[[Reques
     if user is None or password_print(user.password_hash) != session.password_print:
         return None
     if auth.signer.needs_reissue(session):
-        request.state.set_session = auth.signer.dump(Session(
-            session.username, session.session_id, session.issued_at, time.time(), session.password_print))
+        request.state.set_session = (auth.signer.dump(Session(
+            session.username, session.session_id, session.issued_at, time.time(), session.password_print)),
+            over_https(request))
     return Principal(user.username, user.role, "session", session.session_id)
 

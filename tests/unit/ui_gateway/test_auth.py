@@ -246,3 +246,55 @@ def test_the_session_secret_is_made_once_with_mode_0600(bus, settings):
     first = secret.read_bytes()
     create_app(settings, bus)
     assert secret.read_bytes() == first
+
+
+def test_a_session_ends_when_idle_or_too_old_and_a_forged_cookie_is_nobody():
+    from services.ui_gateway.auth.sessions import SessionSigner
+
+    signer = SessionSigner(b"k" * 32, idle_s=600, max_age_s=3600)
+    session = signer.new("ana", "$argon2id$hash", now=1000.0)
+    cookie = signer.dump(session)
+    assert signer.load(cookie, now=1500.0).username == "ana"
+    assert signer.load(cookie, now=1601.0) is None  # idle for longer than 600 s
+    assert not signer.needs_reissue(session, now=1059.0) and signer.needs_reissue(session, now=1061.0)
+    still = signer.dump(type(session)("ana", session.session_id, 1000.0, 4600.0, session.password_print))
+    assert signer.load(still, now=4550.0) is not None and signer.load(still, now=4650.0) is None  # over an hour old
+    assert signer.load(cookie[:-2] + "xx", now=1001.0) is None
+    assert SessionSigner(b"o" * 32, 600, 3600).load(cookie, now=1001.0) is None
+
+
+def test_a_session_slides_its_idle_time_and_ends_with_a_password_change_or_sign_out(bus, settings, monkeypatch):
+    import time as clock
+
+    from contracts.identity import UserPasswordChanged
+    from services.ui_gateway.auth import state as auth_state_module
+
+    bus.add_user("ana", "viewer", password="pw-ana-long")
+    with TestClient(create_app(settings, bus)) as browser:
+        assert _sign_in(browser, "ana", "pw-ana-long").status_code == 303
+        cookie = browser.cookies.get("scpln_session")
+        now = clock.time()
+        monkeypatch.setattr(auth_state_module.time, "time", lambda: now + 120)
+        answer = browser.get("/ui/runs")
+        assert answer.status_code == 200 and "scpln_session=" in answer.headers.get("set-cookie", "")
+        assert browser.cookies.get("scpln_session") != cookie
+        token = _csrf(answer.text)
+        browser.post("/logout", data={"csrf_token": token})
+        browser.cookies.set("scpln_session", cookie)  # the old cookie, replayed after signing out
+        assert browser.get("/runs").status_code == 401
+        assert _sign_in(browser, "ana", "pw-ana-long").status_code == 303
+        assert browser.get("/runs").status_code == 200
+        bus.identities.apply(UserPasswordChanged(username="ana", password_hash="$argon2id$other", changed_by="admin",
+                                                 correlation_id="ana", producer="t"))
+        assert browser.get("/runs").status_code == 401
+
+
+def test_cookies_are_secure_behind_a_trusted_proxy_that_says_https(bus, tmp_path):
+    settings = Settings(scpln_data_dir=tmp_path, scpln_auth="proxy", scpln_trusted_proxies="127.0.0.1")
+    bus.add_user("ana", "viewer", password="pw-ana-long")
+    with TestClient(create_app(settings, bus), client=("127.0.0.1", 5000)) as browser:
+        form = browser.get("/login", headers={"X-Forwarded-Proto": "https"})
+        assert "Secure" in form.headers["set-cookie"]
+        signed_in = browser.post("/login", data={"username": "ana", "password": "pw-ana-long", "csrf_token": _csrf(form.text)},
+                                 headers={"X-Forwarded-Proto": "https"}, follow_redirects=False)
+        assert "Secure" in signed_in.headers["set-cookie"]
