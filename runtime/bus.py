@@ -63,7 +63,7 @@ async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: in
         except Exception as exc:
             if attempts is not None and tried >= attempts:
                 raise
-            log.warning("NATS not reachable at %s (%s); retrying in %.1fs", url, exc, delay)
+            log.warning("NATS not reachable at %s (%s); retrying in %.1fs", public_url(url), exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, retry_max_s)
 

@@ -98,7 +98,7 @@ class NatsBus:
     async def _connect(self) -> None:
         self.nc = await bus.connect(self.url, "ui_gateway")
         self._objects = NatsObjectStore(self.nc.jetstream())
-        log.info("connected to %s", self.url)
+        log.info("connected to %s", bus.public_url(self.url))
         self._following = [
             asyncio.create_task(self._keep_following("identity", lambda js: identity.follow(
                 js, self.identities, self._identities_ready))),
