@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from scpln import identity_cli, registry, samples, tokens, up, users
+from scpln import identity_cli, maintenance, registry, samples, tokens, up, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,11 +14,13 @@ def build_parser() -> argparse.ArgumentParser:
     registry.add_arguments(commands.add_parser("registry", help="rebuild, back up or restore the run registry"))
     users.add_arguments(commands.add_parser("users", help="local accounts: add, list, set-role, disable, enable, set-password"))
     tokens.add_arguments(commands.add_parser("tokens", help="API tokens: create, list, revoke"))
+    maintenance.add_arguments(commands.add_parser(
+        "maintenance", help="maintenance mode: on (a banner, no new plans or runs), off, status"))
     return parser
 
 
 COMMANDS = {
-    "up": up.run, "samples": samples.run, "registry": registry.run,
+    "up": up.run, "samples": samples.run, "registry": registry.run, "maintenance": maintenance.run,
     "users": lambda args: identity_cli.run("scpln users", args, users.command),
     "tokens": lambda args: identity_cli.run("scpln tokens", args, tokens.command),
 }

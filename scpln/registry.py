@@ -24,7 +24,7 @@ from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
 from contracts.events import JobProgress, JobState, JobType, ReadModelReplaced
 from runtime.bus import last_stream_seq, public_url
 from runtime.publisher import JetStreamPublisher
-from scpln import locate
+from scpln import locate, maintenance
 from scpln.progress import ProgressBar
 from services.run_registry.backup import (
     backup_dir,
@@ -57,6 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     backup_cmd.add_argument("--out", type=Path, help="backup file (default: a new file under backups/)")
     restore_cmd = actions.add_parser("restore", parents=[after], help="restore a backup; it catches up from the log")
     restore_cmd.add_argument("file", type=Path)
+    for command in (rebuild_cmd, restore_cmd):
+        maintenance.add_during_arguments(command)
 
 
 def _sequence(text: str) -> int:
@@ -106,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     action = {"rebuild": rebuild_command, "backup": backup_command, "restore": restore_command}[args.action]
+    if getattr(args, "maintenance", False):
+        return asyncio.run(maintenance.during(settings.nats_url, f"registry {args.action}",
+                                              lambda: action(args, settings), args.maintenance_message))
     return asyncio.run(action(args, settings))
 
 
