@@ -8,7 +8,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from contracts import subjects
-from contracts.commands import JobAccepted, PlanAccepted, RunDeletedReply, ScenarioAccepted
+from contracts.commands import JobAccepted, MaintenanceStatus, PlanAccepted, RunDeletedReply, ScenarioAccepted
 from contracts.identity import ROLES, TokenRevoked, UserDisabled, UserRoleChanged
 from services.ui_gateway.app import create_app
 from services.ui_gateway.auth.guard import Guard
@@ -71,6 +71,8 @@ MUTATIONS = [
     ("post", "/scenarios/scn_1/unarchive", {}, "scenarios.archive", subjects.CMD_SCENARIO_UNARCHIVE,
      ScenarioAccepted(scenario_id="scn_1")),
     ("delete", "/runs/run_a", {}, "runs.delete", subjects.CMD_RUN_DELETE, RunDeletedReply(run_id="run_a")),
+    ("post", "/maintenance", {"json": {"on": True, "message": "restoring"}}, "registry.operate",
+     subjects.CMD_MAINTENANCE_SET, MaintenanceStatus(on=True, message="restoring", recorded_seq=7)),
 ]
 
 
