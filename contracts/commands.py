@@ -12,6 +12,8 @@ from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, fie
 from contracts.envelope import INT64_MAX, Contract
 from contracts.events import MAINTENANCE_MESSAGE_MAX, ArtifactRef
 from contracts.plan_options import PlanOptions
+from contracts.queries import RunMeta
+from contracts.run_meta import NOTE_MAX, TAGS_MAX, Tag
 
 ErrorCode = Literal[
     "validation_failed", "scenario_not_found", "scenario_locked", "scenario_archived",
@@ -162,6 +164,38 @@ class DeleteRun(Contract):
 
 class RunDeletedReply(Contract):
     run_id: str = Field(description="Id of the deleted run.")
+
+
+RunMetaAction = Literal["approve", "promote_baseline", "archive", "unarchive", "note", "tags"]
+
+
+class ChangeRunMeta(Contract):
+    """Change a run's governance (the registry checks it and publishes the fact): approve it,
+    promote it to its scenario's baseline (approving it first when it is not), archive or
+    unarchive it, add a note, add or remove tags. Only a succeeded run is approved or promoted."""
+
+    run_id: str = Field(min_length=1, description="The run.")
+    action: RunMetaAction = Field(description="What to change.")
+    by: str = Field(min_length=1, max_length=200, description="Who asks: the gateway's signed-in user.")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX)] = Field(
+        default="", description="The note (Markdown), for action 'note'.")
+    add: list[Tag] = Field(default_factory=list, max_length=TAGS_MAX, description="Tags to add (action 'tags').")
+    remove: list[Tag] = Field(default_factory=list, max_length=TAGS_MAX, description="Tags to remove (action 'tags').")
+
+    @model_validator(mode="after")
+    def _what_the_action_takes(self) -> "ChangeRunMeta":
+        if self.action == "note" and not self.note:
+            raise ValueError("a note takes text")
+        if self.action == "tags" and not (self.add or self.remove):
+            raise ValueError("name the tags to add or remove")
+        return self
+
+
+class RunMetaChanged(Contract):
+    run_id: str = Field(description="The run.")
+    recorded_seq: int | None = Field(default=None, description=(
+        "Stream sequence of the last fact recorded; None when the run already was as asked (nothing recorded)."))
+    meta: RunMeta = Field(description="The run's governance once the facts are applied.")
 
 
 class SwapReadModel(Contract):

@@ -24,6 +24,15 @@ from contracts.identity import (
     UserRoleChanged,
 )
 from contracts.kpis import KPI_BY_KEY
+from contracts.run_meta import (
+    RUN_META_EVENTS,
+    BaselinePromoted,
+    RunApproved,
+    RunArchived,
+    RunNoteAdded,
+    RunTagsChanged,
+    RunUnarchived,
+)
 from contracts.upcast import UPCASTERS, upcast_json, upcaster
 
 
@@ -355,7 +364,7 @@ EVENT_TYPES: tuple[type[Envelope], ...] = (
     ScenarioCreated, ScenarioUpdated, ScenarioLocked, ScenarioUnlocked, ScenarioArchived, ScenarioUnarchived,
     ConfigVersionCreated, PlanRequested, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
     RunDeleted, AggregateRequested, AggregateCompleted, ReadModelReplaced, MaintenanceStarted, MaintenanceEnded,
-    *IDENTITY_EVENTS,
+    *IDENTITY_EVENTS, *RUN_META_EVENTS,
 )
 
 SUBJECT_OF: dict[str, str] = {
@@ -385,6 +394,12 @@ SUBJECT_OF: dict[str, str] = {
     "UserEnabled": subjects.USER_ENABLED,
     "TokenIssued": subjects.TOKEN_ISSUED,
     "TokenRevoked": subjects.TOKEN_REVOKED,
+    "RunApproved": subjects.RUN_APPROVED,
+    "BaselinePromoted": subjects.BASELINE_PROMOTED,
+    "RunArchived": subjects.RUN_ARCHIVED,
+    "RunUnarchived": subjects.RUN_UNARCHIVED,
+    "RunNoteAdded": subjects.RUN_NOTE_ADDED,
+    "RunTagsChanged": subjects.RUN_TAGS_CHANGED,
 }
 
 Event = Annotated[Union[EVENT_TYPES], Field(discriminator="event_type")]  # type: ignore[valid-type]  # noqa: UP007 - a Union over the tuple of event types

@@ -8,7 +8,7 @@ a bounded time, until the read model has applied that sequence (read-your-writes
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from contracts.envelope import INT64_MAX, Contract
 from contracts.events import ArtifactRef, JobState, JobType
@@ -38,6 +38,13 @@ class ListRuns(Consistency):
     limit: int = Field(default=50, ge=1, le=1000, description="Page size.")
     offset: int = Field(default=0, ge=0, le=INT64_MAX, description="Rows to skip (ignored with cursor).")
     cursor: str | None = Field(default=None, description="Opaque cursor from a previous page.")
+    approved: bool | None = Field(default=None, description="Only approved runs (true) or only the others (false).")
+    baseline: bool | None = Field(default=None, description="Only the scenarios' baseline runs (true) or only the "
+                                                            "others (false).")
+    archived: Literal["hide", "include", "only"] = Field(default="hide", description=(
+        "Archived runs: hidden (the default), shown with the others, or only they."))
+    tag: str | None = Field(default=None, max_length=200, description="Only runs carrying this tag (exact).")
+
 
 
 class RunRow(Contract):
@@ -56,6 +63,11 @@ class RunRow(Contract):
     reason: str = ""
     summary: dict[str, Any] = Field(default_factory=dict)
     results: ArtifactRef | None = None
+    approved: bool = Field(default=False, description="Approved (RunApproved); retention never drops it.")
+    baseline: bool = Field(default=False, description="Its scenario's baseline (BaselinePromoted).")
+    archived: bool = Field(default=False, description="Archived: the run history hides it unless asked for.")
+    tags: list[str] = Field(default_factory=list, description="Its tags, sorted.")
+
 
 
 class RunsPage(ReadModelPosition):
@@ -78,10 +90,20 @@ class RunDetail(ReadModelPosition):
 
 
 class CompareRuns(Consistency):
-    run_ids: list[str] = Field(min_length=2, max_length=20)
+    run_ids: list[str] = Field(min_length=1, max_length=20, description=(
+        "The runs to compare: at least two, or one with base 'baseline'."))
     base_id: str | None = None
+    base: Literal["baseline"] | None = Field(default=None, description=(
+        "'baseline': each run is compared with its scenario's baseline run (which the comparison adds), instead "
+        "of one base run; base_id is then the first run's baseline."))
     threshold: float = Field(default=0.05, ge=0, description="Relative difference that flags a KPI.")
     keys: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _two_runs_or_baselines(self) -> "CompareRuns":
+        if len(set(self.run_ids)) < 2 and self.base != "baseline":
+            raise ValueError("compare at least two runs (or one with base 'baseline')")
+        return self
 
 
 class KpiComparison(Contract):
@@ -96,6 +118,11 @@ class Comparison(ReadModelPosition):
     base_id: str
     runs: list[RunRow]
     kpis: list[KpiComparison]
+    bases: dict[str, str] = Field(default_factory=dict, description=(
+        "With base 'baseline': each compared run's base, its scenario's baseline run (runs whose scenario has "
+        "none are left out, and their differences are null)."))
+    without_baseline: list[str] = Field(default_factory=list, description=(
+        "With base 'baseline': the runs whose scenario has no baseline."))
 
 
 PlanStatus = Literal["planning", "ready", "failed", "cancelled"]
@@ -272,6 +299,10 @@ class DeadLetter(Contract):
     recorded_at: datetime = Field(description="When the registry set it aside.")
 
 
+RETENTION_RULE = ("RUNS_DB_MAX_ROWS keeps at most that many runs besides the approved and baseline runs, "
+                  "dropping the oldest first; it never drops an approved or baseline run (the log keeps every run).")
+
+
 class RegistryStatus(ReadModelPosition):
     runs: int = Field(description="Runs in the read model.")
     runs_dropped_by_retention: int = Field(default=0, description="Runs RUNS_DB_MAX_ROWS dropped (the log keeps them).")
@@ -284,3 +315,59 @@ class RegistryStatus(ReadModelPosition):
         "changed nothing."))
     latest_dead_letters: list[DeadLetter] = Field(default_factory=list, description="The newest dead letters "
                                                                                       "(highest sequence first).")
+    approved_runs: int = Field(default=0, description=(
+        "Approved runs in the read model (baselines are approved too): retention never drops them."))
+    retention: str = Field(default=RETENTION_RULE, description="What RUNS_DB_MAX_ROWS keeps and drops.")
+
+
+class RunNote(Contract):
+    note_id: str
+    text: str = Field(description="The note as written (Markdown).")
+    author: str
+    created_at: datetime
+
+
+class RunMeta(Contract):
+    """A run's governance: approval, baseline, archive, tags and notes (oldest note first)."""
+
+    run_id: str
+    scenario_id: str | None = Field(default=None, description="None for a run the read model does not hold.")
+    approved: bool = False
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    baseline: bool = Field(default=False, description="The run is its scenario's baseline now.")
+    baseline_by: str | None = None
+    baseline_at: datetime | None = None
+    archived: bool = False
+    archived_by: str | None = None
+    archived_at: datetime | None = None
+    tags: list[str] = Field(default_factory=list)
+    notes: list[RunNote] = Field(default_factory=list)
+
+
+class GetRunMeta(Consistency):
+    run_ids: list[str] = Field(min_length=1, max_length=200)
+    must_exist: bool = Field(default=True, description=(
+        "A run the read model does not hold is run_not_found; false: answered with an empty meta."))
+
+
+class RunMetas(ReadModelPosition):
+    metas: dict[str, RunMeta] = Field(description="By run id, in the order asked.")
+
+
+class ListBaselines(Consistency):
+    scenario_id: str | None = Field(default=None, description="Only this scenario's baseline.")
+
+
+class BaselineRow(Contract):
+    scenario_id: str
+    scenario_name: str
+    run_id: str = Field(description="The scenario's baseline run.")
+    promoted_by: str
+    promoted_at: datetime
+    latest_run_id: str | None = Field(default=None, description=(
+        "The scenario's newest succeeded run that is not archived (it may be the baseline itself)."))
+
+
+class BaselinesPage(ReadModelPosition):
+    baselines: list[BaselineRow] = Field(description="One per scenario that has a baseline, by scenario name.")

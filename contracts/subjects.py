@@ -16,6 +16,23 @@ RUN_REQUESTED = f"{EVENTS_PREFIX}.run.requested"
 RUN_COMPLETED = f"{EVENTS_PREFIX}.run.completed"
 RUN_FAILED = f"{EVENTS_PREFIX}.run.failed"
 RUN_DELETED = f"{EVENTS_PREFIX}.run.deleted"
+RUN_META_PREFIX = f"{EVENTS_PREFIX}.run.meta"
+RUN_APPROVED = f"{RUN_META_PREFIX}.approved"
+BASELINE_PROMOTED = f"{RUN_META_PREFIX}.baseline_promoted"
+RUN_ARCHIVED = f"{RUN_META_PREFIX}.archived"
+RUN_UNARCHIVED = f"{RUN_META_PREFIX}.unarchived"
+RUN_NOTE_ADDED = f"{RUN_META_PREFIX}.note_added"
+RUN_TAGS_CHANGED = f"{RUN_META_PREFIX}.tags_changed"
+RUN_META_EVENTS = f"{RUN_META_PREFIX}.>"
+"""A run's governance (approval, the scenario's baseline, archive, notes, tags): published by the
+run registry, which checks each change against its read model (``CMD_RUN_META``)."""
+PLAN_REVIEW_PREFIX = f"{EVENTS_PREFIX}.plan.review"
+PLAN_SUBMITTED = f"{PLAN_REVIEW_PREFIX}.submitted"
+PLAN_APPROVED = f"{PLAN_REVIEW_PREFIX}.approved"
+PLAN_REJECTED = f"{PLAN_REVIEW_PREFIX}.rejected"
+PLAN_REVIEW_EVENTS = f"{PLAN_REVIEW_PREFIX}.>"
+"""A plan's review (submit, approve, reject), published by plan_service. The notifier
+sends the submitted / approved / rejected facts to webhooks by these subjects."""
 JOB_PROGRESS = f"{EVENTS_PREFIX}.job.progress"
 SCENARIO_CREATED = f"{EVENTS_PREFIX}.scenario.created"
 SCENARIO_UPDATED = f"{EVENTS_PREFIX}.scenario.updated"
@@ -64,6 +81,9 @@ CMD_JOB_RETRY = f"{CMD_PREFIX}.plan.retry_job"
 CMD_MAINTENANCE_SET = f"{CMD_PREFIX}.plan.set_maintenance"
 CMD_RUN_DELETE = f"{CMD_PREFIX}.registry.delete_run"
 CMD_REGISTRY_SWAP = f"{CMD_PREFIX}.registry.swap_read_model"
+CMD_RUN_META = f"{CMD_PREFIX}.registry.run_meta"
+"""Approve a run, promote it to its scenario's baseline, archive or unarchive it, add a note or
+change its tags: the registry checks the run and publishes the fact."""
 
 # queries: request/reply on the registry's read models
 QRY_PREFIX = "scpln.qry.registry"
@@ -79,10 +99,16 @@ QRY_SCENARIO_GET = f"{QRY_PREFIX}.scenarios.get"
 QRY_CONFIGS_LIST = f"{QRY_PREFIX}.configs.list"
 QRY_CONFIG_GET = f"{QRY_PREFIX}.configs.get"
 QRY_STATUS = f"{QRY_PREFIX}.status"
+QRY_RUN_META = f"{QRY_PREFIX}.runs.meta"
+QRY_BASELINES = f"{QRY_PREFIX}.runs.baselines"
+QRY_NOTIFIER_STATUS = "scpln.qry.notifier.status"
+"""The notifier's webhook receivers: deliveries, failures, backlog (request/reply)."""
 
 # durable consumers
 SIMULATOR_DURABLES = {PLAN_CREATED: "simulator_plans", RUN_REQUESTED: "simulator_reruns"}
 REGISTRY_DURABLE = "run_registry"
+NOTIFIER_DURABLE_PREFIX = "notifier_"
+"""One durable consumer per webhook receiver: this prefix and a digest of its URL."""
 
 # object store buckets
 CONFIGS_BUCKET = "scpln-configs"

@@ -93,11 +93,12 @@ TABLE: dict[str, Permissions] = {
                        bucket_reader(s.CONFIGS_BUCKET), bucket_writer(s.RESULTS_BUCKET)),
         subscribe=(INBOX,)),
     "run_registry": Permissions(
-        publish=unique(s.RUN_DELETED, s.REGISTRY_EVENTS, EVENT_LOG, durable(EVENTS, s.REGISTRY_DURABLE),
+        publish=unique(s.RUN_DELETED, s.RUN_META_EVENTS, s.REGISTRY_EVENTS, EVENT_LOG, durable(EVENTS, s.REGISTRY_DURABLE),
                        f"{API}.CONSUMER.DELETE.{EVENTS}.{s.REGISTRY_DURABLE}"),
         subscribe=(f"{s.QRY_PREFIX}.>", f"{s.CMD_PREFIX}.registry.>", INBOX), allow_responses=True),
     "ui_gateway": Permissions(
-        publish=unique(f"{s.CMD_PREFIX}.plan.>", s.CMD_RUN_DELETE, f"{s.QRY_PREFIX}.>", EVENT_LOG, ordered(EVENTS),
+        publish=unique(f"{s.CMD_PREFIX}.plan.>", s.CMD_RUN_DELETE, s.CMD_RUN_META, f"{s.QRY_PREFIX}.>", EVENT_LOG,
+                       ordered(EVENTS),
                        bucket_writer(s.UPLOADS_BUCKET), bucket_reader(s.CONFIGS_BUCKET),
                        bucket_reader(s.ARTIFACTS_BUCKET), bucket_reader(s.RESULTS_BUCKET)),
         subscribe=(INBOX,)),

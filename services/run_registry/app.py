@@ -8,14 +8,14 @@ from faststream.nats import NatsBroker
 
 from contracts import queries as q
 from contracts import subjects
-from contracts.commands import DeleteRun, SwapReadModel
+from contracts.commands import ChangeRunMeta, DeleteRun, SwapReadModel
 from runtime import bus
 from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import setup_logging
 from runtime.metrics import serve_metrics
 from runtime.publisher import EventPublisher, JetStreamPublisher
 from runtime.rpc import responder
-from services.run_registry import handlers, queries
+from services.run_registry import handlers, queries, run_meta
 from services.run_registry.backup import periodic_backups
 from services.run_registry.live import LiveReadModel
 from services.run_registry.settings import Settings
@@ -35,6 +35,8 @@ QUERY_ROUTES = {
     subjects.QRY_CONFIGS_LIST: (q.ListConfigs, queries.list_configs),
     subjects.QRY_CONFIG_GET: (q.GetConfig, queries.get_config),
     subjects.QRY_STATUS: (q.Consistency, queries.status),
+    subjects.QRY_RUN_META: (q.GetRunMeta, queries.get_run_meta),
+    subjects.QRY_BASELINES: (q.ListBaselines, queries.list_baselines),
 }
 
 
@@ -46,6 +48,8 @@ def subscribe(broker: NatsBroker, live: LiveReadModel, publisher: EventPublisher
     commands = {
         subjects.CMD_RUN_DELETE: (DeleteRun, partial(handlers.delete_run, live=live, publisher=publisher)),
         subjects.CMD_REGISTRY_SWAP: (SwapReadModel, partial(handlers.swap_read_model, live=live, publisher=publisher)),
+        subjects.CMD_RUN_META: (ChangeRunMeta, partial(run_meta.change_run_meta, live=live, publisher=publisher,
+                                                       wait_s=settings.min_seq_wait_s)),
     }
     for subject, (model, handle) in commands.items():
         broker.subscriber(subject, queue="run_registry")(responder(model, handle))

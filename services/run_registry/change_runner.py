@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, literal_column, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, false, func, literal_column, select, true, update
 from sqlalchemy.dialects.sqlite import insert
 
 from services.run_registry import db, driver_sql, projections
@@ -45,7 +45,10 @@ def _delete(table: Table, keys: tuple[str, ...]) -> Any:
 
 
 _runs = db.runs
-_OLDEST = select(literal_column("rowid")).select_from(_runs).order_by(_runs.c.started_at, _runs.c.run_id).limit(bindparam("n"))
+_UNAPPROVED = _runs.c.approved == false()
+_OLDEST = select(literal_column("rowid")).select_from(_runs).where(_UNAPPROVED).order_by(
+    _runs.c.approved, _runs.c.started_at, _runs.c.run_id).limit(bindparam("n"))
+_APPROVED_RUNS = select(func.count()).select_from(_runs).where(_runs.c.approved == true())
 _DROP_OLDEST = delete(_runs).where(literal_column("rowid").in_(_OLDEST)).returning(
     _runs.c.status, _runs.c.scenario_name_lc)
 _DELETE_RUN = delete(_runs).where(_runs.c.run_id == bindparam("k_run_id")).returning(
@@ -147,7 +150,11 @@ class ChangeRunner:
         driver_sql.executemany(self.conn, _FINISH, [{"run_id": row["run_id"]} for row in rows])
 
     def _retain(self, due: bool) -> None:
+        """Keep the newest ``max_runs`` runs besides the approved ones, which are never dropped.
+        Approvals flush the runs before them, so this drops what applying it run by run would."""
         excess = self.counts.total - self.max_runs if due and self.max_runs is not None else 0
+        if excess > 0:
+            excess -= self.conn.execute(_APPROVED_RUNS).scalar() or 0
         if excess > 0:
             for old in self.conn.execute(_DROP_OLDEST, {"n": excess}).all():
                 self.counts.count_run(*old, -1)

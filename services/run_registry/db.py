@@ -33,9 +33,10 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-READ_MODEL_VERSION = 3
+READ_MODEL_VERSION = 6
 """Raised when the same events make other rows (2: plans have a row from their request on; 3:
-scenarios say who archived them and when). A
+scenarios say who archived them and when; 6: runs hold their approval and archive, scenarios their
+baseline, runs their notes and tags). A
 read model projected by an older version is projected again from the whole log (``outdated``)."""
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
@@ -117,6 +118,12 @@ runs = Table(
     Column("fill_rate", Float),
     Column("profit_total", Float),
     Column("results", Json),
+    Column("approved", Boolean, nullable=False, server_default="0"),
+    Column("approved_by", String),
+    _time("approved_at", nullable=True),
+    Column("archived", Boolean, nullable=False, server_default="0"),
+    Column("archived_by", String),
+    _time("archived_at", nullable=True),
 )
 SORT_COLUMNS = {
     "started_at": runs.c.started_at,
@@ -134,7 +141,13 @@ for _name, _expr in SORT_COLUMNS.items():
 for _col in ("plan_version_id", "config_version_id", "scenario_id", "scenario_name_lc"):
     Index(f"ix_runs_{_col}", runs.c[_col], runs.c.started_at, runs.c.run_id, runs.c.status)
 
-WRITER_INDEXES = [index for index in runs.indexes if index.name == "ix_runs_by_started_at"]
+# Retention walks the oldest runs that are not approved (approved runs are never dropped); the
+# history's archived filter and the approved filter read their (few) runs by these.
+Index("ix_runs_by_approved_started_at", runs.c.approved, runs.c.started_at, runs.c.run_id)
+Index("ix_runs_archived", runs.c.archived, runs.c.started_at, runs.c.run_id)
+
+WRITER_INDEXES = [index for index in runs.indexes
+                  if index.name in ("ix_runs_by_started_at", "ix_runs_by_approved_started_at")]
 
 plans = Table(
     "plans", metadata,
@@ -211,6 +224,33 @@ aggregates = Table(
     Column("artifact", Json),
     Column("rows", Integer),
     _time("requested_at", nullable=True), _time("completed_at", nullable=True),
+)
+
+baselines = Table(
+    "baselines", metadata,  # one baseline run per scenario (BaselinePromoted); the one it replaced stays approved
+    Column("scenario_id", String, primary_key=True),
+    Column("run_id", String, nullable=False, index=True),
+    Column("promoted_by", String, nullable=False),
+    _time("promoted_at"),
+)
+
+run_notes = Table(
+    "run_notes", metadata,  # appended, never edited (RunNoteAdded)
+    Column("note_id", String, primary_key=True),
+    Column("run_id", String, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String, nullable=False),
+    _time("created_at"),
+    Index("ix_run_notes_run", "run_id", "created_at", "note_id"),
+)
+
+run_tags = Table(
+    "run_tags", metadata,  # (RunTagsChanged) the history's tag filter reads runs by their tag
+    Column("run_id", String, primary_key=True),
+    Column("tag", String, primary_key=True),
+    Column("tagged_by", String, nullable=False),
+    _time("tagged_at"),
+    Index("ix_run_tags_tag", "tag", "run_id"),
 )
 
 deleted_runs = Table(

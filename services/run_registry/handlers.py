@@ -33,6 +33,8 @@ async def run_query(query: Any, fn: Callable[[Any, Any], Contract], live: LiveRe
     except queries.NotFound as missing:
         return ErrorReply(error=NOT_FOUND_CODES.get(missing.kind, "validation_failed"),  # type: ignore[arg-type]
                           message=missing.message)
+    except queries.NotAllowed as refused:
+        return ErrorReply(error="not_allowed", message=str(refused))
     except ValueError as bad:
         return ErrorReply(error="validation_failed", message=str(bad))
     if "lag" in type(reply).model_fields:

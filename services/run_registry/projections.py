@@ -243,3 +243,51 @@ def _(event: ev.AggregateCompleted, seq: int) -> list[Change]:
         "job_id", "run_id", "plan_version_id", "bucket", "group_by", "artifact", "rows"})
     row |= {"status": "completed", "completed_at": aware(event.occurred_at)}
     return [Upsert("aggregates", row)]
+
+
+@_applies(ev.RunApproved)
+def _(event: ev.RunApproved, seq: int) -> list[Change]:
+    """The first approval stands (a second one changes nothing)."""
+    return [_approve(event.run_id, event.approved_by, event.occurred_at)]
+
+
+def _approve(run_id: str, by: str, at: datetime) -> Update:
+    return Update("runs", {"run_id": run_id, "approved": False},
+                  {"approved": True, "approved_by": by, "approved_at": aware(at)})
+
+
+@_applies(ev.BaselinePromoted)
+def _(event: ev.BaselinePromoted, seq: int) -> list[Change]:
+    """The scenario's baseline is this run now; the one it replaced keeps its approval. A
+    baseline is approved (its RunApproved comes first; should it not, it is approved here)."""
+    row = {"scenario_id": event.scenario_id, "run_id": event.run_id, "promoted_by": event.promoted_by,
+           "promoted_at": aware(event.occurred_at)}
+    return [_approve(event.run_id, event.promoted_by, event.occurred_at), Upsert("baselines", row)]
+
+
+@_applies(ev.RunArchived)
+def _(event: ev.RunArchived, seq: int) -> list[Change]:
+    values = {"archived": True, "archived_by": event.archived_by, "archived_at": aware(event.occurred_at)}
+    return [Update("runs", {"run_id": event.run_id}, values)]
+
+
+@_applies(ev.RunUnarchived)
+def _(event: ev.RunUnarchived, seq: int) -> list[Change]:
+    return [Update("runs", {"run_id": event.run_id}, {"archived": False, "archived_by": None, "archived_at": None})]
+
+
+@_applies(ev.RunNoteAdded)
+def _(event: ev.RunNoteAdded, seq: int) -> list[Change]:
+    row = {"note_id": event.note_id, "run_id": event.run_id, "text": event.text, "author": event.author,
+           "created_at": aware(event.occurred_at)}
+    return [Upsert("run_notes", row)]
+
+
+@_applies(ev.RunTagsChanged)
+def _(event: ev.RunTagsChanged, seq: int) -> list[Change]:
+    """Removed after added: a tag named in both is gone. Rows are keyed by (run, tag) alone, so
+    changes of one tag keep their order within a batch."""
+    at = aware(event.occurred_at)
+    added = [Upsert("run_tags", {"run_id": event.run_id, "tag": tag, "tagged_by": event.changed_by, "tagged_at": at})
+             for tag in dict.fromkeys(event.added)]
+    return [*added, *(Delete("run_tags", {"run_id": event.run_id, "tag": tag}) for tag in dict.fromkeys(event.removed))]

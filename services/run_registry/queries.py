@@ -27,7 +27,7 @@ from sqlalchemy import (
 from contracts import queries as q
 from contracts.envelope import INT64_MAX
 from contracts.events import RunSummary
-from services.run_registry import db
+from services.run_registry import db, meta_queries
 from services.run_registry.run_counts import DROPPED, DUPLICATE_FINAL_FACTS, UNDECODABLE
 
 runs, plans, jobs, aggregates = db.runs, db.plans, db.jobs, db.aggregates
@@ -67,6 +67,10 @@ class InvalidQuery(ValueError):
     """The query cannot be answered as asked (e.g. a cursor from another sort)."""
 
 
+class NotAllowed(ValueError):
+    """The query asks for what the read model cannot give (a comparison with baselines none has)."""
+
+
 def position(conn: Connection) -> dict[str, int]:
     return {"last_seq": conn.execute(select(func.max(db.checkpoint.c.last_seq))).scalar() or 0, "lag": 0}
 
@@ -77,7 +81,7 @@ def counter(conn: Connection, name: str) -> int:
 
 def run_row(row: Row[Any] | dict[str, Any]) -> q.RunRow:
     data = row._mapping if isinstance(row, Row) else row
-    return q.RunRow.model_validate({k: data[k] for k in _RUN_FIELDS})
+    return q.RunRow.model_validate({k: data[k] for k in _RUN_FIELDS if k in data})
 
 
 def encode_cursor(sort: str, order: str, value: Any, run_id: str) -> str:
@@ -162,7 +166,7 @@ def _scan_sort_index(query: q.ListRuns, total: int, all_runs: int, offset: int) 
     """Walk the sort key's index testing each row, rather than gather the filtered rows and
     sort them, when that reads fewer rows (the filter keeps a large share of the runs).
     Plan, scenario and config filters are selective: their own indexes always win."""
-    if any(getattr(query, name) is not None for name in _SELECTIVE):
+    if any(getattr(query, name) is not None for name in _SELECTIVE) or meta_queries.selective(query):
         return False
     if query.sort == "started_at" and query.scenario_name is None:
         return False
@@ -190,15 +194,18 @@ def list_runs(conn: Connection, query: q.ListRuns) -> q.RunsPage:
     offset = 0 if query.cursor else query.offset
     counts, names = _counts(conn, query)
     at = {"last_seq": counts.pop(_LAST_SEQ), "lag": 0}
-    where = _run_filters(query, names)
+    where = _run_filters(query, names) + meta_queries.filters(query)
     total, all_runs = (0, 0) if names == [] else _totals(conn, query, where, counts, names)
+    hidden = meta_queries.hidden(query)
+    if hidden and total:
+        total -= meta_queries.archived_among(conn, where, _names_param(names))
     skip, count, backwards = _window(query, total)
     if count == 0:
         return q.RunsPage(runs=[], total=total, limit=query.limit, offset=offset, **at)
     if where and _scan_sort_index(query, total, all_runs, skip):
-        where = _run_filters(query, names, indexed=False)
+        where = _run_filters(query, names, indexed=False) + meta_queries.filters(query, indexed=False)
     key, order = _order(query, backwards)
-    page = select(ROWID).select_from(runs).where(*where)
+    page = select(ROWID).select_from(runs).where(*where, *hidden)
     if query.cursor:
         after, mark = tuple_(key, runs.c.run_id), tuple_(*decode_cursor(query.cursor, query.sort, query.order))
         page = page.where(after < mark if query.order == "desc" else after > mark)
@@ -208,7 +215,7 @@ def list_runs(conn: Connection, query: q.ListRuns) -> q.RunsPage:
     rows = rows[::-1] if backwards else rows
     more, rows = len(rows) > query.limit, rows[: query.limit]
     cursor = encode_cursor(query.sort, query.order, rows[-1].sort_value, rows[-1].run_id) if more else None
-    return q.RunsPage(runs=[run_row(r) for r in rows], total=total,
+    return q.RunsPage(runs=meta_queries.annotate(conn, [run_row(r) for r in rows]), total=total,
                       limit=query.limit, offset=offset, next_cursor=cursor, **at)
 
 
@@ -265,7 +272,7 @@ def get_plan(conn: Connection, query: q.GetPlan) -> q.PlanDetail:
     rows = conn.execute(own.order_by(runs.c.started_at.desc(), runs.c.run_id.desc()).limit(1000))
     jobs = select(aggregates).where(aggregates.c.plan_version_id == query.plan_version_id)
     done = conn.execute(jobs.order_by(aggregates.c.requested_at.desc(), aggregates.c.job_id).limit(200))
-    return q.PlanDetail(plan=plan_row(found[0]), runs=[run_row(r) for r in rows],
+    return q.PlanDetail(plan=plan_row(found[0]), runs=meta_queries.annotate(conn, [run_row(r) for r in rows]),
                         aggregates=[q.AggregateRow.model_validate(dict(a._mapping)) for a in done], **position(conn))
 
 
@@ -278,7 +285,7 @@ def _run_or_404(conn: Connection, run_id: str) -> q.RunRow:
             raise NotFound("run", run_id, f"run {run_id} was deleted{by} at "
                                           f"{deleted.deleted_at:%Y-%m-%d %H:%M:%S} UTC (the event log keeps its history)")
         raise NotFound("run", run_id)
-    return run_row(row)
+    return meta_queries.annotate(conn, [run_row(row)])[0]
 
 
 def get_run(conn: Connection, query: q.GetRun) -> q.RunDetail:
@@ -296,12 +303,30 @@ def get_run(conn: Connection, query: q.GetRun) -> q.RunDetail:
 
 def compare_runs(conn: Connection, query: q.CompareRuns) -> q.Comparison:
     ids = list(dict.fromkeys(query.run_ids))
+    if query.base == "baseline":
+        return compare_with_baselines(conn, query, ids)
     base_id = query.base_id or ids[0]
     if base_id not in ids:
         ids.insert(0, base_id)
     found = [_run_or_404(conn, run_id) for run_id in ids]
     kpis = kpi_comparisons(found, base_id, query.threshold, query.keys)
     return q.Comparison(base_id=base_id, runs=found, kpis=kpis, **position(conn))
+
+
+def compare_with_baselines(conn: Connection, query: q.CompareRuns, ids: list[str]) -> q.Comparison:
+    """Each run against its scenario's baseline: the baselines come first (each once), then the
+    runs; a run whose scenario has no baseline has no differences. None has one: not_allowed."""
+    asked = [_run_or_404(conn, run_id) for run_id in ids]
+    baseline_of = meta_queries.baselines_of(conn, sorted({run.scenario_id for run in asked}))
+    if not baseline_of:
+        raise NotAllowed("no run's scenario has a baseline: promote a run to its scenario's baseline first")
+    bases = {run.run_id: baseline_of[run.scenario_id] for run in asked if run.scenario_id in baseline_of}
+    first = [baseline_of[run.scenario_id] for run in asked if run.scenario_id in baseline_of]
+    found = [_run_or_404(conn, run_id) for run_id in dict.fromkeys(first) if run_id not in ids]
+    found += asked
+    kpis = kpi_comparisons(found, first[0], query.threshold, query.keys, bases=bases)
+    return q.Comparison(base_id=first[0], runs=found, kpis=kpis, bases=bases,
+                        without_baseline=[run.run_id for run in asked if run.run_id not in bases], **position(conn))
 
 
 _SUMMARY_ORDER = {name: i for i, name in enumerate(RunSummary.model_fields)}
@@ -330,13 +355,16 @@ def _diff(value: float | None, base: float | None, threshold: float) -> tuple[fl
 
 
 def kpi_comparisons(found: list[q.RunRow], base_id: str, threshold: float,
-                    keys: list[str] | None) -> list[q.KpiComparison]:
-    """Numeric summary KPIs side by side, each run against the base run."""
+                    keys: list[str] | None, bases: dict[str, str] | None = None) -> list[q.KpiComparison]:
+    """Numeric summary KPIs side by side, each run against the base run, or against its own
+    base (``bases``: run → base run; a run without one, or a base itself, has no difference)."""
     by_id = {run.run_id: run for run in found}
+    base_of = (lambda rid: bases.get(rid)) if bases is not None else (lambda rid: base_id)
     result = []
     for key in _kpi_keys(found, keys):
         values = {rid: (float(v) if _numeric(v := run.summary.get(key)) else None) for rid, run in by_id.items()}
-        diffs = {rid: _diff(v, values[base_id], threshold) for rid, v in values.items()}
+        diffs = {rid: _diff(v, values.get(base_of(rid)) if base_of(rid) else None, threshold)  # type: ignore[arg-type]
+                 for rid, v in values.items()}
         result.append(q.KpiComparison(
             key=key, values=values, diff_abs={r: d[0] for r, d in diffs.items()},
             diff_pct={r: d[1] for r, d in diffs.items()}, flagged={r: d[2] for r, d in diffs.items()}))
@@ -408,4 +436,19 @@ def status(conn: Connection, query: q.Consistency | None = None) -> q.RegistrySt
     return q.RegistryStatus(runs=total, runs_dropped_by_retention=counter(conn, DROPPED),
                             dead_letters=letters, events_undecodable=counter(conn, UNDECODABLE),
                             duplicate_final_facts=counter(conn, DUPLICATE_FINAL_FACTS),
-                            latest_dead_letters=latest, **position(conn))
+                            latest_dead_letters=latest, approved_runs=meta_queries.approved_count(conn),
+                            **position(conn))
+
+
+def get_run_meta(conn: Connection, query: q.GetRunMeta) -> q.RunMetas:
+    """Each run's governance; with ``must_exist`` a run not held (deleted, dropped, unknown) is run_not_found."""
+    metas = meta_queries.run_metas(conn, query)
+    if query.must_exist:
+        for run_id, meta in metas.items():
+            if meta.scenario_id is None:
+                _run_or_404(conn, run_id)
+    return q.RunMetas(metas=metas, **position(conn))
+
+
+def list_baselines(conn: Connection, query: q.ListBaselines) -> q.BaselinesPage:
+    return q.BaselinesPage(baselines=meta_queries.list_baselines(conn, query), **position(conn))
