@@ -33,6 +33,7 @@ from contracts.run_meta import (
     RunTagsChanged,
     RunUnarchived,
 )
+from contracts.stored_objects import STORED_OBJECT_EVENTS, StoredObjectsDeleted
 from contracts.upcast import UPCASTERS, upcast_json, upcaster
 
 
@@ -364,6 +365,7 @@ EVENT_TYPES: tuple[type[Envelope], ...] = (
     ScenarioCreated, ScenarioUpdated, ScenarioLocked, ScenarioUnlocked, ScenarioArchived, ScenarioUnarchived,
     ConfigVersionCreated, PlanRequested, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
     RunDeleted, AggregateRequested, AggregateCompleted, ReadModelReplaced, MaintenanceStarted, MaintenanceEnded,
+    *STORED_OBJECT_EVENTS,
     *IDENTITY_EVENTS, *RUN_META_EVENTS,
 )
 
@@ -385,6 +387,7 @@ SUBJECT_OF: dict[str, str] = {
     "AggregateRequested": subjects.AGGREGATE_REQUESTED,
     "AggregateCompleted": subjects.AGGREGATE_COMPLETED,
     "ReadModelReplaced": subjects.READ_MODEL_REPLACED,
+    "StoredObjectsDeleted": subjects.STORED_OBJECTS_DELETED,
     "MaintenanceStarted": subjects.MAINTENANCE_STARTED,
     "MaintenanceEnded": subjects.MAINTENANCE_ENDED,
     "UserAdded": subjects.USER_ADDED,

@@ -303,6 +303,12 @@ RETENTION_RULE = ("RUNS_DB_MAX_ROWS keeps at most that many runs besides the app
                   "dropping the oldest first; it never drops an approved or baseline run (the log keeps every run).")
 
 
+class BucketSize(Contract):
+    bucket: str = Field(description="Object store bucket.")
+    bytes: int = Field(description="Bytes its stream stores (documents, their metadata, markers of deleted ones).")
+    messages: int = Field(description="Messages its stream stores (chunks and metadata).")
+
+
 class RegistryStatus(ReadModelPosition):
     runs: int = Field(description="Runs in the read model.")
     runs_dropped_by_retention: int = Field(default=0, description="Runs RUNS_DB_MAX_ROWS dropped (the log keeps them).")
@@ -318,6 +324,11 @@ class RegistryStatus(ReadModelPosition):
     approved_runs: int = Field(default=0, description=(
         "Approved runs in the read model (baselines are approved too): retention never drops them."))
     retention: str = Field(default=RETENTION_RULE, description="What RUNS_DB_MAX_ROWS keeps and drops.")
+    pending_object_deletions: int = Field(default=0, description=(
+        "Stored objects nothing needs any more (results and aggregates of runs deleted or dropped, artifacts of "
+        "plans without runs), removed OBJECT_GRACE_HOURS after that."))
+    object_store: list[BucketSize] = Field(default_factory=list, description=(
+        "Size of each object store bucket, from its stream's info (measured every OBJECT_SWEEP_S)."))
 
 
 class RunNote(Contract):

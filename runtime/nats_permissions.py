@@ -71,6 +71,18 @@ def bucket_writer(bucket: str) -> tuple[str, ...]:
             f"$O.{bucket}.>")
 
 
+def bucket_cleaner(bucket: str) -> tuple[str, ...]:
+    """Removes objects (the registry's sweep): reads an object's metadata, writes its deletion
+    marker and purges its chunks in the bucket's own stream; never creates the bucket."""
+    stream, info = _object_stream(bucket)
+    return (info, f"{API}.STREAM.MSG.GET.{stream}", f"{API}.STREAM.PURGE.{stream}", f"$O.{bucket}.M.>")
+
+
+def bucket_size(bucket: str) -> str:
+    """How much the bucket's stream stores (its info)."""
+    return _object_stream(bucket)[1]
+
+
 def unique(*groups: tuple[str, ...] | str) -> tuple[str, ...]:
     flat = [subject for group in groups for subject in ((group,) if isinstance(group, str) else group)]
     return tuple(dict.fromkeys(flat))
@@ -94,7 +106,9 @@ TABLE: dict[str, Permissions] = {
         subscribe=(INBOX,)),
     "run_registry": Permissions(
         publish=unique(s.RUN_DELETED, s.RUN_META_EVENTS, s.REGISTRY_EVENTS, EVENT_LOG, durable(EVENTS, s.REGISTRY_DURABLE),
-                       f"{API}.CONSUMER.DELETE.{EVENTS}.{s.REGISTRY_DURABLE}"),
+                       f"{API}.CONSUMER.DELETE.{EVENTS}.{s.REGISTRY_DURABLE}",
+                       bucket_cleaner(s.RESULTS_BUCKET), bucket_cleaner(s.ARTIFACTS_BUCKET),
+                       *(bucket_size(bucket) for bucket in s.OBJECT_BUCKETS)),
         subscribe=(f"{s.QRY_PREFIX}.>", f"{s.CMD_PREFIX}.registry.>", INBOX), allow_responses=True),
     "ui_gateway": Permissions(
         publish=unique(f"{s.CMD_PREFIX}.plan.>", s.CMD_RUN_DELETE, s.CMD_RUN_META, f"{s.QRY_PREFIX}.>", EVENT_LOG,

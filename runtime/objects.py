@@ -1,7 +1,7 @@
 """The object store port: large documents (configs, artifacts, daily results) by key."""
 
 import hashlib
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig, StorageType
@@ -13,6 +13,13 @@ from contracts.events import ArtifactRef
 
 class ObjectMissing(LookupError):
     """No object under that bucket and key."""
+
+
+class BucketUsage(NamedTuple):
+    bucket: str
+    bytes: int
+    """What the bucket's stream stores: chunks and metadata, deletion markers included."""
+    messages: int
 
 
 class ObjectStore(Protocol):
@@ -63,6 +70,23 @@ class NatsObjectStore:
             raise ObjectMissing(f"{bucket}/{key}") from None
         return result.data or b""
 
+    async def delete(self, bucket: str, key: str) -> None:
+        """Remove the object: its chunks are purged, a small marker says it was deleted.
+        ObjectMissing when it is not there (or was deleted already)."""
+        store = await self._bucket(bucket, create=False)
+        try:
+            await store.delete(key)  # type: ignore[attr-defined]
+        except (ObjectNotFoundError, NotFoundError):
+            raise ObjectMissing(f"{bucket}/{key}") from None
+
+    async def usage(self, bucket: str) -> BucketUsage:
+        """The bucket's size as its stream reports it (zero for a bucket not created yet)."""
+        try:
+            info = await self._js.stream_info(f"OBJ_{bucket}")
+        except NotFoundError:
+            return BucketUsage(bucket, 0, 0)
+        return BucketUsage(bucket, info.state.bytes, info.state.messages)
+
 
 class InMemoryObjectStore:
     """Fake for unit tests."""
@@ -79,3 +103,11 @@ class InMemoryObjectStore:
             return self.objects[(bucket, key)]
         except KeyError:
             raise ObjectMissing(f"{bucket}/{key}") from None
+
+    async def delete(self, bucket: str, key: str) -> None:
+        if self.objects.pop((bucket, key), None) is None:
+            raise ObjectMissing(f"{bucket}/{key}")
+
+    async def usage(self, bucket: str) -> BucketUsage:
+        held = [data for (b, _key), data in self.objects.items() if b == bucket]
+        return BucketUsage(bucket, sum(len(data) for data in held), len(held))

@@ -13,11 +13,13 @@ from runtime import bus
 from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import setup_logging
 from runtime.metrics import serve_metrics
+from runtime.objects import NatsObjectStore
 from runtime.publisher import EventPublisher, JetStreamPublisher
 from runtime.rpc import responder
 from services.run_registry import handlers, queries, run_meta
 from services.run_registry.backup import periodic_backups
 from services.run_registry.live import LiveReadModel
+from services.run_registry.object_sweep import ObjectSweeper, periodic_sweeps
 from services.run_registry.settings import Settings
 
 log = logging.getLogger("run_registry")
@@ -35,6 +37,7 @@ QUERY_ROUTES = {
     subjects.QRY_CONFIGS_LIST: (q.ListConfigs, queries.list_configs),
     subjects.QRY_CONFIG_GET: (q.GetConfig, queries.get_config),
     subjects.QRY_STATUS: (q.Consistency, queries.status),
+    subjects.QRY_POSITION: (q.Consistency, queries.read_model_position),
     subjects.QRY_RUN_META: (q.GetRunMeta, queries.get_run_meta),
     subjects.QRY_BASELINES: (q.ListBaselines, queries.list_baselines),
 }
@@ -68,6 +71,9 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     await broker.start()
     live.start(js)
     backups = asyncio.create_task(periodic_backups(live, settings))
+    live.sweeper = ObjectSweeper(live, NatsObjectStore(js), JetStreamPublisher(js),
+                                 grace_hours=settings.object_grace_hours)
+    sweeps = asyncio.create_task(periodic_sweeps(live.sweeper, settings.object_sweep_s))
     behind = await bus.last_stream_seq(js) - live.position.last_seq
     log.info("run_registry ready at checkpoint %d (%s)%s", live.position.last_seq, settings.registry_backend,
              f"; applying the {behind:,} events of the log after it" if behind > 0 else "")
@@ -81,6 +87,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     finally:
         shutdown.cancel()
         backups.cancel()
+        sweeps.cancel()
         await broker.stop()
         await nc.drain()
         live.engine.dispose()

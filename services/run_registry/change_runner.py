@@ -9,6 +9,7 @@ a later one for the same run changes nothing and is counted.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, false, func, literal_column, select, true, update
@@ -16,7 +17,15 @@ from sqlalchemy.dialects.sqlite import insert
 
 from services.run_registry import db, driver_sql, projections
 from services.run_registry.job_fold import JobFold, JobSummary, summarize
-from services.run_registry.projections import AdvanceJob, Delete, EnforceRetention, RecordRun, Update, Upsert
+from services.run_registry.projections import (
+    AdvanceJob,
+    DeleteRun,
+    EnforceRetention,
+    RecordRun,
+    Update,
+    Upsert,
+)
+from services.run_registry.releases import RemovedRun, keep_plans, release
 from services.run_registry.run_counts import DROPPED, DUPLICATE_FINAL_FACTS, RunCounts
 
 
@@ -49,10 +58,9 @@ _UNAPPROVED = _runs.c.approved == false()
 _OLDEST = select(literal_column("rowid")).select_from(_runs).where(_UNAPPROVED).order_by(
     _runs.c.approved, _runs.c.started_at, _runs.c.run_id).limit(bindparam("n"))
 _APPROVED_RUNS = select(func.count()).select_from(_runs).where(_runs.c.approved == true())
-_DROP_OLDEST = delete(_runs).where(literal_column("rowid").in_(_OLDEST)).returning(
-    _runs.c.status, _runs.c.scenario_name_lc)
-_DELETE_RUN = delete(_runs).where(_runs.c.run_id == bindparam("k_run_id")).returning(
-    _runs.c.status, _runs.c.scenario_name_lc)
+_REMOVED = (_runs.c.status, _runs.c.scenario_name_lc, _runs.c.run_id, _runs.c.plan_version_id, _runs.c.results)
+_DROP_OLDEST = delete(_runs).where(literal_column("rowid").in_(_OLDEST)).returning(*_REMOVED)
+_DELETE_RUN = delete(_runs).where(_runs.c.run_id == bindparam("k_run_id")).returning(*_REMOVED)
 _finished = db.finished_runs
 _FINISHED = select(_finished.c.run_id).where(_finished.c.run_id.in_(bindparam("ids", expanding=True)))
 _FINISH = insert(_finished)
@@ -89,10 +97,10 @@ class ChangeRunner:
                     self._duplicate(change)
                 else:
                     self._runs[change.row["run_id"]] = change
-            elif isinstance(change, Delete) and change.table == "runs":
+            elif type(change) is DeleteRun:
                 self.flush()
-                for old in self.conn.execute(_DELETE_RUN, {"k_run_id": change.key["run_id"]}):
-                    self.counts.count_run(*old, -1)
+                removed = self._removed(self.conn.execute(_DELETE_RUN, {"k_run_id": change.run_id}).all())
+                release(self.conn, removed, "run_deleted", change.at)
             else:
                 self._queue(*_statement(change))
 
@@ -131,7 +139,7 @@ class ChangeRunner:
                 rows.append(change.row)
         if rows:
             self._insert_runs(rows)
-            self._retain(due)
+            self._retain(due, max(row["finished_at"] for row in rows))
 
     def _finished(self, run_ids: list[str]) -> set[str]:
         finished: set[str] = set()
@@ -148,17 +156,24 @@ class ChangeRunner:
         for group in by_columns.values():
             driver_sql.executemany(self.conn, _INSERT_RUN, group)
         driver_sql.executemany(self.conn, _FINISH, [{"run_id": row["run_id"]} for row in rows])
+        keep_plans(self.conn, (row["plan_version_id"] for row in rows))
 
-    def _retain(self, due: bool) -> None:
+    def _removed(self, rows: list[Any]) -> list[RemovedRun]:
+        """Runs just deleted from the table, uncounted."""
+        for status, name_lc, *_ in rows:
+            self.counts.count_run(status, name_lc, -1)
+        return [RemovedRun(run_id, plan, results) for *_, run_id, plan, results in rows]
+
+    def _retain(self, due: bool, at: datetime) -> None:
         """Keep the newest ``max_runs`` runs besides the approved ones, which are never dropped.
         Approvals flush the runs before them, so this drops what applying it run by run would."""
         excess = self.counts.total - self.max_runs if due and self.max_runs is not None else 0
         if excess > 0:
             excess -= self.conn.execute(_APPROVED_RUNS).scalar() or 0
         if excess > 0:
-            for old in self.conn.execute(_DROP_OLDEST, {"n": excess}).all():
-                self.counts.count_run(*old, -1)
-                self.counts.add(DROPPED, 1)
+            removed = self._removed(self.conn.execute(_DROP_OLDEST, {"n": excess}).all())
+            self.counts.add(DROPPED, len(removed))
+            release(self.conn, removed, "run_dropped", at)
 
 
 def _statement(change: Any) -> tuple[tuple[Any, ...], Any, dict[str, Any], tuple[Any, ...]]:

@@ -33,10 +33,11 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-READ_MODEL_VERSION = 6
+READ_MODEL_VERSION = 9
 """Raised when the same events make other rows (2: plans have a row from their request on; 3:
 scenarios say who archived them and when; 6: runs hold their approval and archive, scenarios their
-baseline, runs their notes and tags). A
+baseline, runs their notes and tags; 9: the stored objects of runs deleted or dropped by retention, and
+of plans left without runs, wait for their removal, ``pending_object_deletions``). A
 read model projected by an older version is projected again from the whole log (``outdated``)."""
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
@@ -263,6 +264,20 @@ deleted_runs = Table(
 finished_runs = Table(
     "finished_runs", metadata,  # every run that has its final fact, kept when the run is deleted or dropped
     Column("run_id", String, primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+pending_object_deletions = Table(
+    # Stored objects nothing needs any more (``storage``): a run's results and aggregates once the
+    # run is deleted or dropped, a plan's artifacts once it has no run left. Removed from the
+    # object store a grace period after ``since``; the row goes with the StoredObjectsDeleted fact.
+    "pending_object_deletions", metadata,
+    Column("bucket", String, primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("reason", String, nullable=False),
+    Column("run_id", String),
+    Column("plan_version_id", String, index=True),
+    _time("since"),
     sqlite_with_rowid=False,
 )
 

@@ -3,7 +3,9 @@ rebuilt database with the live one and names the tables that differ.
 
 Rows are hashed as stored (raw SQLite values), ordered by primary key, so two databases built
 from the same events digest the same whatever the batching, insert order or rowids. Columns
-that record wall-clock time of the writer itself (``dead_letters.recorded_at``) are left out.
+that record wall-clock time of the writer itself (``dead_letters.recorded_at``) are left out, and
+so is when a run dropped by retention released its objects (``pending_object_deletions.since``:
+the newest run of the batch that dropped it, see ``releases``).
 """
 
 import hashlib
@@ -12,7 +14,7 @@ from sqlalchemy import Engine, Table
 
 from services.run_registry import db
 
-EXCLUDED_COLUMNS = {("dead_letters", "recorded_at")}
+EXCLUDED_COLUMNS = {("dead_letters", "recorded_at"), ("pending_object_deletions", "since")}
 
 
 def _select_sql(table: Table) -> str:

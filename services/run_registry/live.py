@@ -38,6 +38,8 @@ class LiveReadModel:
         self.position.counted_through = max(self.position.counted_through, self._reprojected_from)
         self._halt = asyncio.Event()
         self.follower: asyncio.Task | None = None
+        self.sweeper = None
+        """The object store's sweeper (``object_sweep.ObjectSweeper``) once started: its measured bucket sizes."""
         self._js = None
 
     def _open(self) -> Engine:

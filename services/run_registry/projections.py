@@ -59,7 +59,16 @@ class EnforceRetention:
     """Keep the newest ``max_runs`` runs (started_at, then run_id); the writer knows N."""
 
 
-Change = Upsert | Update | Delete | AdvanceJob | RecordRun | EnforceRetention
+@dataclass(frozen=True, slots=True)
+class DeleteRun:
+    """Remove the run from the history (RunDeleted, at ``at``); what it stored waits for removal
+    (``releases``)."""
+
+    run_id: str
+    at: datetime
+
+
+Change = Upsert | Update | Delete | AdvanceJob | RecordRun | EnforceRetention | DeleteRun
 
 
 def aware(moment: datetime) -> datetime:
@@ -225,7 +234,12 @@ def _(event: ev.RunFailed, seq: int) -> list[Change]:
 @_applies(ev.RunDeleted)
 def _(event: ev.RunDeleted, seq: int) -> list[Change]:
     deleted = {"run_id": event.run_id, "deleted_by": event.deleted_by, "deleted_at": aware(event.occurred_at)}
-    return [Delete("runs", {"run_id": event.run_id}), Upsert("deleted_runs", deleted)]
+    return [DeleteRun(event.run_id, aware(event.occurred_at)), Upsert("deleted_runs", deleted)]
+
+
+@_applies(ev.StoredObjectsDeleted)
+def _(event: ev.StoredObjectsDeleted, seq: int) -> list[Change]:
+    return [Delete("pending_object_deletions", {"bucket": o.bucket, "key": o.key}) for o in event.objects]
 
 
 @_applies(ev.AggregateRequested)

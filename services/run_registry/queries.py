@@ -437,7 +437,16 @@ def status(conn: Connection, query: q.Consistency | None = None) -> q.RegistrySt
                             dead_letters=letters, events_undecodable=counter(conn, UNDECODABLE),
                             duplicate_final_facts=counter(conn, DUPLICATE_FINAL_FACTS),
                             latest_dead_letters=latest, approved_runs=meta_queries.approved_count(conn),
+                            pending_object_deletions=conn.execute(_PENDING_OBJECTS).scalar() or 0,
                             **position(conn))
+
+
+_PENDING_OBJECTS = select(func.count()).select_from(db.pending_object_deletions)
+
+
+def read_model_position(conn: Connection, query: q.Consistency | None = None) -> q.ReadModelPosition:
+    """Only where the read model stands (one row of ``checkpoint``): what a cached answer is checked against."""
+    return q.ReadModelPosition(**position(conn))
 
 
 def get_run_meta(conn: Connection, query: q.GetRunMeta) -> q.RunMetas:

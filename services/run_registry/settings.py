@@ -19,6 +19,11 @@ class Settings(CommonSettings):
     backup_dir: Path | None = None
     backup_every_s: float = 0.0
     backup_keep: int = 7
+    object_grace_hours: float = Field(default=24.0, ge=0, description=(
+        "How long a stored object nothing needs any more (results of a deleted or dropped run, artifacts of a "
+        "plan without runs) is kept before it is removed."))
+    object_sweep_s: float = Field(default=300.0, ge=0, description=(
+        "How often the registry measures the object store and removes what is due (0: never)."))
 
     @model_validator(mode="after")
     def _db_in_the_data_dir(self) -> "Settings":

@@ -18,7 +18,7 @@ from contracts import events as ev
 from services.run_registry import db
 from services.run_registry.projections import (
     AdvanceJob,
-    Delete,
+    DeleteRun,
     EnforceRetention,
     RecordRun,
     Update,
@@ -117,7 +117,7 @@ def test_run_failed_is_a_failed_run_without_kpis():
 
 def test_run_deleted_removes_the_run_and_says_who_deleted_it_when():
     event = ev.RunDeleted(run_id="r1", deleted_by="ann", occurred_at=T0, correlation_id="c", producer="p")
-    assert apply(event, 1) == [Delete("runs", {"run_id": "r1"}),
+    assert apply(event, 1) == [DeleteRun("r1", T0),
                                Upsert("deleted_runs", {"run_id": "r1", "deleted_by": "ann", "deleted_at": T0})]
 
 
