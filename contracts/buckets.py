@@ -2,8 +2,9 @@
 
 Accepted forms: ``D12`` (day 12), ``W3`` (days 15..21), ``M2`` (the second month of the horizon:
 start date plus one month up to plus two), ``2025-01`` (a calendar month), ``2025-W03`` (an ISO week),
-``2025-01-15`` (a date). A bucket is a closed range of days and may reach past the horizon;
-``clip`` cuts it to the horizon.
+``2025-01-15`` (a date), and ``A..B`` (from the first day of bucket A to the last of bucket B, e.g.
+``2025-02-10..2025-02-20``; what a scenario's overrides write). A bucket is a closed range of days
+and may reach past the horizon; ``clip`` cuts it to the horizon.
 """
 
 import re
@@ -51,6 +52,8 @@ def _month_range(year: int, month: int, start: date) -> DayRange:
 def day_range(bucket: str, start: date = DEFAULT_START) -> DayRange:
     """The days (1-based, inclusive) a bucket covers, relative to ``start`` (day 1)."""
     text = bucket.strip()
+    if ".." in text:
+        return _range(text, start)
     if m := _DAY.match(text):
         n = int(m[1])
         return DayRange(n, n)
@@ -80,6 +83,45 @@ def day_range(bucket: str, start: date = DEFAULT_START) -> DayRange:
             raise BucketError(f"no such date {bucket!r}") from exc
         return DayRange(n, n)
     raise BucketError(f"unknown bucket {bucket!r}: use D<n>, W<n>, M<n>, YYYY-MM, YYYY-Www or YYYY-MM-DD")
+
+
+def _range(text: str, start: date) -> DayRange:
+    first, _, last = text.partition("..")
+    if ".." in last:
+        raise BucketError(f"a range names two buckets, not more: {text!r}")
+    span = DayRange(day_range(first, start).first, day_range(last, start).last)
+    if span.last < span.first:
+        raise BucketError(f"range {text!r} ends before it starts")
+    return span
+
+
+def range_bucket(first: int, last: int, start: date = DEFAULT_START) -> str:
+    """The bucket of days ``first``..``last`` (1-based, may lie outside the horizon) as a date range."""
+    return f"{date_of_day(first, start).isoformat()}..{date_of_day(last, start).isoformat()}"
+
+
+def shift_bucket(bucket: str, periods: int, start: date = DEFAULT_START) -> str:
+    """The bucket ``periods`` of its own length later (earlier when negative): D3 → D4, W2 → W3,
+    M1 → M2, 2025-01 → 2025-02, 2025-W03 → 2025-W04, a date → the next day, a range → the range
+    as many days later as it is long. Before day 1, the result is a date range."""
+    text = bucket.strip()
+    span = day_range(text, start)
+    for pattern, label in ((_DAY, "D"), (_WEEK, "W"), (_MONTH, "M")):
+        if (m := pattern.match(text)) and int(m[1]) + periods >= 1:
+            return f"{label}{int(m[1]) + periods}"
+    if m := _MONTH.match(text):
+        n = int(m[1]) + periods
+        return range_bucket((_add_months(start, n - 1) - start).days + 1, (_add_months(start, n) - start).days, start)
+    if m := _CAL_MONTH.match(text):
+        moved = _add_months(date(int(m[1]), int(m[2]), 1), periods)
+        return f"{moved.year:04d}-{moved.month:02d}"
+    if _ISO_WEEK.match(text):
+        year, week, _ = (date_of_day(span.first, start) + timedelta(weeks=periods)).isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    if _DATE.match(text):
+        return (date.fromisoformat(text) + timedelta(days=periods)).isoformat()
+    length = span.days if ".." in text else (7 if _WEEK.match(text) else 1)
+    return range_bucket(span.first + periods * length, span.last + periods * length, start)
 
 
 def start_date_of(attributes: dict) -> date:

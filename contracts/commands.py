@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, fie
 
 from contracts.envelope import INT64_MAX, Contract
 from contracts.events import MAINTENANCE_MESSAGE_MAX, ArtifactRef
+from contracts.overrides import Overrides
 from contracts.plan_options import PlanOptions
 from contracts.queries import RunMeta
 from contracts.run_meta import NOTE_MAX, TAGS_MAX, Tag
@@ -109,6 +110,9 @@ class CreateScenario(Contract):
     description: str = Field(default="", max_length=DESCRIPTION_MAX, description="Free text.")
     tag: str = Field(default="", max_length=TAG_MAX, description="Short label.")
     parent_id: str | None = Field(default=None, description="Scenario this one derives from (None or \"\" for none).")
+    overrides: Overrides = Field(default_factory=list, description=(
+        "What-ifs applied in order on top of the config when a plan is made (after the parent's): objects with a "
+        "type, see contracts/overrides.py and the README."))
 
 
 class UpdateScenario(Contract):
@@ -120,6 +124,8 @@ class UpdateScenario(Contract):
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX, description="New description.")
     tag: str | None = Field(default=None, max_length=TAG_MAX, description="New tag.")
     parent_id: str | None = Field(default=None, description="New parent; \"\" for none; None keeps the current one.")
+    overrides: Overrides | None = Field(default=None, description="The scenario's what-ifs, all of them (a list "
+                                                                   "replaces the list); None keeps the current ones.")
 
 
 class ScenarioAction(Contract):

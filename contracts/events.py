@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, TypeAdapter, ValidationError
 
 from contracts import subjects
-from contracts.envelope import Contract, Envelope
+from contracts.envelope import Contract, Envelope, schema_version_field
 from contracts.identity import (
     IDENTITY_EVENTS,
     TokenIssued,
@@ -24,6 +24,7 @@ from contracts.identity import (
     UserRoleChanged,
 )
 from contracts.kpis import KPI_BY_KEY
+from contracts.overrides import OVERRIDES_MAX, AppliedOverride, ConfigChange, Overrides, ScenarioOverride
 from contracts.run_meta import (
     RUN_META_EVENTS,
     BaselinePromoted,
@@ -125,26 +126,42 @@ def run_completed_v1(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "schema_version": 2, "summary": summary}
 
 
+_OWN_OVERRIDES = (
+    "The scenario's own what-ifs (contracts/overrides.py), applied in order on top of the config when a plan is "
+    f"made, after those of the scenario it derives from; at most {OVERRIDES_MAX}.")
+
+
 class ScenarioCreated(Envelope):
     """A base scenario was created."""
 
     event_type: Literal["ScenarioCreated"] = "ScenarioCreated"
+    schema_version: int = schema_version_field(2)
     scenario_id: str = Field(description="Id of the new scenario.")
     name: str = Field(description="Display name.")
     description: str = Field(default="", description="Free text.")
     tag: str = Field(default="", description="Short label.")
     parent_id: str | None = Field(default=None, description="Scenario this one derives from.")
+    overrides: Overrides = Field(default_factory=list, description=_OWN_OVERRIDES)
 
 
 class ScenarioUpdated(Envelope):
-    """A scenario's descriptive fields changed."""
+    """A scenario changed: its descriptive fields and its overrides, each as it is now."""
 
     event_type: Literal["ScenarioUpdated"] = "ScenarioUpdated"
+    schema_version: int = schema_version_field(2)
     scenario_id: str = Field(description="Id of the scenario.")
     name: str = Field(description="Display name.")
     description: str = Field(default="", description="Free text.")
     tag: str = Field(default="", description="Short label.")
     parent_id: str | None = Field(default=None, description="Scenario this one derives from.")
+    overrides: Overrides = Field(default_factory=list, description=_OWN_OVERRIDES)
+
+
+@upcaster("ScenarioCreated", 1)
+@upcaster("ScenarioUpdated", 1)
+def scenario_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 → 2: scenarios held no overrides before schema 2."""
+    return {**raw, "schema_version": 2, "overrides": []}
 
 
 class ScenarioLocked(Envelope):
@@ -197,6 +214,7 @@ class PlanRequested(Envelope):
     """A planner asked for a plan version; its planning job is queued."""
 
     event_type: Literal["PlanRequested"] = "PlanRequested"
+    schema_version: int = schema_version_field(2)
     plan_version_id: str = Field(description="Id the plan version will have.")
     config_version_id: str = Field(description="Config version to plan with.")
     base_scenario_id: str = Field(description="Scenario the plan starts from.")
@@ -206,12 +224,16 @@ class PlanRequested(Envelope):
     options: dict[str, Any] = Field(default_factory=dict, description="Planner options.")
     requested_by: str = Field(default="planner", description="Who asked.")
     request_id: str | None = Field(default=None, description="The client's id of the request, when it gave one.")
+    overrides: list[ScenarioOverride] = Field(default_factory=list, description=(
+        "The what-ifs the plan applies to the config, in order, as its scenario held them at request time: those "
+        "of the scenario's ancestors first (the root's first), then the scenario's own."))
 
 
 class PlanCreated(Envelope):
     """A plan version finished its planning pipeline and is ready to be simulated."""
 
     event_type: Literal["PlanCreated"] = "PlanCreated"
+    schema_version: int = schema_version_field(2)
     plan_version_id: str = Field(description="Id of the plan version.")
     config_version_id: str = Field(description="Config version the plan was built from.")
     base_scenario_id: str = Field(description="Scenario the plan was built from.")
@@ -219,10 +241,35 @@ class PlanCreated(Envelope):
     job_id: str = Field(description="The planning job that produced the plan.")
     seed: int = Field(description="Seed of the plan's simulation.")
     options: dict[str, Any] = Field(default_factory=dict, description="Planner options given at creation.")
-    config: ArtifactRef = Field(description="The canonical config document.")
+    config: ArtifactRef = Field(description=(
+        "The effective config document the plan was made from and its runs simulate: the config version's "
+        "canonical document after the overrides (the config version's own document when there are none)."))
     artifacts: list[ArtifactRef] = Field(default_factory=list, description="One artifact per pipeline step.")
     kpis: dict[str, float] = Field(default_factory=dict, description="Plan KPIs: demand, supply, backlog, utilisation, fill-rate estimate.")
     simulation_job_id: str = Field(description="Job id the simulator uses for this plan's first run.")
+    effective_config_sha256: str | None = Field(default=None, description=(
+        "Digest of the effective config: sha256 of its canonical JSON (sorted keys, no spaces, UTF-8) after the "
+        "overrides; the config version's own sha256 when there are none. Equals config.sha256."))
+    overrides: list[AppliedOverride] = Field(default_factory=list, description=(
+        "The what-ifs applied to the config, in order (see PlanRequested.overrides), each with what it changed."))
+    config_changes: list[ConfigChange] = Field(default_factory=list, max_length=200, description=(
+        "How the effective config differs from the config version, figure by figure (demand per family and "
+        "month, capacity, lead times, prices, costs, opening stock); at most the first 200."))
+
+
+@upcaster("PlanRequested", 1)
+def plan_requested_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 → 2: plans applied no overrides before schema 2."""
+    return {**raw, "schema_version": 2, "overrides": []}
+
+
+@upcaster("PlanCreated", 1)
+def plan_created_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 → 2: a plan of schema 1 applied no overrides, so the config version's document it points to
+    is its effective config."""
+    config = raw.get("config")
+    digest = config.get("sha256") if isinstance(config, dict) else None
+    return {**raw, "schema_version": 2, "overrides": [], "config_changes": [], "effective_config_sha256": digest}
 
 
 class RunRequested(Envelope):

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from contracts.envelope import INT64_MAX, Contract
 from contracts.events import ArtifactRef, JobState, JobType
+from contracts.overrides import AppliedOverride, ConfigChange, Overrides, ScenarioOverride
 
 RunSort = Literal["started_at", "finished_at", "duration_ms", "fill_rate", "profit_total"]
 
@@ -154,6 +155,14 @@ class PlanRow(Contract):
     created_at: datetime
     artifacts: list[ArtifactRef] = Field(default_factory=list)
     kpis: dict[str, float] = Field(default_factory=dict)
+    overrides: list[AppliedOverride | ScenarioOverride] = Field(default_factory=list, description=(
+        "The what-ifs the plan applies to its config, in order (its scenario's ancestors' first); once planned, "
+        "each with what it changed."))
+    effective_config_sha256: str | None = Field(default=None, description=(
+        "Digest of the config the plan was made from after its overrides (sha256 of the canonical JSON); None "
+        "until planned."))
+    config_changes: list[ConfigChange] = Field(default_factory=list, description=(
+        "How the effective config differs from the config version (at most 200 figures)."))
     run_count: int = 0
     latest_run_id: str | None = None
     latest_fill_rate: float | None = None
@@ -241,6 +250,7 @@ class ScenarioRow(Contract):
     archived: bool = False
     archived_by: str | None = None
     archived_at: datetime | None = None
+    overrides: Overrides = Field(default_factory=list, description="The scenario's own what-ifs, in order.")
     created_at: datetime
     updated_at: datetime
 
@@ -255,6 +265,8 @@ class GetScenario(Consistency):
 
 class ScenarioDetail(ReadModelPosition):
     scenario: ScenarioRow
+    inherited: list[ScenarioOverride] = Field(default_factory=list, description=(
+        "What-ifs its ancestors hold, applied before its own (the root's first)."))
 
 
 class ListConfigs(Consistency):

@@ -4,16 +4,17 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from contracts import subjects
-from contracts.canonical import CanonicalConfig
 from contracts.commands import CreatePlan, ErrorReply, JobAccepted, PlanAccepted, RerunPlan
 from contracts.events import JobProgress, JobState, JobType, PlanCreated, PlanRequested, RunRequested
+from contracts.overrides import ScenarioOverride
 from contracts.queries import GetJob, JobDetail
 from services.plan_service import ids
 from services.plan_service.domain.pipeline import PipelineError, read_options, run_pipeline
+from services.plan_service.effective import effective_config
 from services.plan_service.metrics import JOBS_DURATION, PLANS_CREATED
 from services.plan_service.ports import PRODUCER, Ports
 from services.plan_service.scenarios import refusal
@@ -51,10 +52,12 @@ async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run
     if config.planning_days <= 0:
         return ErrorReply(error="empty_horizon", message=f"config version {config.config_version_id} has no planning horizon")
     plan_id, job_id = ids.new_id("plan"), ids.new_id("job")
+    overrides = ports.state.overrides_of(cmd.base_scenario_id)
     request = PlanRequested(
         correlation_id=plan_id, producer=PRODUCER, plan_version_id=plan_id, config_version_id=config.config_version_id,
         base_scenario_id=cmd.base_scenario_id, scenario_name=scenario.name, job_id=job_id, seed=cmd.seed,  # type: ignore[union-attr]
-        options=cmd.options.model_dump(), requested_by=cmd.requested_by, request_id=cmd.request_id)
+        options=cmd.options.model_dump(), requested_by=cmd.requested_by, request_id=cmd.request_id,
+        overrides=overrides)
     if cmd.request_id is not None:  # taken now: the same request arriving while this one is stored finds it
         ports.state.requests_by_client_id[cmd.request_id] = request
     try:
@@ -64,7 +67,8 @@ async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run
             ports.state.requests_by_client_id.pop(cmd.request_id, None)
         raise
     await ports.publisher.publish(_progress(job_id, plan_id, JobState.queued, 0.0, "queued"))
-    ports.spawn(run_planning(cmd, ports, plan_id, job_id, config, scenario.name, pipeline))  # type: ignore[union-attr]
+    ports.spawn(run_planning(cmd, ports, plan_id, job_id, config, scenario.name, pipeline,  # type: ignore[union-attr]
+                             overrides=overrides))
     return PlanAccepted(plan_version_id=plan_id, job_id=job_id)
 
 
@@ -78,8 +82,9 @@ def _same_request(earlier: PlanRequested, cmd: CreatePlan) -> bool:
 
 
 async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str, config: ConfigVersion,
-                       scenario_name: str, pipeline: Pipeline) -> None:
-    """aggregate → allocate → mrp → reconcile → plan_final, each a JobProgress and an artifact;
+                       scenario_name: str, pipeline: Pipeline, *, overrides: Sequence[ScenarioOverride] = ()) -> None:
+    """The scenario's ``overrides`` applied to the config (step "overrides", when there are any), then
+    aggregate → allocate → mrp → reconcile → plan_final, each a JobProgress and an artifact;
     then PlanCreated. A failed step fails the job, naming the step and why, and publishes no
     PlanCreated. Inputs that cannot be planned (``PipelineError``) are the requester's to fix:
     one warning line; anything else is logged with its traceback."""
@@ -93,9 +98,12 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
         asyncio.run_coroutine_threadsafe(ports.publisher.publish(event), loop).result()
 
     try:
-        document = json.loads(await ports.objects.get(config.document.bucket, config.document.key))
-        canonical = CanonicalConfig.model_validate(document)
-        result = await asyncio.to_thread(pipeline, canonical, options=cmd.options, on_step=on_step)
+        if overrides:
+            reached[0] = "overrides"
+            await ports.publisher.publish(_progress(job_id, plan_id, JobState.running, 0.0, "overrides",
+                                                    f"applying {len(overrides)} override(s) of the scenario"))
+        effective = await effective_config(ports, config, overrides)
+        result = await asyncio.to_thread(pipeline, effective.config, options=cmd.options, on_step=on_step)
         artifacts = [
             await ports.objects.put(name, subjects.ARTIFACTS_BUCKET, f"{plan_id}/{name}.json",
                                     json.dumps(body, separators=(",", ":")).encode())
@@ -105,7 +113,8 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
             correlation_id=plan_id, causation_id=job_id, producer=PRODUCER, plan_version_id=plan_id,
             config_version_id=config.config_version_id, base_scenario_id=cmd.base_scenario_id,
             scenario_name=scenario_name, job_id=job_id, seed=cmd.seed, options=cmd.options.model_dump(),
-            config=config.document, artifacts=artifacts, kpis=result.kpis, simulation_job_id=ids.new_id("job"),
+            config=effective.document, artifacts=artifacts, kpis=result.kpis, simulation_job_id=ids.new_id("job"),
+            effective_config_sha256=effective.sha256, overrides=effective.applied, config_changes=effective.changes,
         ))
     except PipelineError as exc:
         log.warning("planning job %s of plan %s failed at %s: %s", job_id, plan_id, exc.step, exc.message)
@@ -177,7 +186,7 @@ async def resume_interrupted(ports: Ports, min_seq: int, *, pipeline: Pipeline =
         command = CreatePlan(base_scenario_id=request.base_scenario_id, config_version_id=request.config_version_id,
                              seed=request.seed, options=options, requested_by=request.requested_by)
         ports.spawn(run_planning(command, ports, request.plan_version_id, request.job_id, config,
-                                 request.scenario_name, pipeline))
+                                 request.scenario_name, pipeline, overrides=request.overrides))
         log.info("planning job %s resumed after a restart", request.job_id)
         resumed.append(request.job_id)
     return resumed

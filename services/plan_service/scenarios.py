@@ -29,6 +29,7 @@ async def create_scenario(cmd: CreateScenario, ports: Ports, *, scenario_id: str
     await ports.record(ScenarioCreated(
         event_id=ids.stable_event_id("scenario", sid), correlation_id=sid, producer=PRODUCER,
         scenario_id=sid, name=cmd.name, description=cmd.description, tag=cmd.tag, parent_id=parent,
+        overrides=cmd.overrides,
     ))
     return ScenarioAccepted(scenario_id=sid)
 
@@ -53,7 +54,7 @@ async def update_scenario(cmd: UpdateScenario, ports: Ports) -> ScenarioAccepted
         name=cmd.name if cmd.name is not None else current.name,
         description=cmd.description if cmd.description is not None else current.description,
         tag=cmd.tag if cmd.tag is not None else current.tag,
-        parent_id=parent,
+        parent_id=parent, overrides=list(current.overrides if cmd.overrides is None else cmd.overrides),
     ))
     return ScenarioAccepted(scenario_id=cmd.scenario_id)
 

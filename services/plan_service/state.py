@@ -18,6 +18,7 @@ from contracts.events import (
     ScenarioUnlocked,
     ScenarioUpdated,
 )
+from contracts.overrides import Override, ScenarioOverride
 from runtime.maintenance import Maintenance
 
 
@@ -31,6 +32,7 @@ class Scenario:
     locked_by: str | None = None
     locked_at: datetime | None = None
     archived: bool = False
+    overrides: tuple[Override, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,11 @@ class PlanServiceState:
         match event:
             case ScenarioCreated():
                 self.scenarios[event.scenario_id] = Scenario(
-                    event.scenario_id, event.name, event.description, event.tag, event.parent_id)
+                    event.scenario_id, event.name, event.description, event.tag, event.parent_id,
+                    overrides=tuple(event.overrides))
             case ScenarioUpdated() if event.scenario_id in self.scenarios:
                 self._change(event.scenario_id, name=event.name, description=event.description,
-                             tag=event.tag, parent_id=event.parent_id)
+                             tag=event.tag, parent_id=event.parent_id, overrides=tuple(event.overrides))
             case ScenarioLocked() if event.scenario_id in self.scenarios:
                 self._change(event.scenario_id, locked_by=event.locked_by, locked_at=event.occurred_at)
             case ScenarioUnlocked() if event.scenario_id in self.scenarios:
@@ -97,6 +100,15 @@ class PlanServiceState:
 
     def _change(self, scenario_id: str, **values: object) -> None:
         self.scenarios[scenario_id] = replace(self.scenarios[scenario_id], **values)
+
+    def overrides_of(self, scenario_id: str) -> list[ScenarioOverride]:
+        """The what-ifs a plan of this scenario applies: its ancestors' first (the root's first), then its own."""
+        chain: list[Scenario] = []
+        found = self.scenarios.get(scenario_id)
+        while found is not None and found not in chain:
+            chain.append(found)
+            found = self.scenarios.get(found.parent_id) if found.parent_id else None
+        return [ScenarioOverride(scenario_id=s.scenario_id, override=o) for s in reversed(chain) for o in s.overrides]
 
     def config_by_sha(self, sha256: str) -> ConfigVersion | None:
         return next((c for c in self.configs.values() if c.sha256 == sha256), None)

@@ -33,11 +33,13 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-READ_MODEL_VERSION = 9
+READ_MODEL_VERSION = 10
 """Raised when the same events make other rows (2: plans have a row from their request on; 3:
 scenarios say who archived them and when; 6: runs hold their approval and archive, scenarios their
 baseline, runs their notes and tags; 9: the stored objects of runs deleted or dropped by retention, and
-of plans left without runs, wait for their removal, ``pending_object_deletions``). A
+of plans left without runs, wait for their removal, ``pending_object_deletions``; 10: scenarios hold
+their overrides, plans the overrides they applied, their effective config's digest and how it differs
+from the config). A
 read model projected by an older version is projected again from the whole log (``outdated``)."""
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
@@ -164,6 +166,9 @@ plans = Table(
     Column("config", Json),
     Column("artifacts", Json, nullable=False),
     Column("kpis", Json, nullable=False),
+    Column("overrides", Json, nullable=False, server_default="[]"),
+    Column("config_changes", Json, nullable=False, server_default="[]"),
+    Column("effective_config_sha256", String),
     _time("created_at"),
     Index("ix_plans_created", "created_at", "plan_version_id"),
 )
@@ -197,6 +202,7 @@ scenarios = Table(
     Column("archived", Boolean, nullable=False, server_default="0"),
     Column("archived_by", String),
     _time("archived_at", nullable=True),
+    Column("overrides", Json, nullable=False, server_default="[]"),
     _time("created_at"), _time("updated_at"),
 )
 

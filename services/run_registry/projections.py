@@ -111,14 +111,19 @@ def _job(job_id: str, job_type: JobType, state: JobState, at: datetime, *, progr
 def _(event: ev.ScenarioCreated, seq: int) -> list[Change]:
     at = aware(event.occurred_at)
     row = {"scenario_id": event.scenario_id, "name": event.name, "description": event.description,
-           "tag": event.tag, "parent_id": event.parent_id, "created_at": at, "updated_at": at}
+           "tag": event.tag, "parent_id": event.parent_id, "overrides": _overrides(event),
+           "created_at": at, "updated_at": at}
     return [Upsert("scenarios", row)]
+
+
+def _overrides(event: ev.ScenarioCreated | ev.ScenarioUpdated) -> list[dict[str, Any]]:
+    return event.model_dump(mode="json", include={"overrides"})["overrides"]
 
 
 @_applies(ev.ScenarioUpdated)
 def _(event: ev.ScenarioUpdated, seq: int) -> list[Change]:
     values = {"name": event.name, "description": event.description, "tag": event.tag,
-              "parent_id": event.parent_id, "updated_at": aware(event.occurred_at)}
+              "parent_id": event.parent_id, "overrides": _overrides(event), "updated_at": aware(event.occurred_at)}
     return [Update("scenarios", {"scenario_id": event.scenario_id}, values)]
 
 
@@ -162,7 +167,8 @@ def _(event: ev.PlanRequested, seq: int) -> list[Change]:
     ``ready``. Whether it failed or was cancelled is its planning job's state, which only moves
     forward (``queries`` reads the plan's status through it)."""
     row = event.model_dump(mode="json", include={
-        "plan_version_id", "config_version_id", "base_scenario_id", "scenario_name", "job_id", "seed", "options"})
+        "plan_version_id", "config_version_id", "base_scenario_id", "scenario_name", "job_id", "seed", "options",
+        "overrides"})
     row |= {"status": "planning", "artifacts": [], "kpis": {}, "created_at": aware(event.occurred_at)}
     return [Upsert("plans", row),
             _job(event.job_id, JobType.planning, JobState.queued, event.occurred_at,
@@ -173,7 +179,8 @@ def _(event: ev.PlanRequested, seq: int) -> list[Change]:
 def _(event: ev.PlanCreated, seq: int) -> list[Change]:
     row = event.model_dump(mode="json", include={
         "plan_version_id", "config_version_id", "base_scenario_id", "scenario_name", "job_id",
-        "simulation_job_id", "seed", "options", "config", "artifacts", "kpis"})
+        "simulation_job_id", "seed", "options", "config", "artifacts", "kpis", "overrides", "config_changes",
+        "effective_config_sha256"})
     row |= {"status": "ready", "created_at": aware(event.occurred_at)}
     pv = event.plan_version_id
     return [

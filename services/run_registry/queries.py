@@ -27,6 +27,7 @@ from sqlalchemy import (
 from contracts import queries as q
 from contracts.envelope import INT64_MAX
 from contracts.events import RunSummary
+from contracts.overrides import ScenarioOverride
 from services.run_registry import db, meta_queries
 from services.run_registry.run_counts import DROPPED, DUPLICATE_FINAL_FACTS, UNDECODABLE
 
@@ -406,7 +407,18 @@ def get_scenario(conn: Connection, query: q.GetScenario) -> q.ScenarioDetail:
     row = _one(conn, db.scenarios, "scenario_id", query.scenario_id)
     if row is None:
         raise NotFound("scenario", query.scenario_id)
-    return q.ScenarioDetail(scenario=q.ScenarioRow.model_validate(dict(row._mapping)), **position(conn))
+    scenario = q.ScenarioRow.model_validate(dict(row._mapping))
+    return q.ScenarioDetail(scenario=scenario, inherited=_inherited(conn, scenario), **position(conn))
+
+
+def _inherited(conn: Connection, scenario: q.ScenarioRow) -> list[ScenarioOverride]:
+    """The overrides of the scenario's ancestors, the root's first (a plan applies them before its own)."""
+    chain, seen, parent = [], {scenario.scenario_id}, scenario.parent_id
+    while parent is not None and parent not in seen and (found := _one(conn, db.scenarios, "scenario_id", parent)):
+        seen.add(parent)
+        chain.append(q.ScenarioRow.model_validate(dict(found._mapping)))
+        parent = chain[-1].parent_id
+    return [ScenarioOverride(scenario_id=s.scenario_id, override=o) for s in reversed(chain) for o in s.overrides]
 
 
 def list_configs(conn: Connection, query: q.ListConfigs) -> q.ConfigsPage:

@@ -49,6 +49,17 @@ async def get_scenario(scenario_id: str, bus: BusDep, min_seq: MinSeq = 0) -> Sc
     return await ask(bus, subjects.QRY_SCENARIO_GET, GetScenario(scenario_id=scenario_id, min_seq=min_seq), ScenarioDetail)
 
 
+@router.put("/scenarios/{scenario_id}", response_model=ScenarioAccepted, tags=["scenarios"],
+            dependencies=[allow("scenarios.write")])
+async def replace_scenario(scenario_id: str, body: CreateScenario, bus: BusDep) -> ScenarioAccepted:
+    """Replace the scenario's fields and its overrides with the body's (a field left out takes its
+    default: no overrides, no parent). 409 for a locked or archived scenario; a bad override is a
+    422 naming it (``overrides``, its index, its type, the field)."""
+    command = validated(UpdateScenario, {**body.model_dump(by_alias=True), "scenario_id": scenario_id,
+                                         "parent_id": body.parent_id or ""})
+    return await ask(bus, subjects.CMD_SCENARIO_UPDATE, command, ScenarioAccepted)
+
+
 @router.patch("/scenarios/{scenario_id}", response_model=ScenarioAccepted, tags=["scenarios"],
               dependencies=[allow("scenarios.write")])
 async def update_scenario(scenario_id: str, bus: BusDep, body: Annotated[dict[str, Any], Body()]) -> ScenarioAccepted:

@@ -13,12 +13,21 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from services.ui_gateway.echo import encodable, shown_errors
-from services.ui_gateway.pages import configs, jobs, operations, plans, run_detail, runs, scenarios
+from services.ui_gateway.pages import (
+    configs,
+    jobs,
+    operations,
+    plans,
+    run_detail,
+    runs,
+    scenario_overrides,
+    scenarios,
+)
 from services.ui_gateway.pages.common import error_text, make_templates, render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-ROUTERS = (plans.router, runs.router, run_detail.router, jobs.router, scenarios.router, configs.router,
-           operations.router)
+ROUTERS = (plans.router, runs.router, run_detail.router, jobs.router, scenarios.router, scenario_overrides.router,
+           configs.router, operations.router)
 
 
 def _is_page(request: Request) -> bool:

@@ -12,6 +12,14 @@ from contracts.queries import GetScenario, ListPlans, ListScenarios, PlansPage, 
 from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
 from services.ui_gateway.pages.common import error_text, form_command, redirect, render
+from services.ui_gateway.pages.overrides_view import (
+    FIELD_TYPES,
+    FORM_FIELDS,
+    TYPE_HELP,
+    as_json,
+    digest,
+    inherited_counts,
+)
 
 router = APIRouter(prefix="/ui/scenarios", include_in_schema=False)
 ACTIONS = {"lock": subjects.CMD_SCENARIO_LOCK, "unlock": subjects.CMD_SCENARIO_UNLOCK,
@@ -24,7 +32,8 @@ async def _list(request: Request, bus: BusDep, min_seq: MinSeq = 0, form: dict[s
     page = await ask(bus, subjects.QRY_SCENARIOS_LIST, ListScenarios(min_seq=min_seq), ScenariosPage)
     message, errors = error_text(error.detail) if error else ("", [])
     return render(request, "scenarios.html", status_code=error.status_code if error else 200,
-                  scenarios=page.scenarios, form=form or {}, message=message, errors=errors, flash=flash)
+                  scenarios=page.scenarios, form=form or {}, message=message, errors=errors, flash=flash,
+                  inherited=inherited_counts(page.scenarios))
 
 
 @router.get("", dependencies=[allow("read")])
@@ -52,8 +61,16 @@ async def scenario_page(request: Request, scenario_id: str, bus: BusDep, min_seq
     return await _scenario(request, bus, scenario_id, min_seq, flash=flash)
 
 
+async def scenario_page_with(request: Request, bus: BusDep, scenario_id: str, *, overrides_form: dict[str, str],
+                             overrides_error: HTTPException) -> Response:
+    """The scenario's page after a refused change of its what-ifs: what was typed and why."""
+    return await _scenario(request, bus, scenario_id, overrides_form=overrides_form, overrides_error=overrides_error)
+
+
 async def _scenario(request: Request, bus: BusDep, scenario_id: str, min_seq: int = 0, *, flash: str = "",
-                    form: dict[str, str] | None = None, error: HTTPException | None = None) -> Response:
+                    form: dict[str, str] | None = None, error: HTTPException | None = None,
+                    overrides_form: dict[str, str] | None = None, overrides_error: HTTPException | None = None,
+                    ) -> Response:
     """The scenario's page; after a refused edit, with what was typed and why it was refused."""
     detail, plans, others = await asyncio.gather(
         ask(bus, subjects.QRY_SCENARIO_GET, GetScenario(scenario_id=scenario_id, min_seq=min_seq), ScenarioDetail),
@@ -63,9 +80,16 @@ async def _scenario(request: Request, bus: BusDep, scenario_id: str, min_seq: in
     message, errors = error_text(error.detail) if error else ("", [])
     s = detail.scenario
     typed = form or {"name": s.name, "description": s.description, "tag": s.tag, "parent_id": s.parent_id or ""}
-    return render(request, "scenario.html", status_code=error.status_code if error else 200, s=s, plans=plans,
+    refused = error or overrides_error
+    ov_message, ov_errors = error_text(overrides_error.detail) if overrides_error else ("", [])
+    ov_form = {"type": "demand_scale", **{f: "" for f in FORM_FIELDS}, "json": as_json(s.overrides),
+               **(overrides_form or {})}
+    names = {o.scenario_id: o.name for o in others.scenarios}
+    return render(request, "scenario.html", status_code=refused.status_code if refused else 200, s=s, plans=plans,
                   flash=flash, form=typed, message=message, errors=errors,
-                  parents=[o for o in others.scenarios if o.scenario_id != scenario_id])
+                  parents=[o for o in others.scenarios if o.scenario_id != scenario_id],
+                  inherited=detail.inherited, names=names, ov_form=ov_form, ov_message=ov_message,
+                  ov_errors=ov_errors, ov_digest=digest(s.overrides), field_types=FIELD_TYPES, type_help=TYPE_HELP)
 
 
 @router.post("/{scenario_id}", dependencies=[allow("scenarios.write")])

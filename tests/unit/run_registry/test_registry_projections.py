@@ -32,14 +32,14 @@ ENV = {"correlation_id": "c", "producer": "t", "occurred_at": T0}
 def test_scenario_created_upserts_descriptive_fields_only():
     [change] = apply(scenario_created("s1", "Base EU"), 1)
     assert change == Upsert("scenarios", {
-        "scenario_id": "s1", "name": "Base EU", "description": "", "tag": "", "parent_id": None,
+        "scenario_id": "s1", "name": "Base EU", "description": "", "tag": "", "parent_id": None, "overrides": [],
         "created_at": T0, "updated_at": T0})
 
 
 def test_scenario_updated_changes_fields_of_the_existing_row():
     event = ev.ScenarioUpdated(scenario_id="s1", name="New", tag="x", **ENV)
     assert apply(event, 2) == [Update("scenarios", {"scenario_id": "s1"}, {
-        "name": "New", "description": "", "tag": "x", "parent_id": None, "updated_at": T0})]
+        "name": "New", "description": "", "tag": "x", "parent_id": None, "overrides": [], "updated_at": T0})]
 
 
 def test_lock_unlock_archive_and_unarchive_set_their_flags_and_who():
@@ -77,8 +77,8 @@ def test_plan_requested_makes_a_planning_plan_and_queues_its_planning_job():
     plan, job = apply(event, 1)
     assert plan == Upsert("plans", {
         "plan_version_id": "p1", "config_version_id": "c1", "base_scenario_id": "s1", "scenario_name": "Base",
-        "job_id": "jp", "seed": 3, "options": {"tolerance": 5}, "status": "planning", "artifacts": [], "kpis": {},
-        "created_at": T0})
+        "job_id": "jp", "seed": 3, "options": {"tolerance": 5}, "overrides": [], "status": "planning", "artifacts": [],
+        "kpis": {}, "created_at": T0})
     assert (job.row["job_id"], job.row["job_type"], job.row["state"], job.row["plan_version_id"]) == (
         "jp", "planning", "queued", "p1")
 

@@ -110,7 +110,7 @@ UNREADABLE_REASONS = [  # the start of why: the rest depends on whether upcaster
     (3, "z", ""),
     (4, JOB_PROGRESS, f"UnknownEvent: a ScenarioCreated on {JOB_PROGRESS}; its subject is {SCENARIO_CREATED}"),
     (5, SCENARIO_CREATED, ("UnknownSchemaVersion: ScenarioCreated schema_version 99 is unknown to this reader "
-                           "(it reads version 1)")),
+                           "(it reads version 2)")),
 ]
 
 
