@@ -22,7 +22,8 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
 """The form fields each override type takes (the arc's two ends are two fields)."""
 FIELD_TYPES = {field: " ".join(kind for kind, fields in TYPE_FIELDS.items() if field in fields) for field in FORM_FIELDS}
 """Form field → the override types that take it (space-separated, for the page's script)."""
-TYPE_HELP = {kind: " ".join((model.__doc__ or "").split()) for kind, model in zip(TYPE_FIELDS, OVERRIDE_TYPES, strict=True)}
+TYPE_HELP = {kind: " ".join((model.__doc__ or "").replace("``", "").split())
+             for kind, model in zip(TYPE_FIELDS, OVERRIDE_TYPES, strict=True)}
 
 
 def digest(overrides: list[Any]) -> str:
