@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts import subjects as s
+from contracts.notifications import NOTIFIER_DURABLES
 
 API = "$JS.API"
 EVENTS = s.STREAM_NAME
-USERS = ("plan_service", "simulator", "run_registry", "ui_gateway", "operator")
+USERS = ("plan_service", "simulator", "run_registry", "ui_gateway", "notifier", "operator")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,12 @@ def durable(stream: str, name: str) -> tuple[str, ...]:
     consumer = f"{stream}.{name}"
     return (f"{API}.CONSUMER.CREATE.{consumer}.>", f"{API}.CONSUMER.INFO.{consumer}",
             f"{API}.CONSUMER.MSG.NEXT.{consumer}", f"$JS.ACK.{consumer}.>")
+
+
+def notifier_durable(stream: str, name: str) -> tuple[str, ...]:
+    """A webhook receiver's durable, created with several filter subjects (a create subject without
+    a filter token), and made again when it is given to another receiver."""
+    return (*durable(stream, name), f"{API}.CONSUMER.CREATE.{stream}.{name}", f"{API}.CONSUMER.DELETE.{stream}.{name}")
 
 
 def ordered(stream: str) -> tuple[str, ...]:
@@ -111,11 +118,14 @@ TABLE: dict[str, Permissions] = {
                        *(bucket_size(bucket) for bucket in s.OBJECT_BUCKETS)),
         subscribe=(f"{s.QRY_PREFIX}.>", f"{s.CMD_PREFIX}.registry.>", INBOX), allow_responses=True),
     "ui_gateway": Permissions(
-        publish=unique(f"{s.CMD_PREFIX}.plan.>", s.CMD_RUN_DELETE, s.CMD_RUN_META, f"{s.QRY_PREFIX}.>", EVENT_LOG,
-                       ordered(EVENTS),
+        publish=unique(f"{s.CMD_PREFIX}.plan.>", s.CMD_RUN_DELETE, s.CMD_RUN_META, f"{s.QRY_PREFIX}.>",
+                       s.QRY_NOTIFIER_STATUS, EVENT_LOG, ordered(EVENTS),
                        bucket_writer(s.UPLOADS_BUCKET), bucket_reader(s.CONFIGS_BUCKET),
                        bucket_reader(s.ARTIFACTS_BUCKET), bucket_reader(s.RESULTS_BUCKET)),
         subscribe=(INBOX,)),
+    "notifier": Permissions(
+        publish=unique(EVENT_LOG, *(notifier_durable(EVENTS, name) for name in NOTIFIER_DURABLES)),
+        subscribe=(s.QRY_NOTIFIER_STATUS, INBOX), allow_responses=True),
     "operator": Permissions(
         publish=unique(s.IDENTITY_EVENTS, s.JOB_PROGRESS, s.READ_MODEL_REPLACED, s.CMD_REGISTRY_SWAP,
                        s.CMD_MAINTENANCE_SET, stream_owner(EVENTS), ordered(EVENTS), log_reader(EVENTS)),

@@ -17,6 +17,7 @@ SERVICES = (
     ("run_registry", "services.run_registry"),
     ("simulator", "services.simulator"),
     ("ui_gateway", "services.ui_gateway"),
+    ("notifier", "services.notifier"),
 )
 
 
@@ -28,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nats-port", type=int, default=int(os.environ.get("SCPLN_NATS_PORT", "4222")),
                         help="port of the embedded NATS server (SCPLN_NATS_PORT)")
     parser.add_argument("--metrics-base-port", type=int, default=int(os.environ.get("SCPLN_METRICS_BASE_PORT", "9101")),
-                        help="/metrics of plan_service, run_registry, simulator on this port and the next two; 0 disables")
+                        help="/metrics of plan_service, run_registry, simulator on this port and the next two, the "
+                             "notifier's on the fourth after it; 0 disables")
 
 
 def _check_ports(ports: dict[str, int]) -> str | None:
@@ -67,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     external = os.environ.get("NATS_URL")
     ports = {"ui_gateway": args.port, **({} if external else {"nats": args.nats_port})}
     if args.metrics_base_port:
-        ports.update({f"{name} metrics": args.metrics_base_port + i for i, (name, _) in enumerate(SERVICES[:3])})
+        ports.update({f"{name} metrics": args.metrics_base_port + i for i, (name, _) in enumerate(SERVICES)
+                      if name != "ui_gateway"})
     if problem := _check_ports(ports):
         print(f"scpln: {problem}", file=sys.stderr)
         return 2

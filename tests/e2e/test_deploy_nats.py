@@ -20,9 +20,11 @@ import pytest
 from runtime import identity
 from runtime.nats_server import binary, free_port, wait_listening
 from tests.e2e.system import System
+from tests.webhooks import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("plan_service", "run_registry", "simulator", "ui_gateway")
+SERVICES = ("plan_service", "run_registry", "simulator", "ui_gateway", "notifier")
+RECEIVER = Receiver("deploy-secret")
 USERS = (*SERVICES, "operator")
 
 
@@ -53,7 +55,8 @@ class Deployment:
     def start_service(self, service: str) -> None:
         env = dict(os.environ, NATS_URL=url(service, self.port), SCPLN_DATA_DIR=str(self.data),
                    SCPLN_DB=str(self.data / "scpln.db"), GATEWAY_HOST="127.0.0.1",
-                   GATEWAY_PORT=self.system.base_url.rsplit(":", 1)[1], METRICS_PORT="0")
+                   GATEWAY_PORT=self.system.base_url.rsplit(":", 1)[1], METRICS_PORT="0",
+                   NOTIFY_WEBHOOK_URLS=RECEIVER.url, NOTIFY_WEBHOOK_SECRET=RECEIVER.secret)
         self.processes[service] = start([sys.executable, "-m", f"services.{service}"], env, self.data / f"{service}.log")
 
     def restart(self, service: str) -> None:
@@ -74,6 +77,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     system = System(f"http://127.0.0.1:{gateway_port}", data, nats_server, url("operator", port),
                     cli_env={"NATS_URL": url("operator", port)})
     deployment = Deployment(system, port, data)
+    RECEIVER.start()
     try:
         assert wait_listening(port), (data / "nats.log").read_text()
         for service in SERVICES:
@@ -86,6 +90,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
         for process in [*deployment.processes.values(), nats_server]:
             process.terminate()
             process.wait(30)
+        RECEIVER.stop()
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -151,6 +156,12 @@ def test_every_service_and_the_operator_work_within_their_permissions(deployed):
         locked = client.post("/scenarios/scn_baseline/lock")
         assert locked.status_code == 200, locked.text
         assert client.post("/scenarios/scn_baseline/unlock").status_code == 200
+        approved = client.post(f"/runs/{run['run_id']}/promote-baseline")  # the registry publishes run meta
+        assert approved.status_code == 200, approved.text
+        events = [got.event for got in RECEIVER.wait_for(4, timeout=60)]  # the notifier's durable and its acks
+        assert events[-2:] == ["run_approved", "run_promoted_baseline"], events
+        status = client.get("/notifications")  # the gateway asks the notifier
+        assert status.status_code == 200 and status.json()["receivers"][0]["delivered"] >= 4, status.text
         deleted = client.delete(f"/runs/{run['run_id']}")  # the registry publishes RunDeleted
         assert deleted.status_code == 200, deleted.text
 

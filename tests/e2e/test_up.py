@@ -42,7 +42,7 @@ def test_with_nats_url_set_it_uses_that_server_and_starts_none(tmp_path):
         system = start_system(tmp_path / "data", {"NATS_URL": f"nats://127.0.0.1:{port}"})
         try:
             children = subprocess.run(["pgrep", "-P", str(system.proc.pid)], capture_output=True, text=True, check=False).stdout.split()
-            assert len(children) == 4, "only the four services: no embedded nats-server"
+            assert len(children) == 5, "only the four services and the notifier: no embedded nats-server"
             assert not (tmp_path / "data" / "jetstream").exists()
             with system.client() as client:
                 assert client.get("/healthz").status_code == 200
@@ -80,7 +80,8 @@ def test_the_first_start_secures_the_bus_and_says_the_admin_password_once(tmp_pa
         assert stat.S_IMODE(secrets_dir.stat().st_mode) == 0o700
         assert stat.S_IMODE((secrets_dir / "nats-users.json").stat().st_mode) == 0o600
         assert stat.S_IMODE((tmp_path / "initial-admin-password").stat().st_mode) == 0o600
-        assert children_nats_users(system) == {name: name for name in ("plan_service", "run_registry", "simulator", "ui_gateway")}
+        assert children_nats_users(system) == {name: name for name in ("plan_service", "run_registry", "simulator", "ui_gateway",
+                                                                       "notifier")}
         port = urlsplit(system.nats_url).port
         asyncio.run(refused_without_credentials(port))
         with system.anonymous() as anonymous, system.client() as admin:

@@ -16,9 +16,11 @@ from services.ui_gateway.echo import encodable, shown_errors
 from services.ui_gateway.pages import (
     configs,
     jobs,
+    notifications,
     operations,
     plans,
     run_detail,
+    run_meta,
     runs,
     scenario_overrides,
     scenarios,
@@ -26,8 +28,8 @@ from services.ui_gateway.pages import (
 from services.ui_gateway.pages.common import error_text, make_templates, render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-ROUTERS = (plans.router, runs.router, run_detail.router, jobs.router, scenarios.router, scenario_overrides.router,
-           configs.router, operations.router)
+ROUTERS = (plans.router, runs.router, run_meta.router, run_detail.router, jobs.router, scenarios.router,
+           scenario_overrides.router, configs.router, operations.router, notifications.router)
 
 
 def _is_page(request: Request) -> bool:

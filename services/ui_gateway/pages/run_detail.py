@@ -5,11 +5,13 @@ from fastapi.responses import JSONResponse, Response
 
 from contracts import subjects
 from contracts.queries import GetRun, RunDetail
+from services.ui_gateway import markdown
 from services.ui_gateway.api.results import results_head, results_ref
 from services.ui_gateway.auth.guard import allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask
 from services.ui_gateway.pages.common import render
 from services.ui_gateway.pages.kpis import CARDS
+from services.ui_gateway.pages.run_meta import run_meta_of
 from services.ui_gateway.results import chart_data
 
 router = APIRouter(prefix="/ui/runs", include_in_schema=False)
@@ -17,10 +19,11 @@ router = APIRouter(prefix="/ui/runs", include_in_schema=False)
 
 
 @router.get("/{run_id}", dependencies=[allow("read")])
-async def run_page(request: Request, run_id: str, bus: BusDep, min_seq: MinSeq = 0) -> Response:
+async def run_page(request: Request, run_id: str, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
     detail = await ask(bus, subjects.QRY_RUN_GET, GetRun(run_id=run_id, min_seq=min_seq), RunDetail)
     return render(request, "run.html", run=detail.run, plan=detail.plan, scenario=detail.scenario,
-                  config=detail.config, cards=CARDS)
+                  config=detail.config, cards=CARDS, meta=await run_meta_of(bus, run_id), note_html=markdown.render,
+                  flash=flash)
 
 
 @router.get("/{run_id}/chart.json", dependencies=[allow("read")])

@@ -24,9 +24,10 @@ from contracts.queries import (
 from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
 from services.ui_gateway.pages.common import redirect, render
+from services.ui_gateway.pages.run_meta import META_FILTERS, meta_filters
 
 router = APIRouter(prefix="/ui/runs", include_in_schema=False)
-FILTERS = ("plan_version_id", "scenario_name", "config_version_id", "status", "since", "until")
+FILTERS = ("plan_version_id", "scenario_name", "config_version_id", "status", "since", "until", *META_FILTERS)
 COLUMNS = (("started_at", "Started"), ("duration_ms", "Duration"), ("fill_rate", "Fill rate"),
            ("profit_total", "Profit"))
 
@@ -49,7 +50,7 @@ def list_query(params: dict[str, str], min_seq: MinSeq = 0) -> ListRuns:
     values: dict[str, Any] = {k: params[k] for k in ("plan_version_id", "scenario_name", "config_version_id",
                                                      "status", "sort", "order", "limit", "offset") if params.get(k)}
     values.update(since=_day_start(params.get("since", "")), until=_day_start(params.get("until", ""), days=1),
-                  min_seq=min_seq)
+                  min_seq=min_seq, **meta_filters(params))
     if values["since"] and values["until"] and values["since"] >= values["until"]:
         raise HTTPException(422, f"the 'Started from' date ({params['since']}) is after the 'to' date ({params['until']})")
     try:
@@ -85,9 +86,13 @@ async def _status(request: Request, bus: BusDep) -> RegistryStatus:
 
 def compare_query(run_ids: list[str], base: str | None, threshold: float) -> CompareRuns:
     ids = list(dict.fromkeys(r for r in run_ids if r))
-    if len(ids) < 2:
-        raise HTTPException(422, "select at least two runs to compare")
+    against_baselines = base == "baseline"
+    if len(ids) < (1 if against_baselines else 2):
+        raise HTTPException(422, "select at least two runs to compare" if not against_baselines else
+                                 "select the runs to compare with their scenarios' baselines")
     try:
+        if against_baselines:
+            return CompareRuns(run_ids=ids, base="baseline", threshold=threshold)
         return CompareRuns(run_ids=ids, base_id=base or None, threshold=threshold)
     except ValidationError as exc:
         raise HTTPException(422, f"cannot compare these runs: {exc.errors()[0]['msg']}") from exc

@@ -20,7 +20,7 @@ def test_every_service_command_names_a_real_module():
     services = compose()["services"]
     modules = {name: svc["command"][svc["command"].index("-m") + 1]
                for name, svc in services.items() if svc.get("image") == "scpln:local"}
-    assert set(modules) == {"plan_service", "run_registry", "simulator", "ui_gateway"}
+    assert set(modules) == {"plan_service", "run_registry", "simulator", "ui_gateway", "notifier"}
     for name, module in modules.items():
         assert importlib.util.find_spec(f"{module}.__main__") is not None, f"{name}: {module} has no __main__"
 
@@ -28,7 +28,7 @@ def test_every_service_command_names_a_real_module():
 def test_services_wait_for_a_healthy_nats_and_the_gateway_has_a_healthcheck():
     services = compose()["services"]
     assert "healthcheck" in services["nats"]
-    for name in ("plan_service", "run_registry", "simulator", "ui_gateway"):
+    for name in ("plan_service", "run_registry", "simulator", "ui_gateway", "notifier"):
         assert services[name]["depends_on"]["nats"]["condition"] == "service_healthy"
     assert "healthcheck" in services["ui_gateway"]
 
@@ -51,7 +51,7 @@ def test_nats_runs_the_deploy_users_and_each_service_connects_as_its_own():
     for user in permissions.USERS:
         variable = permissions.password_variable(user)
         assert nats["environment"][variable].startswith(f"${{{variable}:?"), f"{variable} must be set, never defaulted"
-    for name in ("plan_service", "run_registry", "simulator", "ui_gateway"):
+    for name in ("plan_service", "run_registry", "simulator", "ui_gateway", "notifier"):
         url = services[name]["environment"]["NATS_URL"]
         assert url == f"nats://{name}:${{{permissions.password_variable(name)}}}@nats:4222", name
 
@@ -59,7 +59,7 @@ def test_nats_runs_the_deploy_users_and_each_service_connects_as_its_own():
 def test_prometheus_scrapes_every_service_where_it_serves_its_metrics():
     config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
     targets = {job["job_name"]: job["static_configs"][0]["targets"][0] for job in config["scrape_configs"]}
-    assert set(targets) == {"plan_service", "run_registry", "simulator", "ui_gateway"}
+    assert set(targets) == {"plan_service", "run_registry", "simulator", "ui_gateway", "notifier"}
     services = compose()["services"]
     for name, target in targets.items():
         host, port = target.split(":")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from contracts import subjects
+from contracts.notifications import NOTIFIER_DURABLES
 from runtime import nats_permissions as perms
 from runtime.nats_server import config
 
@@ -101,7 +102,7 @@ def test_the_gateway_publishes_no_event_and_reads_identities_and_progress_throug
 
 
 def test_only_the_responders_answer_requests_without_publishing_to_inboxes():
-    assert {user for user, p in perms.TABLE.items() if p.allow_responses} == {"plan_service", "run_registry"}
+    assert {user for user, p in perms.TABLE.items() if p.allow_responses} == {"plan_service", "run_registry", "notifier"}
     assert who_may_publish("_INBOX.abc.def") == set()
 
 
@@ -111,3 +112,15 @@ def test_a_durable_is_reachable_only_by_its_service():
     assert who_may_publish(f"$JS.ACK.{subjects.STREAM_NAME}.{subjects.REGISTRY_DURABLE}.1.2.3.4.5") == {"run_registry"}
     assert who_may_publish(f"{API}.CONSUMER.DELETE.{subjects.STREAM_NAME}.simulator_plans") == {
         "plan_service", "operator"}, "log readers delete their ephemeral consumers by name"
+
+
+def test_the_notifier_reads_only_its_receivers_durables_and_publishes_no_event():
+    notifier = perms.TABLE["notifier"]
+    assert not [p for p in notifier.publish if p.startswith(subjects.EVENTS_PREFIX)]
+    assert notifier.subscribe == (subjects.QRY_NOTIFIER_STATUS, "_INBOX.>")
+    for durable in NOTIFIER_DURABLES:
+        assert who_may_publish(f"$JS.ACK.{subjects.STREAM_NAME}.{durable}.1.2.3.4.5") == {"notifier"}
+        assert who_may_publish(f"{API}.CONSUMER.CREATE.{subjects.STREAM_NAME}.{durable}") == {"notifier"}
+    for other in (*subjects.SIMULATOR_DURABLES.values(), subjects.REGISTRY_DURABLE, "notifier_9"):
+        assert "notifier" not in who_may_publish(f"{API}.CONSUMER.MSG.NEXT.{subjects.STREAM_NAME}.{other}"), other
+    assert who_may_publish(subjects.QRY_NOTIFIER_STATUS) == {"ui_gateway"}

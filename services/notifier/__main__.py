@@ -1,0 +1,4 @@
+from runtime.lifecycle import run
+from services.notifier.app import main
+
+run(main)

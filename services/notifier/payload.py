@@ -1,0 +1,64 @@
+"""What a receiver gets: the JSON body of one event, its headers and its signature (pure)."""
+
+import hashlib
+import hmac
+import json
+from datetime import datetime
+from typing import Any
+
+from contracts.events import decode
+from contracts.notifications import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER
+
+_ACTOR_FIELDS = ("approved_by", "promoted_by", "archived_by", "unarchived_by", "author", "by", "submitted_by",
+                 "rejected_by")
+
+
+def event_fields(data: bytes, subject: str) -> dict[str, Any]:
+    """The event as JSON: read (old schema versions brought up to date) when this code knows its
+    type, else as it is stored. ``ValueError`` for a message that is no JSON object."""
+    try:
+        return decode(data, subject).model_dump(mode="json")
+    except ValueError:
+        raw = json.loads(data)
+        if not isinstance(raw, dict):
+            raise ValueError("not a JSON object") from None  # noqa: TRY004 - the callers catch ValueError
+        return raw
+
+
+def body(name: str, event: dict[str, Any], sequence: int, sent_at: datetime) -> bytes:
+    """The original's flat body (``event`` and, where the fact has them, ``run_id`` and ``user``),
+    the delivery's id, time and log position, and the whole fact under ``data``. ``timestamp`` is
+    inside the signed bytes: a receiver refuses a body much older than its clock."""
+    flat: dict[str, Any] = {"event": name}
+    for key in ("run_id", "plan_version_id", "scenario_id"):
+        if key in event:
+            flat[key] = event[key]
+    actor = next((event[f] for f in _ACTOR_FIELDS if isinstance(event.get(f), str)), None)
+    if actor is not None:
+        flat["user"] = actor
+    flat |= {"delivery_id": str(event.get("event_id", f"seq-{sequence}")), "timestamp": sent_at.isoformat(),
+             "sequence": sequence, "data": event}
+    return json.dumps(flat, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def signature(secret: str, raw: bytes) -> str:
+    """``sha256=<hex HMAC-SHA256 of the raw body>``, the original's header value."""
+    return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+def headers(name: str, delivery_id: str, raw: bytes, secret: str) -> dict[str, str]:
+    out = {"Content-Type": "application/json", "User-Agent": "scpln-notifier", EVENT_HEADER: name,
+           DELIVERY_HEADER: delivery_id}
+    if secret:
+        out[SIGNATURE_HEADER] = signature(secret, raw)
+    return out
+
+
+def redacted(url: str) -> str:
+    """A receiver's URL as pages and logs show it: no user, password, query or fragment."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
