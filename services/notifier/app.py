@@ -85,25 +85,33 @@ async def follow(js: JetStreamContext, receiver: Receiver, ports: Ports, stoppin
     while not stopping.is_set():
         try:
             sub = await js.pull_subscribe_bind(receiver.durable, stream=STREAM)
-            while not stopping.is_set():
-                try:
-                    msgs = await sub.fetch(1, timeout=1)
-                except (TimeoutError, NatsTimeout):
-                    continue
-                for msg in msgs:
-                    metadata = msg.metadata
-                    incoming = Incoming(msg.subject, msg.data, metadata.sequence.stream, metadata.num_delivered)
-                    outcome = await deliver(incoming, receiver, ports)
-                    if outcome.kind in ("retry", "gave_up"):
-                        log.warning("webhook %s: %s at seq %d (attempt %d): %s", redacted(receiver.url), outcome.kind,
-                                    incoming.sequence, incoming.attempt, outcome.error)
-                    await settle(msg, outcome)
+            try:
+                while not stopping.is_set():
+                    await deliver_next(sub, receiver, ports)
+            finally:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()  # else draining the connection waits for it
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the bus faltered: bind again
             log.warning("webhook %s: following its events stopped (%s); resuming", redacted(receiver.url),
                         first_line(exc))
             await asyncio.sleep(1.0)
+
+
+async def deliver_next(sub, receiver: Receiver, ports: Ports) -> None:  # type: ignore[no-untyped-def]
+    try:
+        msgs = await sub.fetch(1, timeout=1)
+    except (TimeoutError, NatsTimeout):
+        return
+    for msg in msgs:
+        metadata = msg.metadata
+        incoming = Incoming(msg.subject, msg.data, metadata.sequence.stream, metadata.num_delivered)
+        outcome = await deliver(incoming, receiver, ports)
+        if outcome.kind in ("retry", "gave_up"):
+            log.warning("webhook %s: %s at seq %d (attempt %d): %s", redacted(receiver.url), outcome.kind,
+                        incoming.sequence, incoming.attempt, outcome.error)
+        await settle(msg, outcome)
 
 
 async def backlog(js: JetStreamContext, receivers: list[Receiver]) -> dict[str, int | None]:

@@ -204,6 +204,9 @@ class FakeConsumer:
     async def pull_subscribe_bind(self, durable: str, stream: str) -> "FakeConsumer":
         return self
 
+    async def unsubscribe(self) -> None:
+        self.unsubscribed = True
+
 
 async def test_a_receiver_that_is_down_for_a_while_gets_every_event_once_up_in_log_order():
     events = [approved("r1"), BaselinePromoted(run_id="r1", scenario_id="s1", promoted_by="ann", correlation_id="r1",
