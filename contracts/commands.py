@@ -140,12 +140,32 @@ class ScenarioAccepted(Contract):
 
 
 class RequestAggregate(Contract):
-    """Aggregate a run's daily results by time bucket and grouping."""
+    """Aggregate a run's daily results by time bucket and grouping: the run named, or, given a plan version
+    alone, that plan's latest succeeded run."""
 
-    run_id: str = Field(min_length=1, description="Run to aggregate.")
-    plan_version_id: str | None = Field(default=None, description="Must be the run's plan when given.")
+    run_id: str | None = Field(default=None, min_length=1, description=(
+        "Run to aggregate; leave it out to aggregate the latest succeeded run of plan_version_id."))
+    plan_version_id: str | None = Field(default=None, min_length=1, description=(
+        "With run_id, must be the run's plan; alone, the plan whose latest succeeded run is aggregated."))
     bucket: Literal["day", "week", "month"] = Field(default="week", description="Time bucket.")
     group_by: Literal["item", "family", "node", "region"] = Field(default="item", description="Grouping.")
+
+    @model_validator(mode="after")
+    def _names_a_run_or_a_plan(self) -> "RequestAggregate":
+        if self.run_id is None and self.plan_version_id is None:
+            raise ValueError("give a run_id, or a plan_version_id to aggregate the plan's latest succeeded run")
+        return self
+
+
+class AggregateAccepted(Contract):
+    """An aggregate job was accepted, and which run it aggregates."""
+
+    job_id: str = Field(description="Job to follow.")
+    run_id: str = Field(description="The run aggregated.")
+    plan_version_id: str = Field(description="The run's plan version.")
+    latest: bool = Field(default=False, description=(
+        "True when the request named a plan version alone and the run is that plan's latest succeeded run."))
+    message: str = Field(default="", description="What was aggregated, for a person.")
 
 
 class CancelJob(Contract):

@@ -28,6 +28,9 @@ class ReadModelPosition(Contract):
 
 class ListRuns(Consistency):
     plan_version_id: str | None = Field(default=None, description="Only runs of this plan version.")
+    plan_version_prefix: str | None = Field(default=None, max_length=200, description=(
+        "Only runs of plan versions whose id starts with this (e.g. 'plan_c49'; a whole id matches its plan "
+        "version, as plan version ids have one length)."))
     scenario_id: str | None = Field(default=None, description="Only runs of this scenario.")
     scenario_name: str | None = Field(default=None, description="Scenario name contains this (any case).")
     config_version_id: str | None = Field(default=None, description="Only runs of this config version.")
@@ -228,10 +231,42 @@ class JobsPage(ReadModelPosition):
 
 class GetJob(Consistency):
     job_id: str
+    history: bool = Field(default=False, description="Also the job's steps and messages (JobDetail.steps, .messages).")
+
+
+class JobStep(Contract):
+    """A stretch of a job under one step: its reports in a row that name it ('day 3/90' and 'day 4/90' are
+    both step 'day'). The report that ends the job closes the step it was in."""
+
+    step: str = Field(description="The step's name, its counter left out; 'queued' before the first step.")
+    first: str = Field(description="The step as first reported, e.g. 'day 1/90'.")
+    last: str = Field(description="The step as last reported, e.g. 'day 90/90'.")
+    state: JobState = Field(description="The job's state at the step's last report.")
+    progress: float = Field(description="The job's progress at the step's last report (0..1).")
+    started_at: datetime = Field(description="When the step was first reported.")
+    ended_at: datetime | None = Field(default=None, description="When the next step began or the job ended; "
+                                                                 "none while the step goes on.")
+    duration_ms: float | None = Field(default=None, description="ended_at - started_at; none while it goes on.")
+    reports: int = Field(description="How many reports the step had.")
+    message: str = Field(default="", description="The step's last message.")
+
+
+class JobMessage(Contract):
+    """A message a job reported (a repeat of the one before it is left out)."""
+
+    at: datetime
+    state: JobState
+    step: str
+    message: str
+    after_end: bool = Field(default=False, description="Reported after the job had ended: it changed nothing.")
 
 
 class JobDetail(ReadModelPosition):
     job: JobRow
+    steps: list[JobStep] = Field(default_factory=list, description="With GetJob.history: its steps, in order.")
+    messages: list[JobMessage] = Field(default_factory=list, description=(
+        "With GetJob.history: its messages, oldest first; the newest 200 when there are more."))
+    messages_total: int = Field(default=0, description="How many messages it reported in all.")
 
 
 class ListScenarios(Consistency):

@@ -9,9 +9,9 @@ import time
 
 from contracts import subjects
 from contracts.canonical import CanonicalConfig
-from contracts.commands import ErrorReply, JobAccepted, RequestAggregate
+from contracts.commands import AggregateAccepted, ErrorReply, RequestAggregate
 from contracts.events import AggregateCompleted, AggregateRequested, JobProgress, JobState, JobType
-from contracts.queries import GetRun, RunDetail
+from contracts.queries import GetRun, ListRuns, RunDetail, RunRow, RunsPage
 from services.plan_service import ids
 from services.plan_service.domain.aggregation import aggregate_results
 from services.plan_service.metrics import JOBS_DURATION
@@ -26,13 +26,35 @@ def _progress(req: AggregateRequested, state: JobState, progress: float, step: s
                        message=message, plan_version_id=req.plan_version_id, run_id=req.run_id)
 
 
-async def request_aggregate(cmd: RequestAggregate, ports: Ports, *, note: str = "") -> JobAccepted | ErrorReply:
-    """Check the run (and that the plan given is the run's plan), then aggregate in the background.
-    ``note``: the new job's first message (a retry says of which job, and who asked)."""
-    found = await ports.ask_registry(subjects.QRY_RUN_GET, GetRun(run_id=cmd.run_id), RunDetail)
+async def _latest_run(plan_version_id: str, ports: Ports) -> RunRow | ErrorReply:
+    """The plan's latest succeeded run (by start)."""
+    if plan_version_id not in ports.state.plans:
+        return ErrorReply(error="plan_not_found", message=f"plan version {plan_version_id} does not exist or is "
+                                                          "not planned yet")
+    query = ListRuns(plan_version_id=plan_version_id, status="succeeded", limit=1)
+    found = await ports.ask_registry(subjects.QRY_RUNS_LIST, query, RunsPage)
     if isinstance(found, ErrorReply):
         return found
-    run = found.run
+    if not found.runs:
+        return ErrorReply(error="validation_failed", message=f"plan {plan_version_id} has no succeeded run to "
+                                                             "aggregate yet: simulate it, or name a run")
+    return found.runs[0]
+
+
+async def request_aggregate(cmd: RequestAggregate, ports: Ports, *, note: str = "") -> AggregateAccepted | ErrorReply:
+    """Check the run (and that the plan given is the run's plan), then aggregate in the background. Given a
+    plan version alone, the run is the plan's latest succeeded run, and the reply and the job's first message
+    say so. ``note``: the new job's first message (a retry says of which job, and who asked)."""
+    if cmd.run_id is None:
+        run = await _latest_run(str(cmd.plan_version_id), ports)
+        if isinstance(run, ErrorReply):
+            return run
+    else:
+        found = await ports.ask_registry(subjects.QRY_RUN_GET, GetRun(run_id=cmd.run_id), RunDetail)
+        if isinstance(found, ErrorReply):
+            return found
+        run = found.run
+    latest = cmd.run_id is None
     if cmd.plan_version_id and cmd.plan_version_id != run.plan_version_id:
         return ErrorReply(error="validation_failed",
                           message=f"run {run.run_id} belongs to plan {run.plan_version_id}, not {cmd.plan_version_id}")
@@ -45,10 +67,14 @@ async def request_aggregate(cmd: RequestAggregate, ports: Ports, *, note: str = 
     requested = AggregateRequested(correlation_id=run.plan_version_id, producer=PRODUCER, job_id=ids.new_id("job"),
                                    run_id=run.run_id, plan_version_id=run.plan_version_id, bucket=cmd.bucket,
                                    group_by=cmd.group_by)
+    said = (f"run {run.run_id}, the latest succeeded run of plan {run.plan_version_id} (started "
+            f"{run.started_at:%Y-%m-%d %H:%M:%S} UTC)") if latest else f"run {run.run_id}"
     await ports.record(requested)
-    await ports.publisher.publish(_progress(requested, JobState.queued, 0.0, "queued", note))
+    await ports.publisher.publish(_progress(requested, JobState.queued, 0.0, "queued",
+                                            note or (f"aggregating {said}" if latest else "")))
     ports.spawn(run_aggregate(requested, run.results, plan.config, ports))
-    return JobAccepted(job_id=requested.job_id)
+    return AggregateAccepted(job_id=requested.job_id, run_id=run.run_id, plan_version_id=run.plan_version_id,
+                             latest=latest, message=f"Aggregating {said} by {cmd.bucket} and {cmd.group_by}.")
 
 
 async def run_aggregate(req: AggregateRequested, results_ref, config_ref, ports: Ports) -> None:  # type: ignore[no-untyped-def]

@@ -78,7 +78,8 @@ async def _start_again(job: JobRow, by: str, ports: Ports) -> JobAccepted | Erro
     if job.job_type == JobType.simulation and job.plan_version_id:
         return await plans.rerun_plan(RerunPlan(plan_version_id=job.plan_version_id), ports, note=note)
     if job.job_type == JobType.aggregate and (asked := ports.state.aggregate_requests.get(job.job_id)):
-        return await aggregates.request_aggregate(RequestAggregate(
+        reply = await aggregates.request_aggregate(RequestAggregate(
             run_id=asked.run_id, plan_version_id=asked.plan_version_id, bucket=asked.bucket,
             group_by=asked.group_by), ports, note=note)
+        return reply if isinstance(reply, ErrorReply) else JobAccepted(job_id=reply.job_id)
     return ErrorReply(error="not_allowed", message=f"job {job.job_id} ({job.job_type.value}) cannot be retried")

@@ -33,13 +33,13 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-READ_MODEL_VERSION = 10
+READ_MODEL_VERSION = 11
 """Raised when the same events make other rows (2: plans have a row from their request on; 3:
 scenarios say who archived them and when; 6: runs hold their approval and archive, scenarios their
 baseline, runs their notes and tags; 9: the stored objects of runs deleted or dropped by retention, and
 of plans left without runs, wait for their removal, ``pending_object_deletions``; 10: scenarios hold
 their overrides, plans the overrides they applied, their effective config's digest and how it differs
-from the config). A
+from the config; 11: jobs keep every change as it came, ``job_events``). A
 read model projected by an older version is projected again from the whole log (``outdated``)."""
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
@@ -258,6 +258,18 @@ run_tags = Table(
     Column("tagged_by", String, nullable=False),
     _time("tagged_at"),
     Index("ix_run_tags_tag", "tag", "run_id"),
+)
+
+job_events = Table(
+    "job_events", metadata,  # every change of a job as it came, in log order: the job page's steps and messages
+    Column("job_id", String, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("state", String, nullable=False),
+    Column("progress", Float, nullable=False),
+    Column("step", String, nullable=False),
+    Column("message", Text, nullable=False),
+    _time("at"),
+    sqlite_with_rowid=False,
 )
 
 deleted_runs = Table(

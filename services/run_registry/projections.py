@@ -83,9 +83,19 @@ _APPLY: dict[type, Callable[[Any, int], list[Change]]] = {}
 
 def apply(event: object, seq: int) -> list[Change]:
     """The changes one event makes. Events this projection does not know change nothing
-    (the checkpoint still moves)."""
+    (the checkpoint still moves). Every job change is also kept as it came (``job_events``),
+    whether or not it moves the job: its page tells the job's steps and messages from them."""
     step = _APPLY.get(type(event))
-    return step(event, seq) if step is not None else []
+    if step is None:
+        return []
+    changes = step(event, seq)
+    return changes + [_job_event(c.row, seq) for c in changes if type(c) is AdvanceJob]
+
+
+def _job_event(job: dict[str, Any], seq: int) -> Upsert:
+    return Upsert("job_events", {"job_id": job["job_id"], "seq": seq, "state": job["state"],
+                                 "progress": job["progress"], "step": job["step"], "message": job["message"],
+                                 "at": job["updated_at"]})
 
 
 def _applies(event_type: type[E]) -> Callable[[Callable[[E, int], list[Change]]], Callable[[E, int], list[Change]]]:

@@ -29,6 +29,7 @@ from contracts.envelope import INT64_MAX
 from contracts.events import RunSummary
 from contracts.overrides import ScenarioOverride
 from services.run_registry import db, meta_queries
+from services.run_registry.job_history import job_history
 from services.run_registry.run_counts import DROPPED, DUPLICATE_FINAL_FACTS, UNDECODABLE
 
 runs, plans, jobs, aggregates = db.runs, db.plans, db.jobs, db.aggregates
@@ -38,6 +39,9 @@ STATUS_COUNTER = "runs:{}"
 NAME_COUNTER = "runs_named:{}"
 _STATUSES = ("succeeded", "failed")
 _SELECTIVE = ("plan_version_id", "scenario_id", "config_version_id")
+PREFIX_END = "\uffff"
+"""Above every character of an id: ``prefix <= id < prefix + PREFIX_END`` is "id starts with prefix", a range
+the plan version index answers (SQLite compares text bytewise, and ids are ASCII)."""
 _LAST_SEQ = "checkpoint:last_seq"
 _COUNTS = text(f"""
 SELECT '{_LAST_SEQ}', coalesce(max(last_seq), 0) FROM checkpoint
@@ -129,6 +133,9 @@ def _run_filters(query: q.ListRuns, names: list[str] | None, indexed: bool = Tru
     (its indexes pair it with every sort key); the others are tested row by row."""
     col = (lambda name: runs.c[name]) if indexed else (lambda name: _unindexed(runs.c[name]))
     clauses = [col(name) == getattr(query, name) for name in _SELECTIVE if getattr(query, name) is not None]
+    if query.plan_version_prefix:
+        plan = col("plan_version_id")
+        clauses += [plan >= query.plan_version_prefix, plan < query.plan_version_prefix + PREFIX_END]
     if query.status is not None:
         clauses.append(runs.c.status == query.status)
     if query.since is not None:
@@ -166,10 +173,11 @@ def _totals(conn: Connection, query: q.ListRuns, where: list[Any], counts: dict[
 def _scan_sort_index(query: q.ListRuns, total: int, all_runs: int, offset: int) -> bool:
     """Walk the sort key's index testing each row, rather than gather the filtered rows and
     sort them, when that reads fewer rows (the filter keeps a large share of the runs).
-    Plan, scenario and config filters are selective: their own indexes always win."""
+    Plan, scenario and config filters are selective: their own indexes always win. A plan version prefix may
+    be broad (``plan_``): its range is read in its index only when it holds a small share of the runs."""
     if any(getattr(query, name) is not None for name in _SELECTIVE) or meta_queries.selective(query):
         return False
-    if query.sort == "started_at" and query.scenario_name is None:
+    if query.sort == "started_at" and query.scenario_name is None and not query.plan_version_prefix:
         return False
     return total > 0 and (offset + query.limit) * all_runs < total * total
 
@@ -389,11 +397,18 @@ def list_jobs(conn: Connection, query: q.ListJobs) -> q.JobsPage:
     return q.JobsPage(jobs=[q.JobRow.model_validate(j) for j in found], total=total, **position(conn))
 
 
+_JOB_EVENTS = select(db.job_events).where(db.job_events.c.job_id == bindparam("job_id")).order_by(db.job_events.c.seq)
+
+
 def get_job(conn: Connection, query: q.GetJob) -> q.JobDetail:
     row = _one(conn, jobs, "job_id", query.job_id)
     if row is None:
         raise NotFound("job", query.job_id)
-    return q.JobDetail(job=q.JobRow.model_validate(dict(row._mapping)), **position(conn))
+    job = q.JobRow.model_validate(dict(row._mapping))
+    if not query.history:
+        return q.JobDetail(job=job, **position(conn))
+    steps, messages, total = job_history(conn.execute(_JOB_EVENTS, {"job_id": query.job_id}))
+    return q.JobDetail(job=job, steps=steps, messages=messages, messages_total=total, **position(conn))
 
 
 def list_scenarios(conn: Connection, query: q.ListScenarios) -> q.ScenariosPage:

@@ -130,4 +130,5 @@ async def list_jobs(query: Annotated[ListJobs, Query()], bus: BusDep) -> JobsPag
 
 @router.get("/jobs/{job_id}", response_model=JobDetail, tags=["jobs"], dependencies=[allow("read")])
 async def get_job(job_id: str, bus: BusDep, min_seq: MinSeq = 0) -> JobDetail:
-    return await ask(bus, subjects.QRY_JOB_GET, GetJob(job_id=job_id, min_seq=min_seq), JobDetail)
+    """The job, its steps (each with its duration) and its messages."""
+    return await ask(bus, subjects.QRY_JOB_GET, GetJob(job_id=job_id, min_seq=min_seq, history=True), JobDetail)

@@ -3,17 +3,19 @@
 from fastapi import APIRouter
 
 from contracts import subjects
-from contracts.commands import CancelJob, JobAccepted, RequestAggregate, RetryJob
+from contracts.commands import AggregateAccepted, CancelJob, JobAccepted, RequestAggregate, RetryJob
 from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, ask, no_other_actor
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
-@router.post("/aggregate", status_code=202, response_model=JobAccepted, dependencies=[allow("jobs.aggregate")])
-async def aggregate(body: RequestAggregate, bus: BusDep) -> JobAccepted:
-    """Aggregate a run's daily results by time bucket and grouping; follow the returned job."""
-    return await ask(bus, subjects.CMD_AGGREGATE, body, JobAccepted)
+@router.post("/aggregate", status_code=202, response_model=AggregateAccepted, dependencies=[allow("jobs.aggregate")])
+async def aggregate(body: RequestAggregate, bus: BusDep) -> AggregateAccepted:
+    """Aggregate a run's daily results by time bucket and grouping; follow the returned job. Without
+    ``run_id``, the latest succeeded run of ``plan_version_id`` is aggregated: the reply names it
+    (``run_id``, ``latest``: true, ``message``)."""
+    return await ask(bus, subjects.CMD_AGGREGATE, body, AggregateAccepted)
 
 
 @router.post("/{job_id}/retry", status_code=202, response_model=JobAccepted, dependencies=[allow("jobs.retry")])

@@ -57,6 +57,9 @@ def make_templates() -> Jinja2Templates:
                                  kpi_diff=kpi_diff, kpi_trend=kpi_trend, kpi_label=lambda key: kpi(key).label)
     templates.env.globals.update(nav=NAV, urlencode=urlencode, new_request_id=lambda: f"form_{uuid.uuid4().hex}",
                                  csrf_field=csrf_field, can=can, maintenance=maintenance)
+    from services.ui_gateway.plan_views import cell
+
+    templates.env.filters["cell"] = cell
     return templates
 
 

@@ -7,11 +7,11 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from contracts import subjects
-from contracts.commands import CancelJob, JobAccepted, RequestAggregate, RetryJob
+from contracts.commands import AggregateAccepted, CancelJob, JobAccepted, RequestAggregate, RetryJob
 from contracts.events import JobState, JobType
 from contracts.queries import GetJob, JobDetail, JobsPage, ListJobs
 from services.ui_gateway.auth.guard import Actor, allow
-from services.ui_gateway.deps import BusDep, Offset, ask
+from services.ui_gateway.deps import BusDep, MinSeq, Offset, ask
 from services.ui_gateway.pages.common import blank_to_none, error_text, redirect, render
 
 router = APIRouter(prefix="/ui/jobs", include_in_schema=False)
@@ -39,26 +39,32 @@ async def _jobs_page(request: Request, bus: BusDep, state: str = "", job_type: s
 
 @router.get("", dependencies=[allow("read")])
 async def jobs_page(request: Request, bus: BusDep, state: str = "", job_type: str = "", offset: Offset = 0,
-                    created: str = "", plan: str = "", plan_version_id: str = "", run_id: str = "") -> Response:
+                    created: str = "", plan: str = "", plan_version_id: str = "", run_id: str = "",
+                    aggregated: str = "", latest: bool = False) -> Response:
+    """Jobs, newest first, live. ``created``: the job just accepted (highlighted); ``aggregated``: the
+    run an aggregate job just started on, ``latest`` when it was chosen as its plan's latest."""
     aggregate = {"plan_version_id": plan_version_id, "run_id": run_id, "bucket": "week", "group_by": "item"}
-    return await _jobs_page(request, bus, state, job_type, offset, aggregate, created=created, plan=plan)
+    return await _jobs_page(request, bus, state, job_type, offset, aggregate, created=created, plan=plan,
+                            aggregated=aggregated, latest=latest)
 
 
 @router.post("/aggregate", dependencies=[allow("jobs.aggregate")])
 async def request_aggregate(request: Request, bus: BusDep, run_id: Annotated[str, Form()] = "",
                             plan_version_id: Annotated[str, Form()] = "", bucket: Annotated[str, Form()] = "week",
                             group_by: Annotated[str, Form()] = "item") -> Response:
-    form = {"run_id": run_id, "plan_version_id": plan_version_id, "bucket": bucket, "group_by": group_by}
+    """A run's results, or with a plan version alone its latest succeeded run's, summed by bucket and group."""
+    form = {"run_id": run_id.strip(), "plan_version_id": plan_version_id.strip(), "bucket": bucket, "group_by": group_by}
     try:
         try:
             command = RequestAggregate.model_validate(blank_to_none(form))
         except ValidationError as exc:
-            raise HTTPException(422, {"message": "the aggregate job needs a run", "errors": [
+            raise HTTPException(422, {"message": "the aggregate job needs a run or a plan version", "errors": [
                 {"path": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]}) from exc
-        accepted = await ask(bus, subjects.CMD_AGGREGATE, command, JobAccepted)
+        accepted = await ask(bus, subjects.CMD_AGGREGATE, command, AggregateAccepted)
     except HTTPException as exc:
         return await _jobs_page(request, bus, aggregate=form, error=exc)
-    return redirect("/ui/jobs", created=accepted.job_id, plan=plan_version_id)
+    return redirect("/ui/jobs", created=accepted.job_id, plan=accepted.plan_version_id, aggregated=accepted.run_id,
+                    latest="true" if accepted.latest else "")
 
 
 @router.post("/{job_id}/cancel", dependencies=[allow("jobs.cancel")])
@@ -83,6 +89,14 @@ async def retry_job(request: Request, job_id: str, bus: BusDep, actor: Actor) ->
 
 
 @router.get("/{job_id}", dependencies=[allow("read")])
-async def job_page(request: Request, job_id: str, bus: BusDep) -> Response:
-    detail = await ask(bus, subjects.QRY_JOB_GET, GetJob(job_id=job_id), JobDetail)
-    return render(request, "job.html", job=detail.job, last_seq=detail.last_seq)
+async def job_page(request: Request, job_id: str, bus: BusDep, min_seq: MinSeq = 0) -> Response:
+    """One job, live: its state, its steps with their durations, and its messages."""
+    detail = await ask(bus, subjects.QRY_JOB_GET, GetJob(job_id=job_id, min_seq=min_seq, history=True), JobDetail)
+    return render(request, "job.html", job=detail.job, detail=detail, last_seq=detail.last_seq)
+
+
+@router.get("/{job_id}/history", dependencies=[allow("read")])
+async def job_history(request: Request, job_id: str, bus: BusDep, min_seq: MinSeq = 0) -> Response:
+    """The job page's steps and messages alone (an HTML fragment), fetched again as the job moves on."""
+    detail = await ask(bus, subjects.QRY_JOB_GET, GetJob(job_id=job_id, min_seq=min_seq, history=True), JobDetail)
+    return render(request, "_job_history.html", job=detail.job, detail=detail)

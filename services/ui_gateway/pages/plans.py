@@ -16,17 +16,27 @@ from contracts.queries import (
     GetPlan,
     ListConfigs,
     ListPlans,
+    ListRuns,
     ListScenarios,
     PlanDetail,
     PlansPage,
     PlanStatus,
+    RunsPage,
     ScenariosPage,
 )
-from services.ui_gateway.artifacts import artifact_tables
 from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, Offset, ask, read_object
 from services.ui_gateway.pages.common import error_text, redirect, render
+from services.ui_gateway.pages.plan_artifacts import (
+    RUNS_PAGE,
+    aggregate_views,
+    artifact_views,
+    plan_horizon,
+    runs_links,
+    runs_page_number,
+)
 from services.ui_gateway.pages.plan_options import OPTION_INPUTS, form_options, plan_options
+from services.ui_gateway.periods import start_of
 from services.ui_gateway.results import gunzip
 
 router = APIRouter(prefix="/ui/plans", include_in_schema=False)
@@ -87,14 +97,37 @@ async def create_plan(request: Request, bus: BusDep, actor: Actor, base_scenario
 
 @router.get("/{plan_version_id}", dependencies=[allow("read")])
 async def plan_page(request: Request, plan_version_id: str, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
-    detail = await ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id, min_seq=min_seq), PlanDetail)
+    """The plan: its summary and KPIs, a page of its runs (``runs_page``; updated live), its artifacts as
+    grids dated from its day 1 (each grid searched and paged by ``<grid>_q``/``<grid>_page``) and its
+    aggregates."""
+    params = request.query_params
+    detail, runs = await asyncio.gather(
+        ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id, min_seq=min_seq), PlanDetail),
+        _plan_runs(bus, plan_version_id, params, min_seq))
     documents = await asyncio.gather(*(_artifact(bus, ref) for ref in detail.plan.artifacts))
-    artifacts = [(ref, artifact_tables(doc)) for ref, doc in zip(detail.plan.artifacts, documents)]
     tables = await asyncio.gather(*(_artifact(bus, a.artifact) for a in detail.aggregates if a.artifact))
-    ready = iter(tables)
-    aggregates = [(a, next(ready) if a.artifact else None) for a in detail.aggregates]
-    return render(request, "plan.html", plan=detail.plan, runs=detail.runs, artifacts=artifacts,
-                  aggregates=aggregates, flash=flash)
+    return render(request, "plan.html", plan=detail.plan, runs=detail.runs,
+                  artifacts=artifact_views(detail.plan.artifacts, documents, params),
+                  aggregates=aggregate_views(detail.aggregates, tables, start_of(*documents), params),
+                  plan_dates=plan_horizon(documents), flash=flash, **runs)
+
+
+async def _plan_runs(bus: BusDep, plan_version_id: str, params: Any, min_seq: int) -> dict[str, Any]:
+    number = runs_page_number(params)
+    query = ListRuns(plan_version_id=plan_version_id, limit=RUNS_PAGE, offset=(number - 1) * RUNS_PAGE,
+                     min_seq=min_seq)
+    page = await ask(bus, subjects.QRY_RUNS_LIST, query, RunsPage)
+    return {"runs_page": page, "runs_nav": runs_links(params, number, page.total)}
+
+
+@router.get("/{plan_version_id}/runs", dependencies=[allow("read")])
+async def plan_runs(request: Request, plan_version_id: str, bus: BusDep, min_seq: MinSeq = 0) -> Response:
+    """The plan page's runs alone (an HTML fragment, ``runs_page`` as on the page): what the page
+    fetches again when one of the plan's simulations ends (``min_seq``: at least as new as that)."""
+    detail, runs = await asyncio.gather(
+        ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id, min_seq=min_seq), PlanDetail),
+        _plan_runs(bus, plan_version_id, request.query_params, min_seq))
+    return render(request, "_plan_runs.html", plan=detail.plan, **runs)
 
 
 async def _artifact_bytes(bus: BusDep, ref: Any) -> bytes:

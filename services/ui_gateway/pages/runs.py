@@ -46,9 +46,12 @@ def _day_start(text: str, days: int = 0) -> datetime | None:
 
 
 def list_query(params: dict[str, str], min_seq: MinSeq = 0) -> ListRuns:
-    """The registry query a run-history URL stands for (``until`` includes its whole day)."""
-    values: dict[str, Any] = {k: params[k] for k in ("plan_version_id", "scenario_name", "config_version_id",
+    """The registry query a run-history URL stands for (``until`` includes its whole day; the plan version
+    box matches ids that start with what it holds, as the scenario box matches names that contain it)."""
+    values: dict[str, Any] = {k: params[k] for k in ("scenario_name", "config_version_id",
                                                      "status", "sort", "order", "limit", "offset") if params.get(k)}
+    if plan := params.get("plan_version_id", "").strip():
+        values["plan_version_prefix"] = plan
     values.update(since=_day_start(params.get("since", "")), until=_day_start(params.get("until", ""), days=1),
                   min_seq=min_seq, **meta_filters(params))
     if values["since"] and values["until"] and values["since"] >= values["until"]:

@@ -1,5 +1,7 @@
 /* Live job table: Server-Sent Events from /ui/jobs/events (resumed by Last-Event-ID),
-   falling back to polling GET /jobs when the stream cannot be kept open. */
+   falling back to polling GET /jobs when the stream cannot be kept open. Every job it hears of
+   is announced as a "scpln:job" event on the document ({job, seq}), for the page's other live
+   parts (static/fragments.js). */
 (function () {
   "use strict";
   const table = document.getElementById("jobs");
@@ -89,13 +91,17 @@
     row.dataset.state = job.state;
   }
 
+  function announce(job, seq) {
+    document.dispatchEvent(new CustomEvent("scpln:job", { detail: { job: job, seq: seq } }));
+  }
+
   function poll() {
     status.textContent = "Live updates: polling every " + POLL_MS / 1000 + " s";
     const filters = (onlyState ? "&state=" + encodeURIComponent(onlyState) : "")
       + (onlyType ? "&job_type=" + encodeURIComponent(onlyType) : "");
     const url = onlyJob ? "/jobs/" + encodeURIComponent(onlyJob) : "/jobs?limit=100" + filters;
     fetch(url).then((r) => r.json()).then((data) => {
-      (data.jobs || [data.job]).slice().reverse().forEach(update);
+      (data.jobs || [data.job]).slice().reverse().forEach((job) => { update(job); announce(job, 0); });
     }).catch(() => { status.textContent = "Live updates: the gateway does not answer; retrying…"; })
       .finally(() => setTimeout(poll, POLL_MS));
   }
@@ -105,7 +111,11 @@
     if (onlyJob) url += "&job_id=" + encodeURIComponent(onlyJob);
     const source = new EventSource(url);
     source.addEventListener("open", () => { failures = 0; status.textContent = "Live updates: connected"; });
-    source.addEventListener("job", (e) => update(JSON.parse(e.data)));
+    source.addEventListener("job", (e) => {
+      const job = JSON.parse(e.data);
+      update(job);
+      announce(job, Number(e.lastEventId) || 0);
+    });
     source.addEventListener("error", () => {
       failures += 1;
       status.textContent = "Live updates: reconnecting…";

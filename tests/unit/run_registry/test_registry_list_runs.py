@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from registry_helpers import T0, engine_for, messages, run_completed, run_deleted, run_failed
+from sqlalchemy import func, select
 
 from contracts.queries import ListRuns
 from services.run_registry import queries
@@ -20,7 +21,7 @@ NULL_LOW = -1e308
 def run_events(draw):
     events, count = [], draw(st.integers(0, 32))
     for i in range(count):
-        common = {"started": T0 + timedelta(hours=draw(st.integers(0, 5))), "pv": f"p{draw(st.integers(0, 2))}",
+        common = {"started": T0 + timedelta(hours=draw(st.integers(0, 5))), "pv": draw(st.sampled_from(["p0", "p1", "p2", "p10"])),
                   "cid": f"c{draw(st.integers(0, 1))}", "sid": f"s{draw(st.integers(0, 2))}",
                   "name": draw(st.sampled_from(NAMES)), "duration_ms": draw(st.sampled_from([100.0, 250.0]))}
         if draw(st.booleans()) and draw(st.booleans()):
@@ -33,7 +34,8 @@ def run_events(draw):
 
 
 FILTER_VALUES = {
-    "plan_version_id": ["p0", "p1", "p9"], "scenario_id": ["s0", "s2"],
+    "plan_version_id": ["p0", "p1", "p9"], "plan_version_prefix": ["p", "p1", "p10", "p2", "q"],
+    "scenario_id": ["s0", "s2"],
     "scenario_name": ["eu", "BASE", "peak", "ÜNÏ", "zz", "e"], "config_version_id": ["c0", "c1"],
     "status": ["succeeded", "failed"], "since": [T0 + timedelta(hours=h) for h in (1, 3)],
     "until": [T0 + timedelta(hours=h) for h in (2, 5)],
@@ -60,6 +62,7 @@ def reference(runs, query: ListRuns):
             all(getattr(query, f) in (None, getattr(run, f))
                 for f in ("plan_version_id", "scenario_id", "config_version_id", "status")),
             not query.scenario_name or query.scenario_name.lower() in run.scenario_name.lower(),
+            not query.plan_version_prefix or run.plan_version_id.startswith(query.plan_version_prefix),
             query.since is None or run.started_at >= query.since,
             query.until is None or run.started_at < query.until,
         ])
@@ -161,3 +164,20 @@ def test_far_pages_read_from_the_end_still_say_whether_more_follow(offset, more)
         page = queries.list_runs(conn, ListRuns(offset=offset, limit=2, order="asc"))
     assert [r.run_id for r in page.runs] == [f"r{i}" for i in range(9)][offset: offset + 2]
     assert (page.next_cursor is not None) == more
+
+
+def test_a_plan_version_prefix_matches_the_ids_that_start_with_it_through_the_plan_index():
+    engine = engine_for("memory")
+    events = [run_completed("r1", pv="plan_c49a"), run_completed("r2", pv="plan_c49b"), run_completed("r3", pv="plan_d01"),
+              run_completed("r4", pv="plan_c4")]
+    ReadModelWriter(engine).apply_batch(messages(events))
+    with engine.connect() as conn:
+        found = {p: sorted(r.run_id for r in queries.list_runs(conn, ListRuns(plan_version_prefix=p)).runs)
+                 for p in ("plan_c49", "plan_c4", "plan_d01", "plan_", "PLAN", "")}
+        where = queries._run_filters(ListRuns(plan_version_prefix="plan_c49"), None)
+        count = select(func.count()).select_from(queries.runs).where(*where).compile(
+            dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+        plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {count}"))
+    assert found == {"plan_c49": ["r1", "r2"], "plan_c4": ["r1", "r2", "r4"], "plan_d01": ["r3"],
+                     "plan_": ["r1", "r2", "r3", "r4"], "PLAN": [], "": ["r1", "r2", "r3", "r4"]}
+    assert "ix_runs_plan_version_id (plan_version_id>? AND plan_version_id<?)" in plan

@@ -62,7 +62,9 @@ def test_config_version_created_keeps_document_reference_and_counts():
 
 
 def test_plan_created_makes_a_ready_plan_a_succeeded_planning_job_and_a_queued_simulation():
-    plan, planning, simulation = apply(plan_created("p1", job="jp", sim_job="js"), 1)
+    plan, planning, simulation, *kept = apply(plan_created("p1", job="jp", sim_job="js"), 1)
+    assert [(k.table, k.row["job_id"], k.row["seq"], k.row["state"]) for k in kept] == [
+        ("job_events", "jp", 1, "succeeded"), ("job_events", "js", 1, "queued")]
     assert plan.table == "plans" and plan.row["status"] == "ready" and plan.row["artifacts"] == [ART | {
         "content_type": "application/json"}]
     assert isinstance(planning, AdvanceJob) and planning.row == {
@@ -74,7 +76,7 @@ def test_plan_created_makes_a_ready_plan_a_succeeded_planning_job_and_a_queued_s
 def test_plan_requested_makes_a_planning_plan_and_queues_its_planning_job():
     event = ev.PlanRequested(plan_version_id="p1", config_version_id="c1", base_scenario_id="s1",
                              scenario_name="Base", job_id="jp", seed=3, options={"tolerance": 5}, **ENV)
-    plan, job = apply(event, 1)
+    plan, job, _kept = apply(event, 1)
     assert plan == Upsert("plans", {
         "plan_version_id": "p1", "config_version_id": "c1", "base_scenario_id": "s1", "scenario_name": "Base",
         "job_id": "jp", "seed": 3, "options": {"tolerance": 5}, "overrides": [], "status": "planning", "artifacts": [],
@@ -86,13 +88,15 @@ def test_plan_requested_makes_a_planning_plan_and_queues_its_planning_job():
 def test_run_requested_queues_a_simulation_job():
     event = ev.RunRequested(plan_version_id="p1", config_version_id="c1", base_scenario_id="s1",
                             scenario_name="Base", job_id="j9", seed=3, config=ART, **ENV)
-    [job] = apply(event, 1)
+    job, _kept = apply(event, 1)
     assert (job.row["job_id"], job.row["job_type"], job.row["state"]) == ("j9", "simulation", "queued")
 
 
 def test_job_progress_advances_the_job_with_its_links():
-    [job] = apply(progress("j1", "running", value=0.25, pv="p1", run_id="r1"), 1)
+    job, kept = apply(progress("j1", "running", value=0.25, pv="p1", run_id="r1"), 7)
     assert isinstance(job, AdvanceJob)
+    assert kept == Upsert("job_events", {"job_id": "j1", "seq": 7, "state": "running", "progress": 0.25,
+                                         "step": "day 1", "message": "", "at": T0}), "kept as it came, for the job page"
     assert job.row == {"job_id": "j1", "job_type": "simulation", "state": "running", "progress": 0.25,
                             "step": "day 1", "message": "", "plan_version_id": "p1", "run_id": "r1",
                             "created_at": T0, "updated_at": T0}
@@ -125,7 +129,7 @@ def test_aggregate_requested_and_completed_fill_one_aggregate_row():
     asked = ev.AggregateRequested(job_id="ja", run_id="r1", plan_version_id="p1", bucket="week", group_by="item", **ENV)
     done = ev.AggregateCompleted(job_id="ja", run_id="r1", plan_version_id="p1", bucket="week",
                                  group_by="item", artifact=ART, rows=12, **ENV)
-    upsert, job = apply(asked, 1)
+    upsert, job, _kept = apply(asked, 1)
     assert (upsert.row["status"], upsert.row["requested_at"], job.row["job_type"]) == ("requested", T0, "aggregate")
     [completed] = apply(done, 2)
     assert (completed.row["status"], completed.row["rows"], completed.row["completed_at"]) == ("completed", 12, T0)

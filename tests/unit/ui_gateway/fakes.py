@@ -154,11 +154,19 @@ def gz(doc: dict[str, Any]) -> bytes:
     return gzip.compress(json.dumps(doc).encode())
 
 
+def runs_of(query: q.ListRuns, runs: list[q.RunRow]) -> q.RunsPage:
+    """The registry's answer to a run list, filtered by plan version (exact or prefix) and paged."""
+    kept = [r for r in runs if query.plan_version_id in (None, r.plan_version_id)
+            and r.plan_version_id.startswith(query.plan_version_prefix or "")]
+    return q.RunsPage(runs=kept[query.offset: query.offset + query.limit], total=len(kept), limit=query.limit,
+                      offset=query.offset, last_seq=7)
+
+
 def registry(bus: FakeBus) -> FakeBus:
     """Canned registry answers: one plan, one run, one job, one scenario, one config."""
     run, plan = run_row(), plan_row()
     bus.replies.update({
-        subjects.QRY_RUNS_LIST: q.RunsPage(runs=[run], total=1, limit=50, offset=0, last_seq=7),
+        subjects.QRY_RUNS_LIST: lambda r: runs_of(r, [run]),
         subjects.QRY_RUN_GET: lambda r: q.RunDetail(run=run_row(r.run_id)) if r.run_id.startswith("run_") else not_found("run"),
         subjects.QRY_PLANS_LIST: q.PlansPage(plans=[plan], total=1),
         subjects.QRY_PLAN_GET: lambda r: q.PlanDetail(plan=plan, runs=[run]) if r.plan_version_id == "plan_1" else not_found("plan"),

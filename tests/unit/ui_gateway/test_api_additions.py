@@ -3,7 +3,7 @@
 import json
 
 from contracts import subjects
-from contracts.commands import ConfigImported, ErrorReply, JobAccepted
+from contracts.commands import AggregateAccepted, ConfigImported, ErrorReply
 from contracts.events import EVENT_TYPES, SUBJECT_OF
 from contracts.queries import RegistryStatus, RunDetail
 from tests.unit.ui_gateway.fakes import results_doc, run_row
@@ -33,9 +33,10 @@ def test_a_run_without_results_is_a_404_that_says_why(client, bus):
 
 
 def test_aggregate_jobs_are_forwarded_to_the_plan_service(client, bus):
-    bus.replies[subjects.CMD_AGGREGATE] = JobAccepted(job_id="job_agg")
+    bus.replies[subjects.CMD_AGGREGATE] = AggregateAccepted(job_id="job_agg", run_id="run_a", plan_version_id="plan_1")
     answer = client.post("/jobs/aggregate", json={"run_id": "run_a", "bucket": "month", "group_by": "region"})
-    assert answer.status_code == 202 and answer.json() == {"job_id": "job_agg"}
+    assert answer.status_code == 202 and answer.json() == {
+        "job_id": "job_agg", "run_id": "run_a", "plan_version_id": "plan_1", "latest": False, "message": ""}
     sent = bus.requests(subjects.CMD_AGGREGATE)[0]
     assert (sent.run_id, sent.bucket, sent.group_by, sent.plan_version_id) == ("run_a", "month", "region", None)
 

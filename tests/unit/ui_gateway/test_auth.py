@@ -8,7 +8,14 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from contracts import subjects
-from contracts.commands import JobAccepted, MaintenanceStatus, PlanAccepted, RunDeletedReply, ScenarioAccepted
+from contracts.commands import (
+    AggregateAccepted,
+    JobAccepted,
+    MaintenanceStatus,
+    PlanAccepted,
+    RunDeletedReply,
+    ScenarioAccepted,
+)
 from contracts.identity import ROLES, TokenRevoked, UserDisabled, UserRoleChanged
 from services.ui_gateway.app import create_app
 from services.ui_gateway.auth.guard import Guard
@@ -56,7 +63,7 @@ MUTATIONS = [
      subjects.CMD_PLAN_CREATE, PlanAccepted(plan_version_id="plan_9", job_id="job_9")),
     ("post", "/plans/plan_1/runs", {}, "plans.rerun", subjects.CMD_PLAN_RERUN, JobAccepted(job_id="job_9")),
     ("post", "/jobs/aggregate", {"json": {"run_id": "run_a"}}, "jobs.aggregate", subjects.CMD_AGGREGATE,
-     JobAccepted(job_id="job_9")),
+     AggregateAccepted(job_id="job_9", run_id="run_a", plan_version_id="plan_1")),
     ("post", "/jobs/job_1/cancel", {}, "jobs.cancel", subjects.CMD_JOB_CANCEL, JobAccepted(job_id="job_1")),
     ("post", "/jobs/job_1/retry", {}, "jobs.retry", subjects.CMD_JOB_RETRY, JobAccepted(job_id="job_9")),
     ("post", "/scenarios", {"json": {"name": "Peak"}}, "scenarios.write", subjects.CMD_SCENARIO_CREATE,

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from contracts import subjects
 from contracts.commands import (
+    AggregateAccepted,
     ConfigImported,
     JobAccepted,
     PlanAccepted,
@@ -55,7 +56,8 @@ def wired_bus() -> WireBus:
                         diff_pct={"run_b": -0.11}, flagged={"run_b": True})
     bus.replies.update({
         subjects.CMD_PLAN_CREATE: PlanAccepted(plan_version_id="plan_2", job_id="job_2"),
-        subjects.CMD_PLAN_RERUN: accepted, subjects.CMD_AGGREGATE: accepted,
+        subjects.CMD_PLAN_RERUN: accepted,
+        subjects.CMD_AGGREGATE: AggregateAccepted(job_id="job_2", run_id="run_a", plan_version_id="plan_1"),
         subjects.CMD_JOB_RETRY: accepted, subjects.CMD_JOB_CANCEL: accepted,
         subjects.CMD_CONFIG_IMPORT: ConfigImported(config_version_id="cfg_2", sha256="a" * 64, created=True),
         subjects.CMD_RUN_DELETE: lambda r: RunDeletedReply(run_id=r.run_id),
