@@ -3,8 +3,8 @@
 import json
 
 from contracts import subjects
-from contracts.commands import AggregateAccepted, ConfigImported, ErrorReply
-from contracts.events import EVENT_TYPES, SUBJECT_OF
+from contracts.commands import AggregateAccepted, ConfigImported, ErrorReply, JobAccepted
+from contracts.events import EVENT_TYPES, SUBJECT_OF, RunCompleted
 from contracts.queries import RegistryStatus, RunDetail
 from tests.unit.ui_gateway.fakes import results_doc, run_row
 
@@ -87,7 +87,7 @@ def test_the_api_docs_and_charts_load_nothing_from_other_hosts(client):
 
 
 def test_retry_and_cancel_forward_typed_commands_and_map_refusals(client, bus):
-    from contracts.commands import ErrorReply, JobAccepted
+    from contracts.commands import ErrorReply
 
     bus.replies[subjects.CMD_JOB_RETRY] = ErrorReply(error="not_allowed", message="job job_plan is running")
     refused = client.post("/jobs/job_plan/retry")
@@ -109,7 +109,7 @@ def test_asyncapi_gives_the_published_schemas_headers_and_where_the_correlation_
     document = client.get("/asyncapi").json()
     run_completed = document["components"]["schemas"]["RunCompleted"]
     assert {"event_id", "event_type", "schema_version", "occurred_at", "run_id"} <= set(run_completed["required"])
-    assert run_completed["properties"]["schema_version"]["const"] == 2
+    assert run_completed["properties"]["schema_version"]["const"] == RunCompleted.model_fields["schema_version"].default
     assert run_completed["properties"]["summary"]["$ref"] == "#/components/schemas/RunSummary"
     message = document["components"]["messages"]["RunCompleted:Message"]
     assert message["correlationId"] == {"location": "$message.payload#/correlation_id"}
@@ -132,9 +132,9 @@ def test_the_registry_status_says_how_many_runs_retention_dropped(client, bus):
                                                       events_undecodable=1, duplicate_final_facts=3)
     status = client.get("/registry/status", params={"min_seq": 9})
     assert status.status_code == 200
-    assert status.json() | {"lag": 0} == {"runs": 1, "runs_dropped_by_retention": 1234, "dead_letters": 2,
-                                          "events_undecodable": 1, "duplicate_final_facts": 3,
-                                          "latest_dead_letters": [], "last_seq": 9, "lag": 0}
+    assert status.json().items() >= {"runs": 1, "runs_dropped_by_retention": 1234, "dead_letters": 2,
+                                     "events_undecodable": 1, "duplicate_final_facts": 3,
+                                     "latest_dead_letters": [], "last_seq": 9}.items()
     assert bus.requests(subjects.QRY_STATUS)[-1].min_seq == 9
     assert 'id="registry-status"' not in client.get("/ui/runs").text  # the notice's status is asked every few seconds
     client.app.state.registry_status = None  # ... as if those seconds had passed
