@@ -19,7 +19,7 @@ from contracts.run_meta import NOTE_MAX, TAGS_MAX, Tag
 ErrorCode = Literal[
     "validation_failed", "scenario_not_found", "scenario_locked", "scenario_archived",
     "config_not_found", "config_invalid", "plan_not_found", "run_not_found", "job_not_found",
-    "empty_horizon", "not_allowed", "internal_error", "unavailable", "maintenance",
+    "empty_horizon", "not_allowed", "internal_error", "unavailable", "maintenance", "forbidden",
 ]
 
 
@@ -283,7 +283,17 @@ _ERROR: TypeAdapter[ErrorReply] = TypeAdapter(ErrorReply)
 
 
 def parse_reply(data: bytes, model: type[M]) -> M | ErrorReply:
-    """Decode a reply: the expected model, or the ErrorReply the service sent instead."""
+    """Decode a reply: the expected model, or the ErrorReply the service sent instead. A reply
+    that does not start as an ErrorReply does (``{"error":``) is read as the model first: a large
+    reply is not read twice, once to fail as an ErrorReply."""
+    if data[:9] != b'{"error":':
+        try:
+            return model.model_validate_json(data)
+        except ValidationError as not_the_model:
+            try:
+                return _ERROR.validate_json(data)
+            except ValidationError:
+                raise not_the_model from None
     try:
         return _ERROR.validate_json(data)
     except ValidationError:

@@ -25,6 +25,17 @@ from contracts.identity import (
 )
 from contracts.kpis import KPI_BY_KEY
 from contracts.overrides import OVERRIDES_MAX, AppliedOverride, ConfigChange, Overrides, ScenarioOverride
+from contracts.psi import (
+    PsiAggregateRow,
+    PsiCell,
+    PsiCellValue,
+    PsiDistribution,
+    PsiRounding,
+    PsiSkuRows,
+    PsiSpan,
+    PsiWeek,
+    PsiWeight,
+)
 from contracts.run_meta import (
     RUN_META_EVENTS,
     BaselinePromoted,
@@ -408,12 +419,160 @@ class MaintenanceEnded(Envelope):
     by: str = Field(description="Who switched it off.")
 
 
+# Plan review (contracts/review.py, contracts/psi.py): every change of a plan's PSI and every move of
+# its review is a fact of plan_service's, with who, when and why; the audit trail is the log itself.
+_REVISION = ("The plan's revision after this fact: 0 is the pipeline's plan_final; each fact that changes cells "
+             "adds one.")
+_BY = "The signed-in user who asked."
+_NOTE = "Why, in their words (may be empty)."
+
+
+class PlanPsiBaselined(Envelope):
+    """Part of a plan's PSI as its pipeline made it (from plan_final, the opening stock from mrp):
+    the periods and weeks, and the rows of some SKUs (the aggregate rows come with part 1). A
+    plan's parts precede its ``PlanReviewOpened``."""
+
+    event_type: Literal["PlanPsiBaselined"] = "PlanPsiBaselined"
+    plan_version_id: str = Field(description="The plan.")
+    part: int = Field(ge=1, description="Which part, from 1.")
+    parts: int = Field(ge=1, description="How many parts the plan's PSI has.")
+    periods: list[PsiSpan] = Field(description="The aggregate level's periods, in order.")
+    weeks: list[PsiWeek] = Field(description="The detail level's weeks, in order, each with its period.")
+    aggregate: list[PsiAggregateRow] = Field(default_factory=list, description=(
+        "Part 1: every aggregate row (family × period), the sum of the detail below it."))
+    first_sku: int = Field(ge=0, description="Where this part's first SKU is among the plan's (from 0).")
+    skus: list[PsiSkuRows] = Field(description="This part's SKUs, their demand and supply plan week by week.")
+
+
+class PlanReviewOpened(Envelope):
+    """A plan's PSI is in the log (its ``PlanPsiBaselined`` parts) and the plan is a draft under
+    review, at revision 0."""
+
+    event_type: Literal["PlanReviewOpened"] = "PlanReviewOpened"
+    plan_version_id: str = Field(description="The plan.")
+    base_scenario_id: str = Field(description="Its scenario (one approved plan per scenario).")
+    parts: int = Field(ge=1, description="How many PlanPsiBaselined parts hold its PSI.")
+    source: ArtifactRef = Field(description="The plan_final artifact the PSI was read from.")
+    by: str = Field(description="plan_service when the plan was made; else who first asked for its PSI.")
+
+
+class PlanPsiEdited(Envelope):
+    """A planner set cells of one level of a draft's PSI. Aggregate edits were distributed to the
+    detail cells below them, detail edits rolled up into their unlocked aggregate cells (unless
+    asked not to); every value is the cell's value from this fact on."""
+
+    event_type: Literal["PlanPsiEdited"] = "PlanPsiEdited"
+    plan_version_id: str = Field(description="The plan.")
+    revision: int = Field(ge=1, description=_REVISION)
+    by: str = Field(description=_BY)
+    note: str = Field(default="", description=_NOTE)
+    level: Literal["aggregate", "det"] = Field(description="The level the planner edited.")
+    cells: list[PsiCellValue] = Field(description="The cells the planner set.")
+    distributed: list[PsiCellValue] = Field(default_factory=list, description="Detail cells the distribution set.")
+    rolled_up: list[PsiCellValue] = Field(default_factory=list, description="Aggregate cells the roll-up set.")
+    distribution: PsiDistribution | None = Field(default=None, description="How aggregate edits were distributed.")
+
+
+class PlanPsiLocksChanged(Envelope):
+    """Cells of a draft's PSI were locked or unlocked: distributions and reconciles never change
+    a locked cell, and edits skip it."""
+
+    event_type: Literal["PlanPsiLocksChanged"] = "PlanPsiLocksChanged"
+    plan_version_id: str = Field(description="The plan.")
+    revision: int = Field(ge=0, description=_REVISION)
+    by: str = Field(description=_BY)
+    note: str = Field(default="", description=_NOTE)
+    locked: list[PsiCell] = Field(default_factory=list, description="Cells locked by this fact.")
+    unlocked: list[PsiCell] = Field(default_factory=list, description="Cells unlocked by this fact.")
+
+
+class PlanPsiReconciled(Envelope):
+    """The levels of a draft's PSI agree again: unlocked detail cells below a locked aggregate cell
+    were rebalanced to its value; other aggregate cells became the sum of their detail."""
+
+    event_type: Literal["PlanPsiReconciled"] = "PlanPsiReconciled"
+    plan_version_id: str = Field(description="The plan.")
+    revision: int = Field(ge=1, description=_REVISION)
+    by: str = Field(description=_BY)
+    note: str = Field(default="", description=_NOTE)
+    groups: int = Field(ge=0, description="Aggregate cells whose detail disagreed with them.")
+    cells: list[PsiCellValue] = Field(description="Every cell set, at both levels.")
+    rounding: dict[Literal["demand", "supply"], PsiRounding] = Field(default_factory=dict, description="Rounding used.")
+
+
+class PlanPsiWeightsSet(Envelope):
+    """Weights of a draft's rows for distributions by weights (``weight_mode: weights``)."""
+
+    event_type: Literal["PlanPsiWeightsSet"] = "PlanPsiWeightsSet"
+    plan_version_id: str = Field(description="The plan.")
+    revision: int = Field(ge=0, description=_REVISION)
+    by: str = Field(description=_BY)
+    note: str = Field(default="", description=_NOTE)
+    weights: list[PsiWeight] = Field(description="The rows' weights from this fact on (rows not named keep theirs).")
+
+
+class PlanRevised(Envelope):
+    """The supply plan of a revision of a plan is stored (plan_final's layout, contracts/supply_plan.py):
+    a run of that revision executes it (``RunRequested.supply_plan``). Stored when the revision is
+    submitted or simulated."""
+
+    event_type: Literal["PlanRevised"] = "PlanRevised"
+    plan_version_id: str = Field(description="The plan.")
+    revision: int = Field(ge=1, description="The revision whose supply plan this is.")
+    supply_plan: ArtifactRef = Field(description="The document: plan_final with the revision's demand and supply.")
+    changed_cells: int = Field(ge=0, description="Detail cells whose demand or supply differs from plan_final.")
+
+
+class PlanSubmitted(Envelope):
+    """A planner submitted a draft for approval: its PSI is frozen at this revision."""
+
+    event_type: Literal["PlanSubmitted"] = "PlanSubmitted"
+    plan_version_id: str = Field(description="The plan.")
+    base_scenario_id: str = Field(description="Its scenario.")
+    revision: int = Field(ge=0, description="The revision submitted.")
+    supply_plan: ArtifactRef = Field(description="Its supply plan (plan_final for revision 0).")
+    by: str = Field(description=_BY)
+    note: str = Field(default="", description=_NOTE)
+
+
+class PlanApproved(Envelope):
+    """An approver approved a submitted plan: it is immutable from now on, and the plan the
+    scenario had approved before (``supersedes``) is superseded."""
+
+    event_type: Literal["PlanApproved"] = "PlanApproved"
+    plan_version_id: str = Field(description="The plan.")
+    base_scenario_id: str = Field(description="Its scenario.")
+    revision: int = Field(ge=0, description="The revision approved (the one submitted).")
+    supply_plan: ArtifactRef = Field(description="Its supply plan.")
+    submitted_by: str = Field(description="Who submitted it.")
+    supersedes: str | None = Field(default=None, description="The scenario's plan approved before, now superseded.")
+    by: str = Field(description=_BY)
+    note: str = Field(default="", description=_NOTE)
+
+
+class PlanRejected(Envelope):
+    """An approver sent a submitted plan back: it is a draft again, to be edited and submitted anew."""
+
+    event_type: Literal["PlanRejected"] = "PlanRejected"
+    plan_version_id: str = Field(description="The plan.")
+    base_scenario_id: str = Field(description="Its scenario.")
+    revision: int = Field(ge=0, description="The revision rejected.")
+    submitted_by: str = Field(description="Who submitted it.")
+    by: str = Field(description=_BY)
+    reason: str = Field(min_length=1, description="Why it was rejected.")
+
+
+PLAN_REVIEW_FACTS: tuple[type[Envelope], ...] = (
+    PlanPsiBaselined, PlanReviewOpened, PlanPsiEdited, PlanPsiLocksChanged, PlanPsiReconciled, PlanPsiWeightsSet,
+    PlanRevised, PlanSubmitted, PlanApproved, PlanRejected)
+
+
 EVENT_TYPES: tuple[type[Envelope], ...] = (
     ScenarioCreated, ScenarioUpdated, ScenarioLocked, ScenarioUnlocked, ScenarioArchived, ScenarioUnarchived,
     ConfigVersionCreated, PlanRequested, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
     RunDeleted, AggregateRequested, AggregateCompleted, ReadModelReplaced, MaintenanceStarted, MaintenanceEnded,
     *STORED_OBJECT_EVENTS,
-    *IDENTITY_EVENTS, *RUN_META_EVENTS,
+    *IDENTITY_EVENTS, *RUN_META_EVENTS, *PLAN_REVIEW_FACTS,
 )
 
 SUBJECT_OF: dict[str, str] = {
@@ -450,6 +609,16 @@ SUBJECT_OF: dict[str, str] = {
     "RunUnarchived": subjects.RUN_UNARCHIVED,
     "RunNoteAdded": subjects.RUN_NOTE_ADDED,
     "RunTagsChanged": subjects.RUN_TAGS_CHANGED,
+    "PlanPsiBaselined": subjects.PSI_BASELINED,
+    "PlanReviewOpened": subjects.PSI_OPENED,
+    "PlanPsiEdited": subjects.PSI_EDITED,
+    "PlanPsiLocksChanged": subjects.PSI_LOCKS_CHANGED,
+    "PlanPsiReconciled": subjects.PSI_RECONCILED,
+    "PlanPsiWeightsSet": subjects.PSI_WEIGHTS_SET,
+    "PlanRevised": subjects.PLAN_REVISED,
+    "PlanSubmitted": subjects.PLAN_SUBMITTED,
+    "PlanApproved": subjects.PLAN_APPROVED,
+    "PlanRejected": subjects.PLAN_REJECTED,
 }
 
 Event = Annotated[Union[EVENT_TYPES], Field(discriminator="event_type")]  # type: ignore[valid-type]  # noqa: UP007 - a Union over the tuple of event types

@@ -102,14 +102,15 @@ TABLE: dict[str, Permissions] = {
     "plan_service": Permissions(
         publish=unique(s.PLAN_REQUESTED, s.PLAN_CREATED, s.RUN_REQUESTED, s.SCENARIO_EVENTS, s.CONFIG_VERSION_CREATED,
                        s.AGGREGATE_REQUESTED, s.AGGREGATE_COMPLETED, s.MAINTENANCE_EVENTS, s.JOB_PROGRESS,
+                       s.PSI_EVENTS, s.PLAN_REVISED, s.PLAN_REVIEW_EVENTS,
                        s.QRY_RUN_GET, s.QRY_RUNS_LIST, s.QRY_JOB_GET, s.QRY_JOBS_LIST, stream_owner(EVENTS), log_reader(EVENTS),
                        bucket_writer(s.CONFIGS_BUCKET), bucket_reader(s.CONFIGS_BUCKET), bucket_writer(s.ARTIFACTS_BUCKET),
-                       bucket_reader(s.RESULTS_BUCKET), bucket_reader(s.UPLOADS_BUCKET)),
+                       bucket_reader(s.ARTIFACTS_BUCKET), bucket_reader(s.RESULTS_BUCKET), bucket_reader(s.UPLOADS_BUCKET)),
         subscribe=(f"{s.CMD_PREFIX}.plan.>", INBOX), allow_responses=True),
     "simulator": Permissions(
         publish=unique(s.RUN_COMPLETED, s.RUN_FAILED, s.JOB_PROGRESS, s.QRY_JOB_GET, s.QRY_JOBS_LIST, EVENT_LOG,
                        *(durable(EVENTS, name) for name in s.SIMULATOR_DURABLES.values()),
-                       bucket_reader(s.CONFIGS_BUCKET), bucket_writer(s.RESULTS_BUCKET)),
+                       bucket_reader(s.CONFIGS_BUCKET), bucket_reader(s.ARTIFACTS_BUCKET), bucket_writer(s.RESULTS_BUCKET)),
         subscribe=(INBOX,)),
     "run_registry": Permissions(
         publish=unique(s.RUN_DELETED, s.RUN_META_EVENTS, s.REGISTRY_EVENTS, EVENT_LOG, durable(EVENTS, s.REGISTRY_DURABLE),

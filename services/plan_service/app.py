@@ -9,6 +9,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
 from contracts import commands as c
+from contracts import review as rv
 from contracts import subjects
 from contracts.events import JobType, decode
 from runtime import bus
@@ -20,16 +21,33 @@ from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
 from runtime.replay import read_log
 from runtime.rpc import responder
-from services.plan_service import aggregates, configs, jobs, maintenance, plans, scenarios
+from services.plan_service import (
+    aggregates,
+    configs,
+    jobs,
+    maintenance,
+    plans,
+    psi_edits,
+    review,
+    review_moves,
+    scenarios,
+)
 from services.plan_service.ports import PRODUCER, Ports
+from services.plan_service.psi_workspace import PsiWorkspace
 from services.plan_service.sample_data import load_samples
 from services.plan_service.settings import Settings
 
 log = logging.getLogger("plan_service")
 
+REVIEW_FACTS = (
+    subjects.PSI_OPENED, subjects.PSI_EDITED, subjects.PSI_LOCKS_CHANGED, subjects.PSI_RECONCILED,
+    subjects.PSI_WEIGHTS_SET, subjects.PLAN_REVISED, subjects.PLAN_REVIEW_EVENTS,
+)
+"""Plan review's facts plan_service folds (not the PSI baselines: it reads a plan's PSI from its artifacts)."""
 OWN_EVENTS = (
     subjects.SCENARIO_EVENTS, subjects.CONFIG_VERSION_CREATED, subjects.PLAN_REQUESTED, subjects.PLAN_CREATED,
     subjects.AGGREGATE_REQUESTED, subjects.MAINTENANCE_EVENTS,
+    *REVIEW_FACTS,
 )
 
 
@@ -49,6 +67,11 @@ def subscribe(broker: NatsBroker, ports: Ports) -> None:
         subjects.CMD_JOB_CANCEL: (c.CancelJob, jobs.cancel_job),
         subjects.CMD_JOB_RETRY: (c.RetryJob, jobs.retry_job),
         subjects.CMD_MAINTENANCE_SET: (c.SetMaintenance, maintenance.set_maintenance),
+        subjects.CMD_PSI_OPEN: (rv.OpenPsi, review.open_psi),
+        subjects.CMD_PSI_EDIT: (rv.EditPsi, psi_edits.edit_psi),
+        subjects.CMD_PSI_RECONCILE: (rv.ReconcilePsi, psi_edits.reconcile_psi),
+        subjects.CMD_PSI_WEIGHTS: (rv.SetPsiWeights, psi_edits.set_weights),
+        subjects.CMD_PLAN_REVIEW: (rv.ReviewPlan, review_moves.review_plan),
     }
     for subject, (model, handler) in routes.items():
         broker.subscriber(subject, queue="plan_service")(responder(model, partial(handler, ports=ports)))
@@ -102,7 +125,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
         return c.parse_reply(answer.data, reply)
 
     ports = Ports(publisher=JetStreamPublisher(js), objects=NatsObjectStore(js), spawn=spawn,
-                  ask_registry=ask_registry)
+                  ask_registry=ask_registry, psi=PsiWorkspace(settings.scpln_allow_self_approval))
     await restore_state(ports, js)
     restored_to = await bus.last_stream_seq(js)  # the registry answers about jobs once it has read this far
     if settings.load_samples:

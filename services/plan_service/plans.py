@@ -12,7 +12,7 @@ from contracts.commands import CreatePlan, ErrorReply, JobAccepted, PlanAccepted
 from contracts.events import JobProgress, JobState, JobType, PlanCreated, PlanRequested, RunRequested
 from contracts.overrides import ScenarioOverride
 from contracts.queries import GetJob, JobDetail
-from services.plan_service import ids
+from services.plan_service import ids, review
 from services.plan_service.domain.pipeline import PipelineError, read_options, run_pipeline
 from services.plan_service.effective import effective_config
 from services.plan_service.metrics import JOBS_DURATION, PLANS_CREATED
@@ -116,6 +116,7 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
             config=effective.document, artifacts=artifacts, kpis=result.kpis, simulation_job_id=ids.new_id("job"),
             effective_config_sha256=effective.sha256, overrides=effective.applied, config_changes=effective.changes,
         ))
+        await review.open_after_planning(ports, plan_id, result.artifacts)
     except PipelineError as exc:
         log.warning("planning job %s of plan %s failed at %s: %s", job_id, plan_id, exc.step, exc.message)
         await ports.publisher.publish(_progress(job_id, plan_id, JobState.failed, 1.0, exc.step, exc.message))
@@ -136,6 +137,7 @@ async def rerun_plan(cmd: RerunPlan, ports: Ports, *, note: str = "") -> JobAcce
     ``note``: the new job's first message (a retry says of which job, and who asked)."""
     if paused := ports.state.maintenance.refusal("new runs"):
         return paused
+    await review.prepare_run(ports, cmd.plan_version_id)
     plan = ports.state.plans.get(cmd.plan_version_id)
     if plan is None:
         return ErrorReply(error="plan_not_found", message=f"plan version {cmd.plan_version_id} does not exist")

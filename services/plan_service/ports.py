@@ -6,6 +6,7 @@ from typing import Any
 
 from runtime.objects import ObjectStore
 from runtime.publisher import EventPublisher
+from services.plan_service.psi_workspace import PsiWorkspace
 from services.plan_service.state import PlanServiceState
 
 PRODUCER = "plan_service"
@@ -26,6 +27,8 @@ class Ports:
     state: PlanServiceState = field(default_factory=PlanServiceState)
     spawn: Callable[[Coroutine[Any, Any, Any]], None] = run_inline
     ask_registry: Callable[[str, Any, Any], Awaitable[Any]] = no_registry
+    psi: PsiWorkspace = field(default_factory=PsiWorkspace)
+    """Plan review's locks, grids and self-approval setting."""
 
     async def record(self, event: Any) -> int:
         """Publish an event and, once the log has stored it, fold it into the state."""

@@ -21,3 +21,5 @@ class Settings(CommonSettings):
     """An aggregate job with no progress for this long is failed (0: never)."""
     deadline_check_s: float = Field(default=30.0, gt=0)
     """How often the deadlines of its jobs are checked."""
+    scpln_allow_self_approval: bool = False
+    """1: an approver may approve or reject a plan they submitted themselves (plan review)."""

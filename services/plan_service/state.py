@@ -20,6 +20,7 @@ from contracts.events import (
 )
 from contracts.overrides import Override, ScenarioOverride
 from runtime.maintenance import Maintenance
+from services.plan_service.review_state import ReviewFold
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,12 @@ class PlanServiceState:
     requests_by_client_id: dict[str, PlanRequested] = field(default_factory=dict)
     aggregate_requests: dict[str, AggregateRequested] = field(default_factory=dict)
     maintenance: Maintenance = field(default_factory=Maintenance)
+    reviews: ReviewFold = field(default_factory=ReviewFold)
+    """Plan reviews (services/plan_service/review_state.py)."""
 
     def apply(self, event: object) -> None:
         """Fold one event in. Events of other types are ignored."""
+        self.reviews.apply(event)
         match event:
             case ScenarioCreated():
                 self.scenarios[event.scenario_id] = Scenario(

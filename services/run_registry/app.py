@@ -7,6 +7,7 @@ from functools import partial
 from faststream.nats import NatsBroker
 
 from contracts import queries as q
+from contracts import review_queries as rq
 from contracts import subjects
 from contracts.commands import ChangeRunMeta, DeleteRun, SwapReadModel
 from runtime import bus
@@ -16,7 +17,7 @@ from runtime.metrics import serve_metrics
 from runtime.objects import NatsObjectStore
 from runtime.publisher import EventPublisher, JetStreamPublisher
 from runtime.rpc import responder
-from services.run_registry import handlers, queries, run_meta
+from services.run_registry import handlers, queries, review_queries, run_meta
 from services.run_registry.backup import periodic_backups
 from services.run_registry.live import LiveReadModel
 from services.run_registry.object_sweep import ObjectSweeper, periodic_sweeps
@@ -37,6 +38,10 @@ QUERY_ROUTES = {
     subjects.QRY_CONFIGS_LIST: (q.ListConfigs, queries.list_configs),
     subjects.QRY_CONFIG_GET: (q.GetConfig, queries.get_config),
     subjects.QRY_STATUS: (q.Consistency, queries.status),
+    subjects.QRY_PSI_GET: (rq.GetPsi, review_queries.get_psi),
+    subjects.QRY_PSI_STATE: (rq.GetPsiState, review_queries.get_psi_state),
+    subjects.QRY_PSI_AUDIT: (rq.GetPsiAudit, review_queries.get_psi_audit),
+    subjects.QRY_PSI_WEIGHTS: (rq.GetPsiWeights, review_queries.get_psi_weights),
     subjects.QRY_POSITION: (q.Consistency, queries.read_model_position),
     subjects.QRY_RUN_META: (q.GetRunMeta, queries.get_run_meta),
     subjects.QRY_BASELINES: (q.ListBaselines, queries.list_baselines),

@@ -33,13 +33,14 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-READ_MODEL_VERSION = 11
+READ_MODEL_VERSION = 12
 """Raised when the same events make other rows (2: plans have a row from their request on; 3:
 scenarios say who archived them and when; 6: runs hold their approval and archive, scenarios their
 baseline, runs their notes and tags; 9: the stored objects of runs deleted or dropped by retention, and
 of plans left without runs, wait for their removal, ``pending_object_deletions``; 10: scenarios hold
 their overrides, plans the overrides they applied, their effective config's digest and how it differs
-from the config; 11: jobs keep every change as it came, ``job_events``). A
+from the config; 11: jobs keep every change as it came, ``job_events``; 12: plan reviews, their PSI cells,
+weights, audit trail and revisions, and the supply plan each simulation was asked to execute). A
 read model projected by an older version is projected again from the whole log (``outdated``)."""
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
@@ -270,6 +271,87 @@ job_events = Table(
     Column("message", Text, nullable=False),
     _time("at"),
     sqlite_with_rowid=False,
+)
+
+plan_reviews = Table(
+    "plan_reviews", metadata,  # a plan's review state (PlanReviewOpened, PlanSubmitted/Approved/Rejected)
+    Column("plan_version_id", String, primary_key=True),
+    Column("base_scenario_id", String, nullable=False, index=True),
+    Column("state", String, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("source", Json, nullable=False),
+    Column("opened_by", String, nullable=False),
+    _time("opened_at"),
+    Column("last_decision", String),
+    Column("submitted_by", String), _time("submitted_at", nullable=True),
+    Column("submitted_note", Text, nullable=False, server_default=""),
+    Column("approved_by", String), _time("approved_at", nullable=True),
+    Column("rejected_by", String), _time("rejected_at", nullable=True),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("superseded_by", String), _time("superseded_at", nullable=True),
+)
+
+
+def _psi_cells(name: str, *columns: Column[Any]) -> Table:
+    """A level of the PSI: quantities in millionths (exact sums), the pipeline's beside the current."""
+    return Table(name, metadata, Column("plan_version_id", String, primary_key=True), *columns,
+                 *(Column(f"{m}{suffix}", Integer, nullable=False) for m in ("demand", "supply")
+                   for suffix in ("", "_original")),
+                 Column("demand_locked", Boolean, nullable=False, server_default="0"),
+                 Column("supply_locked", Boolean, nullable=False, server_default="0"),
+                 Column("edited_by", String), _time("edited_at", nullable=True), sqlite_with_rowid=False)
+
+
+psi_aggregate = _psi_cells(
+    "psi_aggregate", Column("family", String, primary_key=True), Column("period", String, primary_key=True),
+    Column("family_index", Integer, nullable=False), Column("period_index", Integer, nullable=False))
+psi_detail = _psi_cells(
+    "psi_detail", Column("sku", String, primary_key=True), Column("week", String, primary_key=True),
+    Column("sku_index", Integer, nullable=False), Column("week_index", Integer, nullable=False),
+    Column("family", String, nullable=False), Column("period", String, nullable=False),
+    Column("opening", Integer, nullable=False))
+Index("ix_psi_detail_order", psi_detail.c.plan_version_id, psi_detail.c.sku_index, psi_detail.c.week_index)
+Index("ix_psi_detail_group", psi_detail.c.plan_version_id, psi_detail.c.family, psi_detail.c.period)
+
+psi_weights = Table(
+    "psi_weights", metadata,  # PlanPsiWeightsSet: a row's weight for distributions by weights
+    Column("plan_version_id", String, primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("weight", Float, nullable=False),
+    Column("set_by", String, nullable=False),
+    _time("set_at"),
+)
+
+psi_audit = Table(
+    "psi_audit", metadata,  # every review fact of a plan, as it came: the audit trail
+    Column("plan_version_id", String, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("event_type", String, nullable=False),
+    _time("at"),
+    Column("actor", String, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("level", String),
+    Column("revision", Integer, nullable=False),
+    Column("cells", Integer, nullable=False),
+    Column("keys", Json, nullable=False),
+    Column("payload", Json, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+plan_revisions = Table(
+    "plan_revisions", metadata,  # PlanRevised: the supply plan stored for a revision
+    Column("plan_version_id", String, primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("supply_plan", Json, nullable=False),
+    Column("sha256", String, nullable=False),
+    _time("at"),
+)
+
+simulation_requests = Table(
+    "simulation_requests", metadata,  # the supply plan each simulation job was asked to execute
+    Column("job_id", String, primary_key=True),
+    Column("plan_version_id", String, nullable=False, index=True),
+    Column("supply_plan_sha256", String),
 )
 
 deleted_runs = Table(

@@ -322,3 +322,6 @@ def _(event: ev.RunTagsChanged, seq: int) -> list[Change]:
     added = [Upsert("run_tags", {"run_id": event.run_id, "tag": tag, "tagged_by": event.changed_by, "tagged_at": at})
              for tag in dict.fromkeys(event.added)]
     return [*added, *(Delete("run_tags", {"run_id": event.run_id, "tag": tag}) for tag in dict.fromkeys(event.removed))]
+
+
+from services.run_registry import review_projection  # noqa: F401 - registers the plan review facts' steps

@@ -8,7 +8,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
 from services.ui_gateway import live, pages
-from services.ui_gateway.api import catalog, jobs, maintenance, notifications, plans, results, run_meta, runs, system
+from services.ui_gateway.api import (
+    catalog,
+    jobs,
+    maintenance,
+    notifications,
+    plans,
+    psi,
+    results,
+    run_meta,
+    runs,
+    system,
+)
 from services.ui_gateway.auth import routes as auth_routes
 from services.ui_gateway.auth.browser import BrowserGuard
 from services.ui_gateway.auth.guard import LoginRequired, allow
@@ -43,7 +54,8 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     app.state.settings = settings
     app.state.auth = auth
     app.state.results_cache = HeadCache()
-    for module in (plans, results, jobs, run_meta, runs, catalog, system, maintenance, notifications, live, auth_routes):
+    for module in (plans, psi, results, jobs, run_meta, runs, catalog, system, maintenance, notifications, live,
+                   auth_routes):
         app.include_router(module.router)
     pages.install(app)
     app.add_exception_handler(LoginRequired, _to_login)

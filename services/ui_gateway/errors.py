@@ -8,7 +8,7 @@ STATUS_OF = {
     "validation_failed": 422, "config_invalid": 422, "empty_horizon": 422,
     "scenario_not_found": 404, "config_not_found": 404, "plan_not_found": 404, "run_not_found": 404,
     "job_not_found": 404, "scenario_locked": 409, "scenario_archived": 409, "not_allowed": 409,
-    "unavailable": 503, "maintenance": 503, "internal_error": 500,
+    "unavailable": 503, "maintenance": 503, "internal_error": 500, "forbidden": 403,
 }
 HEADERS_OF = {"maintenance": {"Retry-After": "300"}}
 """Maintenance lasts minutes: a client may ask again after five."""

@@ -26,3 +26,5 @@ class Settings(CommonSettings):
     """Proxy groups to roles: ``group=role,group=role``; the highest role of the user's groups wins."""
     scpln_proxy_default_role: str = "viewer"
     """Role of a proxied user none of whose groups is mapped ("" refuses such users)."""
+    scpln_allow_self_approval: bool = False
+    """1: an approver may approve or reject a plan they submitted (plan_service decides; pages follow)."""

@@ -19,6 +19,7 @@ from services.ui_gateway.pages import (
     notifications,
     operations,
     plans,
+    psi,
     run_detail,
     run_meta,
     runs,
@@ -29,7 +30,7 @@ from services.ui_gateway.pages.common import error_text, make_templates, render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 ROUTERS = (plans.router, runs.router, run_meta.router, run_detail.router, jobs.router, scenarios.router,
-           scenario_overrides.router, configs.router, operations.router, notifications.router)
+           scenario_overrides.router, configs.router, operations.router, notifications.router, psi.router)
 
 
 def _is_page(request: Request) -> bool:

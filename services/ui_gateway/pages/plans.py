@@ -36,6 +36,7 @@ from services.ui_gateway.pages.plan_artifacts import (
     runs_page_number,
 )
 from services.ui_gateway.pages.plan_options import OPTION_INPUTS, form_options, plan_options
+from services.ui_gateway.pages.psi import review_context
 from services.ui_gateway.periods import start_of
 from services.ui_gateway.results import gunzip
 
@@ -109,7 +110,8 @@ async def plan_page(request: Request, plan_version_id: str, bus: BusDep, min_seq
     return render(request, "plan.html", plan=detail.plan, runs=detail.runs,
                   artifacts=artifact_views(detail.plan.artifacts, documents, params),
                   aggregates=aggregate_views(detail.aggregates, tables, start_of(*documents), params),
-                  plan_dates=plan_horizon(documents), flash=flash, **runs)
+                  plan_dates=plan_horizon(documents), flash=flash, **runs,
+                  review=await review_context(request, bus, plan_version_id, min_seq))
 
 
 async def _plan_runs(bus: BusDep, plan_version_id: str, params: Any, min_seq: int) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from contracts.queries import Comparison, KpiComparison
 from services.ui_gateway.app import create_app
 from services.ui_gateway.settings import Settings
 from tests.unit.ui_gateway.fakes import FakeBus, registry, run_row
+from tests.unit.ui_gateway.test_psi_api import review_replies
 from tests.unit.ui_gateway.routes import api_routes
 
 STREAMS = {"/ui/jobs/events"}
@@ -66,6 +67,7 @@ def wired_bus() -> WireBus:
             subjects.CMD_SCENARIO_UPDATE, subjects.CMD_SCENARIO_LOCK, subjects.CMD_SCENARIO_UNLOCK,
             subjects.CMD_SCENARIO_ARCHIVE, subjects.CMD_SCENARIO_UNARCHIVE)},
         subjects.CMD_SCENARIO_CREATE: ScenarioAccepted(scenario_id="scn_2"),
+        **review_replies(),
     })
     return bus
 
