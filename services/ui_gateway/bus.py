@@ -53,6 +53,11 @@ class Bus(Protocol):
         cannot be sent."""
         ...
 
+    async def ask_raw(self, subject: str, request: Contract) -> bytes:
+        """The service's reply as it came (its JSON), for a route that passes it on unread;
+        raises as ``ask``."""
+        ...
+
     async def read_object(self, bucket: str, key: str) -> bytes:
         """The stored bytes; ObjectMissing when absent, Unavailable when the bus is down."""
         ...
@@ -142,6 +147,9 @@ class NatsBus:
         return self.nc  # type: ignore[return-value]
 
     async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply:
+        return parse_reply(await self.ask_raw(subject, request), reply)
+
+    async def ask_raw(self, subject: str, request: Contract) -> bytes:
         nc = self._client()
         payload = request.model_dump_json().encode()
         try:
@@ -151,7 +159,7 @@ class NatsBus:
         except MaxPayloadError as exc:
             raise TooLarge(f"the request is {len(payload) / 2**20:.1f} MiB; the message bus carries at most "
                            f"{nc.max_payload / 2**20:.1f} MiB") from exc
-        return parse_reply(msg.data, reply)
+        return msg.data
 
     async def read_object(self, bucket: str, key: str) -> bytes:
         self._client()
