@@ -27,7 +27,6 @@ from services.ui_gateway.auth.state import AuthState
 from services.ui_gateway.bus import Bus, NatsBus
 from services.ui_gateway.limits import InputLimits
 from services.ui_gateway.results import HeadCache
-from services.ui_gateway.run_list import RunPages
 from services.ui_gateway.settings import Settings
 from services.ui_gateway.timing import ServerTiming
 
@@ -55,7 +54,6 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     app.state.settings = settings
     app.state.auth = auth
     app.state.results_cache = HeadCache()
-    app.state.run_pages = RunPages()
     for module in (plans, psi, results, jobs, run_meta, runs, catalog, system, maintenance, notifications, live,
                    auth_routes):
         app.include_router(module.router)

@@ -53,11 +53,6 @@ class Bus(Protocol):
         cannot be sent."""
         ...
 
-    async def ask_raw(self, subject: str, request: Contract) -> bytes:
-        """The service's reply as it came (its JSON), for a route that passes it on unread;
-        raises as ``ask``."""
-        ...
-
     async def read_object(self, bucket: str, key: str) -> bytes:
         """The stored bytes; ObjectMissing when absent, Unavailable when the bus is down."""
         ...
@@ -147,9 +142,6 @@ class NatsBus:
         return self.nc  # type: ignore[return-value]
 
     async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply:
-        return parse_reply(await self.ask_raw(subject, request), reply)
-
-    async def ask_raw(self, subject: str, request: Contract) -> bytes:
         nc = self._client()
         payload = request.model_dump_json().encode()
         try:
@@ -159,7 +151,7 @@ class NatsBus:
         except MaxPayloadError as exc:
             raise TooLarge(f"the request is {len(payload) / 2**20:.1f} MiB; the message bus carries at most "
                            f"{nc.max_payload / 2**20:.1f} MiB") from exc
-        return msg.data
+        return parse_reply(msg.data, reply)
 
     async def read_object(self, bucket: str, key: str) -> bytes:
         self._client()
