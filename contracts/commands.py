@@ -20,6 +20,7 @@ ErrorCode = Literal[
     "validation_failed", "scenario_not_found", "scenario_locked", "scenario_archived",
     "config_not_found", "config_invalid", "plan_not_found", "run_not_found", "job_not_found",
     "empty_horizon", "not_allowed", "internal_error", "unavailable", "maintenance", "forbidden",
+    "storage_full",
 ]
 
 

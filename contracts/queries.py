@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 from contracts.envelope import INT64_MAX, Contract
 from contracts.events import ArtifactRef, JobState, JobType
 from contracts.overrides import AppliedOverride, ConfigChange, Overrides, ScenarioOverride
+from contracts.storage import StorageStatus
 
 RunSort = Literal["started_at", "finished_at", "duration_ms", "fill_rate", "profit_total"]
 
@@ -371,6 +372,9 @@ class RegistryStatus(ReadModelPosition):
     approved_runs: int = Field(default=0, description=(
         "Approved runs in the read model (baselines are approved too): retention never drops them."))
     retention: str = Field(default=RETENTION_RULE, description="What RUNS_DB_MAX_ROWS keeps and drops.")
+    storage: list[StorageStatus] = Field(default_factory=list, description=(
+        "How each service's writes fare, the registry's first: free space of its data directory, the reserve "
+        "below which new work is refused, whether writes fail and the last write error."))
     pending_object_deletions: int = Field(default=0, description=(
         "Stored objects nothing needs any more (results and aggregates of runs deleted or dropped, artifacts of "
         "plans without runs), removed OBJECT_GRACE_HOURS after that."))

@@ -130,6 +130,16 @@ QRY_BASELINES = f"{QRY_PREFIX}.runs.baselines"
 QRY_NOTIFIER_STATUS = "scpln.qry.notifier.status"
 """The notifier's webhook receivers: deliveries, failures, backlog (request/reply)."""
 
+# status reports: core NATS, not stored (they must get through while the disk is full)
+STORAGE_STATUS_PREFIX = "scpln.status.storage"
+STORAGE_STATUS_ALL = f"{STORAGE_STATUS_PREFIX}.*"
+
+
+def storage_status(service: str) -> str:
+    """Where ``service`` says whether it can store what it must (``contracts.storage``)."""
+    return f"{STORAGE_STATUS_PREFIX}.{service}"
+
+
 # durable consumers
 SIMULATOR_DURABLES = {PLAN_CREATED: "simulator_plans", RUN_REQUESTED: "simulator_reruns"}
 REGISTRY_DURABLE = "run_registry"

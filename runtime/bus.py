@@ -11,6 +11,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import APIError, NotFoundError
 
 from contracts import subjects
+from runtime.outage import OutageLog
 
 log = logging.getLogger("runtime.bus")
 
@@ -50,22 +51,39 @@ def public_url(nats_url: str) -> str:
     return f"{parts.scheme or 'nats'}://{host}:{parts.port or 4222}"
 
 
-async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: int | None = None) -> Client:
-    """Connect, retrying with capped exponential backoff until the server answers."""
+async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: int | None = None,
+                  outage: OutageLog | None = None) -> Client:
+    """Connect, retrying with capped exponential backoff until the server answers. ``outage``
+    (one per process) says when the bus is away and back, for this connection and the
+    reconnections that follow, instead of a traceback per attempt."""
+    outage = outage or OutageLog(log, f"NATS at {public_url(url)}")
     delay, tried = 0.2, 0
     while True:
         tried += 1
         try:
-            return await nats.connect(
+            client = await nats.connect(
                 url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
-                allow_reconnect=True,
+                allow_reconnect=True, **outage.callbacks(),  # type: ignore[arg-type]
             )
         except Exception as exc:
             if attempts is not None and tried >= attempts:
                 raise
-            log.warning("NATS not reachable at %s (%s); retrying in %.1fs", public_url(url), exc, delay)
+            outage.failed(exc)
             await asyncio.sleep(delay)
             delay = min(delay * 2, retry_max_s)
+            continue
+        outage.recovered()
+        return client
+
+
+def broker(url: str, outage: OutageLog):  # type: ignore[no-untyped-def]
+    """The service's faststream broker: it reconnects as ``connect`` does (every 0.5 s, never
+    giving up; faststream's defaults wait 2 s and stop after 60 tries), its outages said by
+    ``outage``."""
+    from faststream.nats import NatsBroker
+
+    return NatsBroker(url, logger=None, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                      **outage.callbacks())  # type: ignore[arg-type]
 
 
 async def declare_stream(js: JetStreamContext, max_bytes: int = MAX_STORAGE_BYTES, replicas: int = 1) -> None:

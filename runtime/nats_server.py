@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from runtime.nats_permissions import authorization_block, password_variable
@@ -68,19 +70,44 @@ def config(store_dir: Path, port: int, monitor_port: int = 0, max_file_store: st
     return "\n".join(lines) + "\n" + (authorization_block() if secured else "")
 
 
-def start(store_dir: Path, port: int, *, log_file: Path | None = None, monitor_port: int = 0,
-          max_file_store: str = MAX_FILE_STORE, passwords: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start nats-server with JetStream on 127.0.0.1:port, storing under ``store_dir`` (its
-    configuration is written there too). With ``passwords`` (user → password) only those users
-    may connect, each with its permissions; without, anyone on this machine may."""
+def command(store_dir: Path, port: int, *, monitor_port: int = 0, max_file_store: str = MAX_FILE_STORE,
+            passwords: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """The arguments and environment that start nats-server with JetStream on 127.0.0.1:port,
+    storing under ``store_dir`` (its configuration is written there now). With ``passwords``
+    (user → password) only those users may connect, each with its permissions; without,
+    anyone on this machine may."""
     store_dir.mkdir(parents=True, exist_ok=True)
     conf = store_dir / "nats-server.conf"
     conf.write_text(config(store_dir, port, monitor_port, max_file_store, secured=passwords is not None))
     conf.chmod(0o600)
     env = dict(os.environ, **{password_variable(user): pw for user, pw in (passwords or {}).items()})
-    args = [binary(), "-c", str(conf)]
+    return [binary(), "-c", str(conf)], env
+
+
+def start(store_dir: Path, port: int, *, log_file: Path | None = None, monitor_port: int = 0,
+          max_file_store: str = MAX_FILE_STORE, passwords: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start nats-server (``command``) in a session of its own."""
+    args, env = command(store_dir, port, monitor_port=monitor_port, max_file_store=max_file_store, passwords=passwords)
     if log_file is None:
         return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     with open(log_file, "ab") as out:
         return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def write_error(monitor_url: str, timeout: float = 1.0) -> str | None:
+    """The write error nats-server's own health check reports (``/healthz`` on its monitoring
+    port), e.g. "JetStream stream '$G > SCPLN_EVENTS' write error: write …: no space left on
+    device"; None when it reports none, or cannot be asked. After a write failed for want of
+    space, nats-server refuses every write to that stream until it is restarted."""
+    try:
+        with urllib.request.urlopen(f"{monitor_url.rstrip('/')}/healthz", timeout=timeout):
+            return None
+    except urllib.error.HTTPError as answer:
+        try:
+            error = str(json.loads(answer.read() or b"{}").get("error", ""))
+        except ValueError:
+            return None
+    except OSError:
+        return None
+    return error if "write error" in error or "no space left" in error else None

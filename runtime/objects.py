@@ -9,6 +9,7 @@ from nats.js.errors import BucketNotFoundError, NotFoundError, ObjectNotFoundErr
 
 from contracts import subjects
 from contracts.events import ArtifactRef
+from runtime.storage import Storage
 
 
 class ObjectMissing(LookupError):
@@ -39,11 +40,13 @@ UPLOADS_KEPT_S = 24 * 3600.0
 
 class NatsObjectStore:
     """Buckets are created on first write by their writer; readers only bind. Staged uploads
-    expire by themselves (``UPLOADS_KEPT_S``)."""
+    expire by themselves (``UPLOADS_KEPT_S``). With ``storage``, every write's outcome is
+    recorded there, and one refused for want of space raises ``StorageFull``."""
 
-    def __init__(self, js: JetStreamContext) -> None:
+    def __init__(self, js: JetStreamContext, storage: Storage | None = None) -> None:
         self._js = js
         self._stores: dict[str, object] = {}
+        self._storage = storage
 
     async def _bucket(self, bucket: str, create: bool):  # type: ignore[no-untyped-def]
         if bucket not in self._stores:
@@ -58,8 +61,15 @@ class NatsObjectStore:
         return self._stores[bucket]
 
     async def put(self, name: str, bucket: str, key: str, data: bytes, content_type: str = "application/json") -> ArtifactRef:
-        store = await self._bucket(bucket, create=True)
-        await store.put(key, data)  # type: ignore[attr-defined]
+        try:
+            store = await self._bucket(bucket, create=True)
+            await store.put(key, data)  # type: ignore[attr-defined]
+        except Exception as exc:
+            if self._storage is None or (full := await self._storage.failed(exc, "the object store")) is None:
+                raise
+            raise full from exc
+        if self._storage is not None:
+            self._storage.stored()
         return artifact_ref(name, bucket, key, data, content_type)
 
     async def get(self, bucket: str, key: str) -> bytes:

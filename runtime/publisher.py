@@ -7,6 +7,7 @@ from nats.js import JetStreamContext
 from contracts import subjects
 from contracts.envelope import Envelope
 from contracts.events import encode, subject_for
+from runtime.storage import Storage
 
 
 class EventPublisher(Protocol):
@@ -16,15 +17,26 @@ class EventPublisher(Protocol):
 
 
 class JetStreamPublisher:
-    def __init__(self, js: JetStreamContext, timeout: float = 5.0) -> None:
+    """With ``storage``, every outcome is recorded there, and a publish refused for want of
+    space raises ``StorageFull`` naming the cause."""
+
+    def __init__(self, js: JetStreamContext, timeout: float = 5.0, storage: Storage | None = None) -> None:
         self._js = js
         self._timeout = timeout
+        self._storage = storage
 
     async def publish(self, event: Envelope) -> int:
-        ack = await self._js.publish(
-            subject_for(event), encode(event), timeout=self._timeout,
-            stream=subjects.STREAM_NAME, headers={"Nats-Msg-Id": str(event.event_id)},
-        )
+        try:
+            ack = await self._js.publish(
+                subject_for(event), encode(event), timeout=self._timeout,
+                stream=subjects.STREAM_NAME, headers={"Nats-Msg-Id": str(event.event_id)},
+            )
+        except Exception as exc:
+            if self._storage is None or (full := await self._storage.failed(exc)) is None:
+                raise
+            raise full from exc
+        if self._storage is not None:
+            self._storage.stored()
         return ack.seq
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from runtime import nats_credentials, nats_server
 from runtime.bus import public_url
 from scpln import first_admin
-from scpln.supervisor import Supervisor, say, service_child
+from scpln.supervisor import Child, StuckWatch, Supervisor, say, service_child
 
 SERVICES = (
     ("plan_service", "services.plan_service"),
@@ -40,10 +40,13 @@ def _check_ports(ports: dict[str, int]) -> str | None:
     return None
 
 
-def _child_env(args: argparse.Namespace, nats_url: str, index: int) -> dict[str, str]:
-    """``nats_url``: the service's own NATS user and password (embedded), or ``NATS_URL``."""
+def _child_env(args: argparse.Namespace, nats_url: str, index: int, monitor_url: str) -> dict[str, str]:
+    """``nats_url``: the service's own NATS user and password (embedded), or ``NATS_URL``;
+    ``monitor_url``: the embedded server's monitoring endpoint (asked why a write went unanswered)."""
     env = dict(os.environ, NATS_URL=nats_url, SCPLN_DATA_DIR=str(args.data_dir),
                GATEWAY_PORT=str(args.port), GATEWAY_HOST="127.0.0.1", PYTHONUNBUFFERED="1")
+    if monitor_url:
+        env["NATS_MONITOR_URL"] = monitor_url
     env.setdefault("SCPLN_DB", str(args.data_dir / "scpln.db"))
     env["METRICS_PORT"] = str(args.metrics_base_port + index if args.metrics_base_port else 0)
     return env
@@ -74,27 +77,33 @@ def run(args: argparse.Namespace) -> int:
     if problem := _check_ports(ports):
         print(f"scpln: {problem}", file=sys.stderr)
         return 2
-    nats = None
+    nats, stuck, monitor_url = None, None, ""
     if external:
         urls = dict.fromkeys([*(name for name, _ in SERVICES), "operator"], external)
         nats_credentials.record_server(args.data_dir, public_url(external), embedded=False)
         say(f"using NATS at {public_url(external)}")
     else:
         passwords = nats_credentials.ensure_passwords(args.data_dir)
-        nats = nats_server.start(args.data_dir / "jetstream", args.nats_port, log_file=logs / "nats-server.log",
-                                 passwords=passwords)
+        monitor_port = nats_server.free_port()
+        monitor_url = f"http://127.0.0.1:{monitor_port}"
+        nats_args, nats_env = nats_server.command(args.data_dir / "jetstream", args.nats_port, monitor_port=monitor_port,
+                                                  passwords=passwords)
+        nats = Child("nats-server", nats_args, nats_env, logs / "nats-server.log", own_session=True)
+        nats.start()
         if not nats_server.wait_listening(args.nats_port):
             print(f"scpln: nats-server did not start; see {logs / 'nats-server.log'}", file=sys.stderr)
-            nats.kill()
+            nats.proc.kill()  # type: ignore[union-attr]
             return 1
+        reserve_mb = float(os.environ.get("SCPLN_DISK_RESERVE_MB", "256"))
+        stuck = StuckWatch(monitor_url, args.data_dir / "jetstream", int(reserve_mb * 2**20))
         server_url = f"nats://127.0.0.1:{args.nats_port}"
         nats_credentials.record_server(args.data_dir, server_url, embedded=True)
         urls = {user: nats_credentials.with_user(server_url, user, password) for user, password in passwords.items()}
         say(f"embedded NATS (JetStream) on {server_url}, store {args.data_dir / 'jetstream'}; a user per service, "
             f"passwords in {nats_credentials.users_file(args.data_dir)}")
-    children = [service_child(name, module, _child_env(args, urls[name], i), logs)
+    children = [service_child(name, module, _child_env(args, urls[name], i, monitor_url), logs)
                 for i, (name, module) in enumerate(SERVICES)]
-    supervisor = Supervisor(children)
+    supervisor = Supervisor(children, nats, stuck)
     for child in children:
         child.start()
     try:
@@ -105,5 +114,5 @@ def run(args: argparse.Namespace) -> int:
             say(f"the gateway is not healthy yet; see {logs}")
         supervisor.watch()
     finally:
-        supervisor.shutdown(nats)
+        supervisor.shutdown()
     return 0

@@ -72,7 +72,7 @@ async def request_aggregate(cmd: RequestAggregate, ports: Ports, *, note: str = 
     await ports.record(requested)
     await ports.publisher.publish(_progress(requested, JobState.queued, 0.0, "queued",
                                             note or (f"aggregating {said}" if latest else "")))
-    ports.spawn(run_aggregate(requested, run.results, plan.config, ports))
+    ports.spawn(run_aggregate(requested, run.results, plan.config, ports.patient()))
     return AggregateAccepted(job_id=requested.job_id, run_id=run.run_id, plan_version_id=run.plan_version_id,
                              latest=latest, message=f"Aggregating {said} by {cmd.bucket} and {cmd.group_by}.")
 

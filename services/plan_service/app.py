@@ -18,9 +18,12 @@ from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import first_line, setup_logging
 from runtime.metrics import serve_metrics
 from runtime.objects import NatsObjectStore
+from runtime.outage import OutageLog
 from runtime.publisher import JetStreamPublisher
 from runtime.replay import read_log
 from runtime.rpc import responder
+from runtime.storage import COMMAND_WRITE_TIMEOUT_S, for_service
+from runtime.storage_report import announce
 from services.plan_service import (
     aggregates,
     configs,
@@ -73,8 +76,9 @@ def subscribe(broker: NatsBroker, ports: Ports) -> None:
         subjects.CMD_PSI_WEIGHTS: (rv.SetPsiWeights, psi_edits.set_weights),
         subjects.CMD_PLAN_REVIEW: (rv.ReviewPlan, review_moves.review_plan),
     }
+    refuse = ports.storage.refusal if ports.storage else None  # every command writes: none while short of space
     for subject, (model, handler) in routes.items():
-        broker.subscriber(subject, queue="plan_service")(responder(model, partial(handler, ports=ports)))
+        broker.subscriber(subject, queue="plan_service")(responder(model, partial(handler, ports=ports), refuse))
 
 
 async def restore_state(ports: Ports, js) -> None:  # type: ignore[no-untyped-def]
@@ -107,7 +111,8 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     settings = settings or Settings()
     setup_logging("plan_service", settings.log_level)
     serve_metrics(settings.metrics_port, settings.metrics_host)
-    nc = await bus.connect(settings.nats_url, "plan_service", retry_max_s=settings.connect_retry_max_s)
+    outage = OutageLog(log)
+    nc = await bus.connect(settings.nats_url, "plan_service", retry_max_s=settings.connect_retry_max_s, outage=outage)
     js = nc.jetstream()
     await bus.declare_stream(js, settings.stream_max_bytes, settings.stream_replicas)
     tasks: set[asyncio.Task] = set()
@@ -124,20 +129,24 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
             return c.ErrorReply(error="unavailable", message="the run registry does not answer; try again")
         return c.parse_reply(answer.data, reply)
 
-    ports = Ports(publisher=JetStreamPublisher(js), objects=NatsObjectStore(js), spawn=spawn,
+    storage = for_service("plan_service", settings)
+    ports = Ports(publisher=JetStreamPublisher(js, COMMAND_WRITE_TIMEOUT_S, storage), objects=NatsObjectStore(js, storage),
+                  storage=storage, spawn=spawn,
                   ask_registry=ask_registry, psi=PsiWorkspace(settings.scpln_allow_self_approval))
     await restore_state(ports, js)
     restored_to = await bus.last_stream_seq(js)  # the registry answers about jobs once it has read this far
     if settings.load_samples:
         await load_samples(ports, settings.samples_dir)
-    broker = NatsBroker(settings.nats_url, logger=None)
+    broker = bus.broker(settings.nats_url, outage)
     subscribe(broker, ports)
     await broker.start()
+    reporting = asyncio.create_task(announce(nc, storage))
     watchdog = asyncio.create_task(resume_then_watch(ports, restored_to, settings, partial(bus.last_stream_seq, js)))
     log.info("plan_service ready: %d scenarios, %d configs, %d plans",
              len(ports.state.scenarios), len(ports.state.configs), len(ports.state.plans))
     await wait_for_shutdown(stop)
     watchdog.cancel()
+    reporting.cancel()
     await broker.stop()
     if tasks:
         await asyncio.wait(tasks, timeout=10)

@@ -66,8 +66,12 @@ async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run
         if cmd.request_id is not None:
             ports.state.requests_by_client_id.pop(cmd.request_id, None)
         raise
-    await ports.publisher.publish(_progress(job_id, plan_id, JobState.queued, 0.0, "queued"))
-    ports.spawn(run_planning(cmd, ports, plan_id, job_id, config, scenario.name, pipeline,  # type: ignore[union-attr]
+    try:
+        await ports.publisher.publish(_progress(job_id, plan_id, JobState.queued, 0.0, "queued"))
+    except Exception as exc:  # noqa: BLE001 - the request is stored (its job queued in the log): it is planned
+        log.warning("planning job %s: its queued progress was not stored (%s); planning it all the same", job_id,
+                    type(exc).__name__)
+    ports.spawn(run_planning(cmd, ports.patient(), plan_id, job_id, config, scenario.name, pipeline,  # type: ignore[union-attr]
                              overrides=overrides))
     return PlanAccepted(plan_version_id=plan_id, job_id=job_id)
 
@@ -187,7 +191,7 @@ async def resume_interrupted(ports: Ports, min_seq: int, *, pipeline: Pipeline =
                                                 "resumed", "plan_service restarted during the job; planning again"))
         command = CreatePlan(base_scenario_id=request.base_scenario_id, config_version_id=request.config_version_id,
                              seed=request.seed, options=options, requested_by=request.requested_by)
-        ports.spawn(run_planning(command, ports, request.plan_version_id, request.job_id, config,
+        ports.spawn(run_planning(command, ports.patient(), request.plan_version_id, request.job_id, config,
                                  request.scenario_name, pipeline, overrides=request.overrides))
         log.info("planning job %s resumed after a restart", request.job_id)
         resumed.append(request.job_id)

@@ -15,8 +15,11 @@ from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import setup_logging
 from runtime.metrics import serve_metrics
 from runtime.objects import NatsObjectStore
+from runtime.outage import OutageLog
 from runtime.publisher import EventPublisher, JetStreamPublisher
 from runtime.rpc import responder
+from runtime.storage import COMMAND_WRITE_TIMEOUT_S
+from runtime.storage_report import announce, listener
 from services.run_registry import handlers, queries, review_queries, run_meta
 from services.run_registry.backup import periodic_backups
 from services.run_registry.live import LiveReadModel
@@ -59,8 +62,9 @@ def subscribe(broker: NatsBroker, live: LiveReadModel, publisher: EventPublisher
         subjects.CMD_RUN_META: (ChangeRunMeta, partial(run_meta.change_run_meta, live=live, publisher=publisher,
                                                        wait_s=settings.min_seq_wait_s)),
     }
-    for subject, (model, handle) in commands.items():
-        broker.subscriber(subject, queue="run_registry")(responder(model, handle))
+    for subject, (model, handle) in commands.items():  # each writes: none while short of space
+        broker.subscriber(subject, queue="run_registry")(responder(model, handle, live.storage.refusal))
+    broker.subscriber(subjects.STORAGE_STATUS_ALL)(listener(live.storage_board))
 
 
 async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
@@ -68,13 +72,16 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     setup_logging("run_registry", settings.log_level)
     serve_metrics(settings.metrics_port, settings.metrics_host)
     live = LiveReadModel(settings)
-    nc = await bus.connect(settings.nats_url, "run_registry", retry_max_s=settings.connect_retry_max_s)
+    live.outage = OutageLog(log)
+    nc = await bus.connect(settings.nats_url, "run_registry", retry_max_s=settings.connect_retry_max_s,
+                           outage=live.outage)
     js = nc.jetstream()
     await bus.wait_for_stream(js)
-    broker = NatsBroker(settings.nats_url, logger=None)
-    subscribe(broker, live, JetStreamPublisher(js), settings)
+    broker = bus.broker(settings.nats_url, live.outage)
+    subscribe(broker, live, JetStreamPublisher(js, COMMAND_WRITE_TIMEOUT_S, live.storage), settings)
     await broker.start()
     live.start(js)
+    reporting = asyncio.create_task(announce(nc, live.storage))
     backups = asyncio.create_task(periodic_backups(live, settings))
     live.sweeper = ObjectSweeper(live, NatsObjectStore(js), JetStreamPublisher(js),
                                  grace_hours=settings.object_grace_hours)
@@ -92,6 +99,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     finally:
         shutdown.cancel()
         backups.cancel()
+        reporting.cancel()
         sweeps.cancel()
         await broker.stop()
         await nc.drain()

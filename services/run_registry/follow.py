@@ -1,6 +1,10 @@
 """The live projection: a durable pull consumer over the whole log, batches applied in one
 transaction each. At start the consumer is placed at the read model's own checkpoint + 1, so a
-restored or rebuilt database catches up from exactly where it stands."""
+restored or rebuilt database catches up from exactly where it stands.
+
+A batch the database cannot take for want of space is held, unacknowledged, and applied again
+until it can (the queries keep answering from what is there); a bus outage is waited out. Each
+is said once while it lasts, not per attempt."""
 
 import asyncio
 import logging
@@ -10,6 +14,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from contracts import subjects
+from runtime.outage import OUTAGE_ERRORS, OutageLog
+from runtime.storage import Storage, no_space_cause
 from services.run_registry import metrics
 from services.run_registry.position import Position
 
@@ -46,10 +52,34 @@ def apply_counting_once(writer, batch: list, position: Position):  # type: ignor
     return outcome
 
 
+async def apply_when_stored(writer, batch: list, position: Position, storage: Storage | None,  # type: ignore[no-untyped-def]
+                            stop: asyncio.Event, max_wait_s: float = 5.0):
+    """``apply_counting_once``, again and again while the database is out of space (the
+    transaction of a failed try is rolled back); None when ``stop`` is set meanwhile."""
+    delay = 0.25
+    while True:
+        try:
+            outcome = apply_counting_once(writer, batch, position)
+        except Exception as exc:
+            if storage is None or no_space_cause(exc) is None:
+                raise
+            await storage.failed(exc, "the read model")
+            if stop.is_set():
+                return None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_wait_s)
+            continue
+        if storage is not None:
+            storage.stored()
+        return outcome
+
+
 async def follow(js: JetStreamContext, writer, position: Position, *, batch_size: int = 500,  # type: ignore[no-untyped-def]
-                 fetch_timeout: float = 1.0, stop: asyncio.Event | None = None) -> None:
+                 fetch_timeout: float = 1.0, stop: asyncio.Event | None = None, storage: Storage | None = None,
+                 outage: OutageLog | None = None) -> None:
     """Apply the log to the read models until ``stop`` is set."""
     stop = stop or asyncio.Event()
+    outage = outage or OutageLog(log)
     sub = await subscribe_from(js, writer.last_seq() + 1)
     await position.advance(writer.last_seq(), (await sub.consumer_info()).num_pending)
     while not stop.is_set():
@@ -57,10 +87,16 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
             msgs = await sub.fetch(batch_size, timeout=fetch_timeout)
         except TimeoutError:
             continue
+        except OUTAGE_ERRORS as exc:
+            outage.failed(exc)
+            await asyncio.sleep(1.0)
+            continue
         if not msgs:
             continue
         batch = [(m.metadata.sequence.stream, m.subject, m.data) for m in msgs]
-        outcome = apply_counting_once(writer, batch, position)
+        outcome = await apply_when_stored(writer, batch, position, storage, stop)
+        if outcome is None:
+            break
         await msgs[-1].ack()
         pending = msgs[-1].metadata.num_pending
         metrics.PROJECTION_LAG.set(pending)

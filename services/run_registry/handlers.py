@@ -41,6 +41,8 @@ async def run_query(query: Any, fn: Callable[[Any, Any], Contract], live: LiveRe
         reply = reply.model_copy(update={"lag": live.position.lag})
     if "object_store" in type(reply).model_fields and live.sweeper is not None:
         reply = reply.model_copy(update={"object_store": live.sweeper.sizes})
+    if "storage" in type(reply).model_fields:
+        reply = reply.model_copy(update={"storage": live.storage_board.statuses()})
     return reply
 
 

@@ -12,6 +12,9 @@ from typing import NamedTuple
 
 from sqlalchemy.engine import Engine
 
+from runtime.outage import OutageLog
+from runtime.storage import for_service
+from runtime.storage_report import StorageBoard
 from services.run_registry.backup import overwrite
 from services.run_registry.db import READ_MODEL_VERSION, create_schema, open_engine, outdated, reset
 from services.run_registry.follow import follow
@@ -41,6 +44,11 @@ class LiveReadModel:
         self.sweeper = None
         """The object store's sweeper (``object_sweep.ObjectSweeper``) once started: its measured bucket sizes."""
         self._js = None
+        self.storage = for_service("run_registry", settings)
+        """How the registry's writes fare: its database, and the events of its commands."""
+        self.storage_board = StorageBoard(self.storage)
+        """Its own storage report and the last one of each other service (``/registry/status``)."""
+        self.outage: OutageLog | None = None
 
     def _open(self) -> Engine:
         if self.settings.registry_backend == "db":
@@ -61,7 +69,7 @@ class LiveReadModel:
         self._halt = asyncio.Event()
         self.follower = asyncio.create_task(follow(
             js, self.writer, self.position, batch_size=self.settings.batch_size,
-            fetch_timeout=self.settings.fetch_timeout_s, stop=self._halt))
+            fetch_timeout=self.settings.fetch_timeout_s, stop=self._halt, storage=self.storage, outage=self.outage))
         return self.follower
 
     async def stop(self) -> None:

@@ -1,7 +1,9 @@
 """simulator wiring: shared durable pull consumers (a work queue) feeding ``simulate_plan``."""
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from functools import partial
 
 from faststream.exceptions import NackMessage
@@ -22,7 +24,11 @@ from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import setup_logging
 from runtime.metrics import serve_metrics
 from runtime.objects import NatsObjectStore
+from runtime.outage import OutageLog
+from runtime.patience import PatientObjects, PatientPublisher
 from runtime.publisher import JetStreamPublisher
+from runtime.storage import for_service
+from runtime.storage_report import announce
 from services.simulator.handlers import BUS_FAILURES, simulate_plan
 from services.simulator.metrics import POISON_MESSAGES
 from services.simulator.ports import PRODUCER, Ports
@@ -58,10 +64,33 @@ async def on_trigger(body: bytes, subject: str, ports: Ports, delivery: int = 1,
         raise NackMessage(delay=wait) from exc
 
 
-def trigger_handler(ports: Ports, durable: str, max_deliver: int):  # type: ignore[no-untyped-def]
+@contextlib.asynccontextmanager
+async def held(msg, every_s: float) -> AsyncIterator[None]:  # type: ignore[no-untyped-def]
+    """Tell the server every ``every_s`` that the trigger is still being worked on, so it is not
+    delivered to another simulator while this one simulates or waits for its writes."""
+
+    async def keep() -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            with contextlib.suppress(Exception):
+                await msg.in_progress()
+
+    keeping = asyncio.create_task(keep())
+    try:
+        yield
+    finally:
+        keeping.cancel()
+
+
+def trigger_handler(ports: Ports, durable: str, max_deliver: int, ack_wait_s: float = 60.0):  # type: ignore[no-untyped-def]
+    """Each trigger is worked on alone (one at a time, one pulled at a time): while its writes
+    wait for space or for the bus (``runtime.patience``), nothing more is pulled, and the
+    trigger stays unacknowledged until its run is stored."""
+
     async def handler(message: NatsMessage) -> None:  # type: ignore[valid-type]
         raw = message.raw_message  # type: ignore[attr-defined]
-        await on_trigger(message.body, raw.subject, ports, raw.metadata.num_delivered, max_deliver)  # type: ignore[attr-defined]
+        async with held(raw, ack_wait_s / 3):
+            await on_trigger(message.body, raw.subject, ports, raw.metadata.num_delivered, max_deliver)  # type: ignore[attr-defined]
 
     handler.__name__ = f"simulate_{durable}"
     return handler
@@ -97,25 +126,33 @@ def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
     for subject, durable in subjects.SIMULATOR_DURABLES.items():
         config = ConsumerConfig(ack_wait=settings.ack_wait_s, max_deliver=settings.max_deliver)
         broker.subscriber(subject, stream=stream, durable=durable, config=config,
-                          pull_sub=PullSub(batch_size=1, timeout=2.0))(trigger_handler(ports, durable, settings.max_deliver))
+                          pull_sub=PullSub(batch_size=1, timeout=2.0))(
+            trigger_handler(ports, durable, settings.max_deliver, settings.ack_wait_s))
 
 
 async def main(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
     settings = settings or Settings()
     setup_logging("simulator", settings.log_level)
     serve_metrics(settings.metrics_port, settings.metrics_host)
-    nc = await bus.connect(settings.nats_url, settings.worker_name, retry_max_s=settings.connect_retry_max_s)
+    outage = OutageLog(log)
+    nc = await bus.connect(settings.nats_url, settings.worker_name, retry_max_s=settings.connect_retry_max_s,
+                           outage=outage)
     js = nc.jetstream()
     await bus.wait_for_stream(js)
-    ports = Ports(publisher=JetStreamPublisher(js), objects=NatsObjectStore(js),
+    storage = for_service("simulator", settings)
+    publisher = JetStreamPublisher(js, storage=storage)
+    objects = PatientObjects(NatsObjectStore(js, storage=storage), read_wait_s=0)  # a read not answered: delivered again
+    ports = Ports(publisher=PatientPublisher(publisher), objects=objects,
                   stub=settings.scpln_skip_simulation_api, job_state=partial(registry_job_state, nc, js))
-    broker = NatsBroker(settings.nats_url, logger=None)
+    broker = bus.broker(settings.nats_url, outage)
     subscribe(broker, ports, settings)
     await broker.start()
-    watchdog = asyncio.create_task(watch_deadlines(deadlines(settings), partial(ask_registry, nc), ports.publisher.publish,
+    watchdog = asyncio.create_task(watch_deadlines(deadlines(settings), partial(ask_registry, nc), publisher.publish,
                                                    partial(bus.last_stream_seq, js), settings.deadline_check_s))
+    reporting = asyncio.create_task(announce(nc, storage))
     log.info("simulator ready (stub=%s)", ports.stub)
     await wait_for_shutdown(stop)
     watchdog.cancel()
+    reporting.cancel()
     await broker.stop()
     await nc.drain()

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
+from runtime.storage import for_service
 from services.ui_gateway import live, pages
 from services.ui_gateway.api import (
     catalog,
@@ -27,6 +28,7 @@ from services.ui_gateway.auth.state import AuthState
 from services.ui_gateway.bus import Bus, NatsBus
 from services.ui_gateway.limits import InputLimits
 from services.ui_gateway.results import HeadCache
+from services.ui_gateway.run_list import RunPages
 from services.ui_gateway.settings import Settings
 from services.ui_gateway.timing import ServerTiming
 
@@ -38,7 +40,8 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     settings = settings or Settings()
     auth = AuthState.from_settings(settings)
     owned = bus is None
-    the_bus: Bus = bus or NatsBus(settings.nats_url, timeout=settings.request_timeout_s)
+    the_bus: Bus = bus or NatsBus(settings.nats_url, timeout=settings.request_timeout_s,
+                                  storage=for_service("ui_gateway", settings, what="the object store"))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -54,6 +57,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     app.state.settings = settings
     app.state.auth = auth
     app.state.results_cache = HeadCache()
+    app.state.run_pages = RunPages()
     for module in (plans, psi, results, jobs, run_meta, runs, catalog, system, maintenance, notifications, live,
                    auth_routes):
         app.include_router(module.router)

@@ -19,11 +19,14 @@ from runtime import bus, identity
 from runtime.maintenance import Maintenance
 from runtime.maintenance import follow as follow_maintenance
 from runtime.objects import NatsObjectStore, ObjectMissing
+from runtime.outage import OUTAGE_ERRORS, OutageLog
+from runtime.storage import Storage, StorageFull
+from runtime.storage_report import StorageBoard, announce
 
 log = logging.getLogger("ui_gateway.bus")
 M = TypeVar("M", bound=Contract)
 
-__all__ = ["Bus", "NatsBus", "ObjectMissing", "TooLarge", "Unavailable"]
+__all__ = ["Bus", "NatsBus", "ObjectMissing", "StorageFull", "TooLarge", "Unavailable"]
 
 
 class Unavailable(Exception):
@@ -42,6 +45,8 @@ class Bus(Protocol):
     """True once the identity facts stored when the gateway connected are folded."""
     maintenance: Maintenance
     """Maintenance mode as the log holds it, followed live: the banner of every page."""
+    storage_board: StorageBoard
+    """How each service's writes fare, as they report it (``/healthz``)."""
 
     async def maintenance_at(self, seq: int | None) -> Maintenance:
         """Maintenance mode once the fact at ``seq`` (one a command just recorded) is folded,
@@ -53,12 +58,18 @@ class Bus(Protocol):
         cannot be sent."""
         ...
 
+    async def ask_raw(self, subject: str, request: Contract) -> bytes:
+        """The service's reply as it came (its JSON), for a route that passes it on unread;
+        raises as ``ask``."""
+        ...
+
     async def read_object(self, bucket: str, key: str) -> bytes:
         """The stored bytes; ObjectMissing when absent, Unavailable when the bus is down."""
         ...
 
     async def put_object(self, bucket: str, key: str, data: bytes) -> ArtifactRef:
-        """Store bytes (a document too large for a command); Unavailable when the bus is down."""
+        """Store bytes (a document too large for a command); Unavailable when the bus is down,
+        StorageFull when the store is out of space."""
         ...
 
     async def stream_seq(self) -> int:
@@ -71,12 +82,15 @@ class Bus(Protocol):
 
 
 class NatsBus:
-    def __init__(self, url: str, timeout: float = 5.0) -> None:
+    def __init__(self, url: str, timeout: float = 5.0, storage: Storage | None = None) -> None:
         self.url = url
         self.timeout = timeout
         self.nc: Client | None = None
         self._objects: NatsObjectStore | None = None
         self._connecting: asyncio.Task | None = None
+        self.storage = storage
+        self.storage_board = StorageBoard(storage)
+        self.outage = OutageLog(log)
         self.identities = identity.Identities()
         self._identities_ready = asyncio.Event()
         self.maintenance = Maintenance()
@@ -96,15 +110,21 @@ class NatsBus:
         self._connecting = asyncio.create_task(self._connect())
 
     async def _connect(self) -> None:
-        self.nc = await bus.connect(self.url, "ui_gateway")
-        self._objects = NatsObjectStore(self.nc.jetstream())
+        self.nc = await bus.connect(self.url, "ui_gateway", outage=self.outage)
+        self._objects = NatsObjectStore(self.nc.jetstream(), self.storage)
         log.info("connected to %s", bus.public_url(self.url))
+        await self.nc.subscribe(subjects.STORAGE_STATUS_ALL, cb=self._storage_report)
         self._following = [
             asyncio.create_task(self._keep_following("identity", lambda js: identity.follow(
                 js, self.identities, self._identities_ready))),
             asyncio.create_task(self._keep_following("maintenance", lambda js: follow_maintenance(
                 js, self.maintenance, asyncio.Event(), self._on_maintenance_change))),
         ]
+        if self.storage is not None:
+            self._following.append(asyncio.create_task(announce(self.nc, self.storage)))
+
+    async def _storage_report(self, msg) -> None:  # type: ignore[no-untyped-def]
+        self.storage_board.heard(msg.data)
 
     async def _keep_following(self, facts: str, follow) -> None:  # type: ignore[no-untyped-def]
         """Fold one kind of fact and follow new ones for as long as the gateway runs; the
@@ -116,6 +136,9 @@ class NatsBus:
                 await follow(js)
             except asyncio.CancelledError:
                 raise
+            except OUTAGE_ERRORS as exc:  # the bus is away: said once while it lasts
+                self.outage.failed(exc)
+                await asyncio.sleep(1.0)
             except Exception as exc:  # noqa: BLE001 - keep following after a fault of the bus
                 log.warning("following the %s facts stopped (%s); resuming", facts, exc)
                 await asyncio.sleep(1.0)
@@ -142,6 +165,9 @@ class NatsBus:
         return self.nc  # type: ignore[return-value]
 
     async def ask(self, subject: str, request: Contract, reply: type[M]) -> M | ErrorReply:
+        return parse_reply(await self.ask_raw(subject, request), reply)
+
+    async def ask_raw(self, subject: str, request: Contract) -> bytes:
         nc = self._client()
         payload = request.model_dump_json().encode()
         try:
@@ -151,7 +177,7 @@ class NatsBus:
         except MaxPayloadError as exc:
             raise TooLarge(f"the request is {len(payload) / 2**20:.1f} MiB; the message bus carries at most "
                            f"{nc.max_payload / 2**20:.1f} MiB") from exc
-        return parse_reply(msg.data, reply)
+        return msg.data
 
     async def read_object(self, bucket: str, key: str) -> bytes:
         self._client()
@@ -161,6 +187,7 @@ class NatsBus:
             raise Unavailable(f"object store did not answer for {bucket}/{key}") from exc
 
     async def put_object(self, bucket: str, key: str, data: bytes) -> ArtifactRef:
+        """StorageFull (raised by the object store) when it is out of space."""
         self._client()
         try:
             return await self._objects.put("upload", bucket, key, data)  # type: ignore[union-attr]

@@ -9,10 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from contracts import subjects
-from contracts.commands import ImportConfig
+from contracts.commands import ErrorReply, ImportConfig
 from contracts.envelope import INT64_MAX, Contract
 from services.ui_gateway.auth.principal import Principal
-from services.ui_gateway.bus import Bus, ObjectMissing, TooLarge, Unavailable
+from services.ui_gateway.bus import Bus, ObjectMissing, StorageFull, TooLarge, Unavailable
 from services.ui_gateway.errors import raise_for
 
 M = TypeVar("M", bound=Contract)
@@ -47,6 +47,20 @@ async def ask(bus: Bus, subject: str, request: Contract, reply: type[M]) -> M:
         raise HTTPException(status_code=413, detail=str(exc)) from exc
     raise_for(answer)
     return answer  # type: ignore[return-value]
+
+
+async def ask_raw(bus: Bus, subject: str, request: Contract) -> bytes:
+    """Ask a service for a reply to pass on as it came (JSON bytes, not read); its typed errors,
+    an absent service and a request too large for the bus as ``ask`` maps them."""
+    try:
+        data = await bus.ask_raw(subject, request)
+    except Unavailable as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    except TooLarge as exc:
+        raise HTTPException(status_code=413, detail=str(exc)) from exc
+    if data.startswith(b'{"error":'):
+        raise_for(ErrorReply.model_validate_json(data))
+    return data
 
 
 def validated(model: type[M], data: object) -> M:
@@ -96,4 +110,6 @@ async def sendable(bus: Bus, command: ImportConfig) -> ImportConfig:
         staged = await bus.put_object(subjects.UPLOADS_BUCKET, key, data)
     except Unavailable as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc
+    except StorageFull as exc:
+        raise HTTPException(status_code=507, detail=str(exc), headers={"Retry-After": "60"}) from exc
     return ImportConfig(staged=staged)

@@ -9,9 +9,11 @@ STATUS_OF = {
     "scenario_not_found": 404, "config_not_found": 404, "plan_not_found": 404, "run_not_found": 404,
     "job_not_found": 404, "scenario_locked": 409, "scenario_archived": 409, "not_allowed": 409,
     "unavailable": 503, "maintenance": 503, "internal_error": 500, "forbidden": 403,
+    "storage_full": 507,
 }
-HEADERS_OF = {"maintenance": {"Retry-After": "300"}}
-"""Maintenance lasts minutes: a client may ask again after five."""
+HEADERS_OF = {"maintenance": {"Retry-After": "300"}, "storage_full": {"Retry-After": "60"}}
+"""Maintenance lasts minutes: a client may ask again after five. A full disk lasts until
+someone frees space: ask again in a minute."""
 
 
 def raise_for(reply: object) -> None:

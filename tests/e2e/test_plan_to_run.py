@@ -63,7 +63,9 @@ def test_bad_plan_requests_get_clear_errors_and_store_nothing(system):
 
 def test_health_and_metrics_are_served(system):
     with system.client() as client:
-        assert client.get("/healthz").json() == {"status": "ok", "nats": True}
+        health = client.get("/healthz").json()
+        assert (health["status"], health["nats"], health["trouble"]) == ("ok", True, [])
+        assert health["storage"][0]["service"] == "ui_gateway" and health["storage"][0]["free_bytes"] > 0
         metrics = client.get("/metrics")
         assert metrics.status_code == 200 and "# HELP" in metrics.text
 

@@ -44,7 +44,8 @@ async def test_healthz_is_503_until_nats_is_reachable_then_200(tmp_path):
                 if (await client.get("/healthz")).status_code == 200:
                     break
                 await asyncio.sleep(0.1)
-            assert (await client.get("/healthz")).json() == {"status": "ok", "nats": True, "identities": True}
+            assert (await client.get("/healthz")).json() == {"status": "ok", "nats": True, "identities": True,
+                                                            "trouble": [], "storage": []}
             no_registry = await client.get("/runs", headers={"Authorization": f"Bearer {token}"})
             assert no_registry.status_code == 503 and "no answer" in no_registry.json()["detail"]
             await nc.close()

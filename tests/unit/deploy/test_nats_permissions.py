@@ -98,7 +98,16 @@ def test_the_gateway_publishes_no_event_and_reads_identities_and_progress_throug
     gateway = perms.TABLE["ui_gateway"]
     assert not [p for p in gateway.publish if p.startswith(subjects.EVENTS_PREFIX)]
     assert {f"{API}.CONSUMER.CREATE.{subjects.STREAM_NAME}", f"$JS.FC.{subjects.STREAM_NAME}.>"} <= set(gateway.publish)
-    assert gateway.subscribe == ("_INBOX.>",), "deliveries of its consumers come to its inbox"
+    assert gateway.subscribe == ("_INBOX.>", subjects.STORAGE_STATUS_ALL), (
+        "deliveries of its consumers come to its inbox; it hears how the services' writes fare (/healthz)")
+
+
+@pytest.mark.parametrize("service", ["plan_service", "simulator", "run_registry", "ui_gateway"])
+def test_each_service_reports_its_own_storage_and_only_the_registry_and_gateway_hear_them(service):
+    assert who_may_publish(subjects.storage_status(service)) == {service}
+    hear = {user for user, p in perms.TABLE.items()
+            if any(matches(pattern, subjects.storage_status(service)) for pattern in p.subscribe)}
+    assert hear == {"run_registry", "ui_gateway"}
 
 
 def test_only_the_responders_answer_requests_without_publishing_to_inboxes():

@@ -17,6 +17,7 @@ from contracts.notifications import NotifierStatus
 from runtime import identity
 from runtime.maintenance import Maintenance
 from runtime.objects import artifact_ref
+from runtime.storage_report import StorageBoard
 from services.ui_gateway.bus import ObjectMissing, TooLarge, Unavailable
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -41,6 +42,7 @@ class FakeBus:
         """A token per role, of a user named after the role."""
         self.maintenance = Maintenance()
         self.replies[subjects.CMD_MAINTENANCE_SET] = self.set_maintenance
+        self.storage_board = StorageBoard()
 
     def set_maintenance(self, cmd: SetMaintenance) -> MaintenanceStatus:
         """plan_service's answer, its fact folded at once as the gateway's follower would."""

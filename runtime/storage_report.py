@@ -1,0 +1,73 @@
+"""Every service says how its writes fare every few seconds, on core NATS (not stored: the
+report gets through while the disk is full); the gateway (``/healthz``) and the registry
+(``/registry/status``) keep the last report of each."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from nats.aio.client import Client
+from pydantic import ValidationError
+
+from contracts import subjects
+from contracts.storage import StorageStatus
+from runtime.storage import Storage
+
+log = logging.getLogger("runtime.storage_report")
+EVERY_S = 5.0
+STALE_S = 30.0
+"""A report older than this is no longer shown: its service stopped reporting."""
+
+
+async def announce(nc: Client, storage: Storage, every_s: float = EVERY_S) -> None:
+    """Report ``storage`` every ``every_s`` seconds until cancelled (not while the bus is away:
+    its outage is said by the connection)."""
+    subject = subjects.storage_status(storage.service)
+    while True:
+        if nc.is_connected:
+            try:
+                await nc.publish(subject, storage.report().model_dump_json().encode())
+            except Exception:  # noqa: BLE001, S110 - the next report tries again
+                pass
+        await asyncio.sleep(every_s)
+
+
+class StorageBoard:
+    """``own``'s report and the last one heard from each other service."""
+
+    def __init__(self, own: Storage | None = None, stale_s: float = STALE_S,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.own = own
+        self.stale_s = stale_s
+        self._clock = clock
+        self._heard: dict[str, tuple[StorageStatus, float]] = {}
+
+    def heard(self, data: bytes) -> None:
+        try:
+            status = StorageStatus.model_validate_json(data)
+        except ValidationError:
+            log.warning("a storage report that is not one: %r", data[:200])
+            return
+        self._heard[status.service] = (status, self._clock())
+
+    def statuses(self) -> list[StorageStatus]:
+        now = self._clock()
+        mine = [self.own.report()] if self.own else []
+        others = [status for service, (status, at) in sorted(self._heard.items())
+                  if now - at <= self.stale_s and not (self.own and service == self.own.service)]
+        return mine + others
+
+    def trouble(self) -> list[str]:
+        """What is wrong with storage anywhere, one line per service; empty when nothing is."""
+        return [line for status in self.statuses() if (line := status.trouble())]
+
+
+def listener(board: StorageBoard):  # type: ignore[no-untyped-def]
+    """A faststream-ready subscriber: ``broker.subscriber(STORAGE_STATUS_ALL)(listener(board))``."""
+    from faststream.nats.annotations import NatsMessage
+
+    async def on_storage_report(message: NatsMessage) -> None:  # type: ignore[valid-type]
+        board.heard(message.body)  # type: ignore[attr-defined]
+
+    return on_storage_report
