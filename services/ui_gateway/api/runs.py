@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from contracts import subjects
 from contracts.commands import DeleteRun, RunDeletedReply
@@ -13,10 +13,13 @@ from services.ui_gateway.deps import BusDep, MinSeq, ask, no_other_actor
 router = APIRouter(prefix="/runs", tags=["runs"])
 
 
-@router.get("", response_model=RunsPage, dependencies=[allow("read")])
-async def list_runs(query: Annotated[ListRuns, Query()], bus: BusDep) -> RunsPage:
-    """Runs, newest first by default; every filter, sort and paging option of the registry."""
-    return await ask(bus, subjects.QRY_RUNS_LIST, query, RunsPage)
+@router.get("", response_model=RunsPage, dependencies=[allow("read")],
+            responses={304: {"description": "Not modified: the If-None-Match ETag is still the page's."}})
+async def list_runs(query: Annotated[ListRuns, Query()], bus: BusDep, request: Request) -> Response:
+    """Runs, newest first by default; every filter, sort and paging option of the registry. The
+    answer's ETag names the read model's position and the query: sent back as If-None-Match,
+    it is answered 304 while the run history has not moved."""
+    return await request.app.state.run_pages.answer(bus, query, request.headers.get("if-none-match"))
 
 
 @router.post("/compare", response_model=Comparison, dependencies=[allow("read")])

@@ -76,6 +76,9 @@ class FakeBus:
         answer = self.replies[subject]
         return answer(request) if callable(answer) else answer
 
+    async def ask_raw(self, subject: str, request: Contract) -> bytes:
+        return (await self.ask(subject, request, Contract)).model_dump_json().encode()
+
     async def read_object(self, bucket: str, key: str) -> bytes:
         try:
             return self.objects[(bucket, key)]
@@ -180,6 +183,7 @@ def registry(bus: FakeBus) -> FakeBus:
         subjects.QRY_CONFIGS_LIST: q.ConfigsPage(configs=[config_row()], total=1),
         subjects.QRY_CONFIG_GET: q.ConfigDetail(config=config_row()),
         subjects.QRY_STATUS: q.RegistryStatus(runs=1, last_seq=7),
+        subjects.QRY_POSITION: q.ReadModelPosition(last_seq=7),
         subjects.QRY_RUN_META: lambda r: q.RunMetas(metas={i: q.RunMeta(run_id=i) for i in r.run_ids}),
         subjects.QRY_BASELINES: q.BaselinesPage(baselines=[]),
         subjects.QRY_NOTIFIER_STATUS: NotifierStatus(events=["run_completed"], signed=True, give_up_after_s=3600.0,
