@@ -14,6 +14,7 @@ from contracts.events import MAINTENANCE_MESSAGE_MAX, ArtifactRef
 from contracts.overrides import Overrides
 from contracts.plan_options import PlanOptions
 from contracts.queries import RunMeta
+from contracts.replications import REPLICATIONS_MAX
 from contracts.run_meta import NOTE_MAX, TAGS_MAX, Tag
 
 ErrorCode = Literal[
@@ -40,6 +41,9 @@ class CreatePlan(Contract):
     seed: int = Field(default=42, ge=0, le=INT64_MAX, description="Seed of the simulation.")
     options: PlanOptions = Field(default_factory=PlanOptions, description=(
         "How the pipeline plans; an unknown option or a value out of range is refused."))
+    replications: int = Field(default=1, ge=1, le=REPLICATIONS_MAX, description=(
+        "How many runs simulate the plan once it is made, each with its own seed derived from ``seed`` "
+        "(replication 0 has ``seed`` itself; contracts/replications.py)."))
     requested_by: str = Field(default="planner", description="Who asked.")
     request_id: str | None = Field(default=None, min_length=1, max_length=200, description=(
         "The client's id of this request: asked again with the same id, the answer is the plan it "
@@ -55,11 +59,25 @@ class RerunPlan(Contract):
     """Simulate an existing plan version again."""
 
     plan_version_id: str = Field(min_length=1, description="Plan to simulate.")
-    seed: int | None = Field(default=None, ge=0, le=INT64_MAX, description="Seed; the plan's own seed when omitted.")
+    seed: int | None = Field(default=None, ge=0, le=INT64_MAX, description=(
+        "Seed of the first run (the others derive from it); when omitted, the plan's replications give the seeds."))
+    replications: int = Field(default=1, ge=1, le=REPLICATIONS_MAX, description="How many runs, each its own job.")
+    reproduce: bool = Field(default=False, description=(
+        "Run the plan's replications 0..N-1 again (the plan's seed first: the same results as its first runs) "
+        "instead of the next N replications it has not run yet (new seeds). Ignored when ``seed`` is given."))
 
 
 class JobAccepted(Contract):
     job_id: str = Field(description="Job to follow.")
+
+
+class RunsAccepted(Contract):
+    """Runs of a plan were asked for, a simulation job each."""
+
+    job_id: str = Field(description="The first run's job.")
+    job_ids: list[str] = Field(default_factory=list, description=(
+        "Every job started, one per run, in replication order (empty from a plan_service older than replications, "
+        "which started one run: job_id)."))
 
 
 DOCUMENT_DEPTH_MAX = 32

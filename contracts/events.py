@@ -221,11 +221,19 @@ class ConfigVersionCreated(Envelope):
     warnings: list[dict[str, str]] = Field(default_factory=list, description="Validation warnings: code, path, message.")
 
 
+_REPLICATIONS = (
+    "How many runs the plan was asked for: replications 0..N-1, seeds derived from the plan's seed "
+    "(contracts/replications.py).")
+_REPLICATION = (
+    "Index of this run among its plan's replications: its seed is contracts.replications.replication_seed(the plan's "
+    "seed, replication). None when the run's seed came from the request (or it was asked for before replications).")
+
+
 class PlanRequested(Envelope):
     """A planner asked for a plan version; its planning job is queued."""
 
     event_type: Literal["PlanRequested"] = "PlanRequested"
-    schema_version: int = schema_version_field(2)
+    schema_version: int = schema_version_field(3)
     plan_version_id: str = Field(description="Id the plan version will have.")
     config_version_id: str = Field(description="Config version to plan with.")
     base_scenario_id: str = Field(description="Scenario the plan starts from.")
@@ -238,13 +246,14 @@ class PlanRequested(Envelope):
     overrides: list[ScenarioOverride] = Field(default_factory=list, description=(
         "The what-ifs the plan applies to the config, in order, as its scenario held them at request time: those "
         "of the scenario's ancestors first (the root's first), then the scenario's own."))
+    replications: int = Field(default=1, ge=1, description=_REPLICATIONS)
 
 
 class PlanCreated(Envelope):
     """A plan version finished its planning pipeline and is ready to be simulated."""
 
     event_type: Literal["PlanCreated"] = "PlanCreated"
-    schema_version: int = schema_version_field(2)
+    schema_version: int = schema_version_field(3)
     plan_version_id: str = Field(description="Id of the plan version.")
     config_version_id: str = Field(description="Config version the plan was built from.")
     base_scenario_id: str = Field(description="Scenario the plan was built from.")
@@ -266,6 +275,11 @@ class PlanCreated(Envelope):
     config_changes: list[ConfigChange] = Field(default_factory=list, max_length=200, description=(
         "How the effective config differs from the config version, figure by figure (demand per family and "
         "month, capacity, lead times, prices, costs, opening stock); at most the first 200."))
+    replications: int = Field(default=1, ge=1, description=_REPLICATIONS + (
+        " This event starts replication 0 (simulation_job_id); plan_service requests the others as RunRequested."))
+    warnings: list[RunWarning] = Field(default_factory=list, description=(
+        "Findings about the effective config a planner should know before trusting the plan, e.g. a BOM component "
+        "with no source whose opening stock does not cover the horizon (contracts.sourcing)."))
 
 
 @upcaster("PlanRequested", 1)
@@ -283,10 +297,24 @@ def plan_created_v1(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "schema_version": 2, "overrides": [], "config_changes": [], "effective_config_sha256": digest}
 
 
+@upcaster("PlanRequested", 2)
+def plan_requested_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 → 3: a plan was simulated once before replications."""
+    return {**raw, "schema_version": 3, "replications": 1}
+
+
+@upcaster("PlanCreated", 2)
+def plan_created_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 → 3: one replication, and no plan-time warnings (none were looked for)."""
+    return {**raw, "schema_version": 3, "replications": 1, "warnings": []}
+
+
 class RunRequested(Envelope):
-    """A planner asked to simulate an existing plan again."""
+    """A run of an existing plan was asked for: "simulate again", a retry, or one of the
+    replications a plan was requested with beyond the first."""
 
     event_type: Literal["RunRequested"] = "RunRequested"
+    schema_version: int = schema_version_field(2)
     plan_version_id: str = Field(description="Plan to simulate.")
     config_version_id: str = Field(description="Config version of that plan.")
     base_scenario_id: str = Field(description="Scenario of that plan.")
@@ -294,6 +322,13 @@ class RunRequested(Envelope):
     job_id: str = Field(description="The simulation job this request starts.")
     seed: int = Field(description="Seed of this run.")
     config: ArtifactRef = Field(description="The canonical config document.")
+    replication: int | None = Field(default=None, ge=0, description=_REPLICATION)
+
+
+@upcaster("RunRequested", 1)
+def run_requested_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 → 2: runs asked for before replications are of no known replication."""
+    return {**raw, "schema_version": 2, "replication": None}
 
 
 class JobProgress(Envelope):
@@ -315,8 +350,9 @@ class RunCompleted(Envelope):
     """A simulation finished and its results are stored."""
 
     event_type: Literal["RunCompleted"] = "RunCompleted"
-    schema_version: int = Field(default=2, ge=2, le=2, description=(
-        "Version of this event type's schema: 2 since the KPIs of contracts/kpis.py (schema 1 is upcast)."))
+    schema_version: int = Field(default=3, ge=3, le=3, description=(
+        "Version of this event type's schema: 2 since the KPIs of contracts/kpis.py, 3 since replications (older "
+        "ones are upcast)."))
     run_id: str = Field(description="Id of the run, derived from the event that triggered it.")
     plan_version_id: str = Field(description="Plan version that was simulated.")
     config_version_id: str = Field(description="Config version of that plan.")
@@ -333,6 +369,14 @@ class RunCompleted(Envelope):
         "by GET /runs/{run_id}/results. None for a stub run. Kept when the run is deleted from the history."))
     simulator_version: str = Field(description="Version of the simulator that produced the run.")
     stub: bool = Field(default=False, description="True when the closed-form stub produced the summary.")
+    replication: int | None = Field(default=None, ge=0, description=_REPLICATION + " From the trigger: 0 for a "
+                                    "plan's first run (PlanCreated).")
+
+
+@upcaster("RunCompleted", 2)
+def run_completed_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 → 3: runs completed before replications are of no known replication."""
+    return {**raw, "schema_version": 3, "replication": None}
 
 
 class RunFailed(Envelope):

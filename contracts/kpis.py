@@ -91,3 +91,42 @@ def markdown_table() -> str:
     rows = ["| key | label | unit | formula |", "| --- | --- | --- | --- |"]
     rows += [f"| `{k.key}` | {k.label} | {k.unit} | {k.formula.replace('|', '/')} |" for k in KPIS]
     return "\n".join(rows)
+
+
+PLAN_KPIS: tuple[Kpi, ...] = (
+    Kpi("demand_total", "Demand", "units", "Σ family demand over the plan's periods (after the scenario's overrides)."),
+    Kpi("supply_total", "Planned supply", "units", "Σ reconciled family supply over the plan's weeks (plan_final)."),
+    Kpi("backlog_total", "Backlog", "units", "demand_total − supply_total: demand the plan does not supply."),
+    Kpi("capacity_utilisation", "Capacity utilisation", "fraction",
+        "Reconciled supply of the families with a finite capacity / their capacity, over the horizon "
+        "(0 when no family has one)."),
+    Kpi("fill_rate_estimate", "Fill-rate estimate", "fraction",
+        "min(1, supply_total / demand_total): the plan's promise, before any simulation (1 when there is no demand)."),
+    Kpi("aggregate_supply_total", "Aggregate supply", "units",
+        "Σ supply of the aggregate step: per family and period, the demand where capacity suffices, else the capacity."),
+    Kpi("unplanned_at_horizon_end", "Unplanned at horizon end", "units",
+        "Load the reconcile step could not fit into any week of the horizon (it spilled past the last one)."),
+    Kpi("rollup_ok", "Roll-up check", "flag",
+        "1 (passed) when the weekly detail, rolled back up, matches the aggregate plan within the tolerance option; "
+        "0 (failed) when it does not."),
+    Kpi("rollup_max_relative_difference", "Largest roll-up difference", "fraction",
+        "Largest abs(rolled-up detail − aggregate supply) / max(abs(aggregate supply), 1) over families and periods."),
+    Kpi("planned_receipts_total", "Planned receipts (MRP)", "units",
+        "Σ MRP planned receipts over every item (components included) and week."),
+    Kpi("past_due_releases_total", "Past-due releases", "units",
+        "Σ MRP releases due before week 1 (their lead time is longer than the time left): released in week 1."),
+    Kpi("families", "Families", "count", "Product families planned."),
+    Kpi("items", "Items", "count", "Items (SKUs) planned."),
+    Kpi("periods", "Periods", "count", "Planning periods (e.g. months) of the calendar."),
+    Kpi("weeks", "Weeks", "count", "Weeks of the planning calendar."),
+)
+"""The plan KPIs (``PlanCreated.kpis``, plan_service's plan_final step), defined like the run KPIs.
+Units as above, plus ``flag`` (1 yes, 0 no) and ``count`` (a number of things)."""
+PLAN_KPI_BY_KEY: dict[str, Kpi] = {k.key: k for k in PLAN_KPIS}
+
+
+def plan_markdown_table() -> str:
+    """The plan KPI table as the README shows it."""
+    rows = ["| key | label | unit | formula |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{k.key}` | {k.label} | {k.unit} | {k.formula.replace('|', '/')} |" for k in PLAN_KPIS]
+    return "\n".join(rows)

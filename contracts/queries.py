@@ -10,8 +10,9 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from contracts.distribution import KpiDistribution
 from contracts.envelope import INT64_MAX, Contract
-from contracts.events import ArtifactRef, JobState, JobType
+from contracts.events import ArtifactRef, JobState, JobType, RunWarning
 from contracts.overrides import AppliedOverride, ConfigChange, Overrides, ScenarioOverride
 from contracts.storage import StorageStatus
 
@@ -65,6 +66,9 @@ class RunRow(Contract):
     status: Literal["succeeded", "failed"]
     stub: bool = False
     seed: int | None = None
+    replication: int | None = Field(default=None, description=(
+        "Index of the run among its plan's replications (its seed derives from the plan's); None when its seed came "
+        "from the request, or it ran before replications."))
     reason: str = ""
     summary: dict[str, Any] = Field(default_factory=dict)
     results: ArtifactRef | None = None
@@ -167,6 +171,9 @@ class PlanRow(Contract):
         "until planned."))
     config_changes: list[ConfigChange] = Field(default_factory=list, description=(
         "How the effective config differs from the config version (at most 200 figures)."))
+    replications: int = Field(default=1, description="How many runs the plan was requested with.")
+    warnings: list[RunWarning] = Field(default_factory=list, description=(
+        "Findings about the effective config at plan time, e.g. components without a source (contracts.sourcing)."))
     run_count: int = 0
     latest_run_id: str | None = None
     latest_fill_rate: float | None = None
@@ -200,6 +207,36 @@ class PlanDetail(ReadModelPosition):
     plan: PlanRow
     runs: list[RunRow]
     aggregates: list[AggregateRow] = Field(default_factory=list)
+    distribution: list[KpiDistribution] = Field(default_factory=list, description=(
+        "Each numeric run KPI over the plan's succeeded runs (count, mean, P10, P50, P90, min, max; "
+        "contracts/distribution.py), in the order of contracts/kpis.py."))
+
+
+class ComparePlans(Contract):
+    """Compare plans by the distributions of their runs' KPIs."""
+
+    plan_version_ids: list[str] = Field(min_length=2, max_length=5, description="The plans; the first is the base.")
+    keys: list[str] | None = Field(default=None, description="Only these KPIs (all numeric ones when omitted).")
+
+
+class PlanDistributions(Contract):
+    plan: PlanRow = Field(description="The plan.")
+    distribution: list[KpiDistribution] = Field(description="Its runs' KPI distributions.")
+
+
+class KpiPlanComparison(Contract):
+    key: str = Field(description="The KPI.")
+    mean_diff: dict[str, float | None] = Field(description=(
+        "Per plan: its mean minus the base plan's (None for the base, or when either has no value)."))
+    p50_diff: dict[str, float | None] = Field(description="Per plan: its P50 minus the base plan's.")
+    overlap: dict[str, bool | None] = Field(description=(
+        "Per plan: whether its P10–P90 range overlaps the base plan's (a difference inside the runs' spread)."))
+
+
+class PlanComparison(Contract):
+    base_id: str = Field(description="The base plan: differences are against it.")
+    plans: list[PlanDistributions] = Field(description="The plans compared, base first.")
+    kpis: list[KpiPlanComparison] = Field(description="Per KPI that some plan reports, the differences.")
 
 
 class ListJobs(Consistency):

@@ -49,7 +49,7 @@ REVIEW_FACTS = (
 """Plan review's facts plan_service folds (not the PSI baselines: it reads a plan's PSI from its artifacts)."""
 OWN_EVENTS = (
     subjects.SCENARIO_EVENTS, subjects.CONFIG_VERSION_CREATED, subjects.PLAN_REQUESTED, subjects.PLAN_CREATED,
-    subjects.AGGREGATE_REQUESTED, subjects.MAINTENANCE_EVENTS,
+    subjects.RUN_REQUESTED, subjects.AGGREGATE_REQUESTED, subjects.MAINTENANCE_EVENTS,
     *REVIEW_FACTS,
 )
 

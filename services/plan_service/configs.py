@@ -2,16 +2,21 @@
 
 import hashlib
 import json
+import logging
 from typing import Any
 
 from contracts import subjects
+from contracts.canonical import CanonicalConfig
 from contracts.commands import ConfigImported, ErrorReply, ImportConfig
 from contracts.events import ArtifactRef, ConfigVersionCreated
+from contracts.sourcing import unsourced_components
 from runtime.objects import ObjectMissing
 from services.plan_service import ids
 from services.plan_service.domain.validation import canonical_bytes, validate_document
 from services.plan_service.metrics import CONFIGS_IMPORTED
 from services.plan_service.ports import PRODUCER, Ports
+
+log = logging.getLogger("plan_service.configs")
 
 LISTED_MAX = 200
 """Validation problems listed one by one in a reply or an event: a large document can have
@@ -42,7 +47,8 @@ async def import_config(cmd: ImportConfig, ports: Ports, *, causation_id: str | 
                           details=listed(errors, "errors"))
     data = canonical_bytes(document)
     ref_sha = hashlib.sha256(data).hexdigest()
-    warnings = listed([issue.as_dict() for issue in validation.warnings], "warnings")
+    warnings = listed([issue.as_dict() for issue in validation.warnings] + sourcing_warnings(validation.config),
+                      "warnings")
     if existing := ports.state.config_by_sha(ref_sha):
         CONFIGS_IMPORTED.labels("existing").inc()
         return ConfigImported(config_version_id=existing.config_version_id, sha256=ref_sha, created=False, warnings=warnings)
@@ -59,6 +65,19 @@ async def import_config(cmd: ImportConfig, ports: Ports, *, causation_id: str | 
     ))
     CONFIGS_IMPORTED.labels("created").inc()
     return ConfigImported(config_version_id=version_id, sha256=ref_sha, created=True, warnings=warnings)
+
+
+def sourcing_warnings(config: CanonicalConfig) -> list[dict[str, str]]:
+    """``component_without_source``: a component a node's production consumes that nothing
+    replenishes and whose opening stock does not cover the horizon (contracts.sourcing)."""
+    index = {node.code: k for k, node in enumerate(config.nodes)}
+    try:
+        found = unsourced_components(config)
+    except Exception:  # a warning's check never refuses an import
+        log.warning("the sourcing check could not read config %s", config.meta.name, exc_info=True)
+        return []
+    return [{"code": w.code, "path": f"$.nodes[{index.get(w.node, 0)}].production_policies", "message": w.message,
+             "node": w.node, "item": w.item} for w in found]
 
 
 async def _staged(ref: ArtifactRef, ports: Ports) -> dict[str, Any] | ErrorReply:

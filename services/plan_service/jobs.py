@@ -59,6 +59,20 @@ async def retry_job(cmd: RetryJob, ports: Ports) -> JobAccepted | ErrorReply:
     return started
 
 
+async def _simulate_again(job: JobRow, ports: Ports, note: str) -> JobAccepted | ErrorReply:
+    """The same run again: the seed and replication the job ran with (a job the log does not show
+    inputs for is a new run of the plan)."""
+    inputs = ports.state.run_inputs.get(job.job_id)
+    plan = ports.state.plans.get(job.plan_version_id or "")
+    if inputs is None or plan is None:
+        again = await plans.rerun_plan(RerunPlan(plan_version_id=job.plan_version_id or ""), ports, note=note)
+        return again if isinstance(again, ErrorReply) else JobAccepted(job_id=again.job_id)
+    if paused := ports.state.maintenance.refusal("new runs"):
+        return paused
+    seed, replication = inputs
+    return JobAccepted(job_id=await plans.request_run(ports, plan, seed, replication, note=note))
+
+
 def _by(who: str) -> str:
     return f" (by {who})" if who else ""
 
@@ -76,7 +90,7 @@ async def _start_again(job: JobRow, by: str, ports: Ports) -> JobAccepted | Erro
             seed=request.seed, options=options, requested_by=by or request.requested_by), ports)
         return reply if isinstance(reply, ErrorReply) else JobAccepted(job_id=reply.job_id)
     if job.job_type == JobType.simulation and job.plan_version_id:
-        return await plans.rerun_plan(RerunPlan(plan_version_id=job.plan_version_id), ports, note=note)
+        return await _simulate_again(job, ports, note)
     if job.job_type == JobType.aggregate and (asked := ports.state.aggregate_requests.get(job.job_id)):
         reply = await aggregates.request_aggregate(RequestAggregate(
             run_id=asked.run_id, plan_version_id=asked.plan_version_id, bucket=asked.bucket,

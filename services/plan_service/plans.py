@@ -4,21 +4,22 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from contracts import subjects
-from contracts.commands import CreatePlan, ErrorReply, JobAccepted, PlanAccepted, RerunPlan
+from contracts.commands import CreatePlan, ErrorReply, PlanAccepted, RerunPlan, RunsAccepted
 from contracts.events import JobProgress, JobState, JobType, PlanCreated, PlanRequested, RunRequested
 from contracts.overrides import ScenarioOverride
 from contracts.queries import GetJob, JobDetail
-from services.plan_service import ids, review
+from services.plan_service import ids, replications, review
 from services.plan_service.domain.pipeline import PipelineError, read_options, run_pipeline
 from services.plan_service.effective import effective_config
 from services.plan_service.metrics import JOBS_DURATION, PLANS_CREATED
 from services.plan_service.ports import PRODUCER, Ports
 from services.plan_service.scenarios import refusal
-from services.plan_service.state import ConfigVersion
+from services.plan_service.state import ConfigVersion, Plan
 
 log = logging.getLogger("plan_service.plans")
 
@@ -57,7 +58,7 @@ async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run
         correlation_id=plan_id, producer=PRODUCER, plan_version_id=plan_id, config_version_id=config.config_version_id,
         base_scenario_id=cmd.base_scenario_id, scenario_name=scenario.name, job_id=job_id, seed=cmd.seed,  # type: ignore[union-attr]
         options=cmd.options.model_dump(), requested_by=cmd.requested_by, request_id=cmd.request_id,
-        overrides=overrides)
+        overrides=overrides, replications=cmd.replications)
     if cmd.request_id is not None:  # taken now: the same request arriving while this one is stored finds it
         ports.state.requests_by_client_id[cmd.request_id] = request
     try:
@@ -81,8 +82,8 @@ def _same_request(earlier: PlanRequested, cmd: CreatePlan) -> bool:
         options = read_options(earlier.options)
     except PipelineError:
         return False
-    return (earlier.base_scenario_id, earlier.config_version_id, earlier.seed, options) == (
-        cmd.base_scenario_id, cmd.config_version_id, cmd.seed, cmd.options)
+    return (earlier.base_scenario_id, earlier.config_version_id, earlier.seed, options, earlier.replications) == (
+        cmd.base_scenario_id, cmd.config_version_id, cmd.seed, cmd.options, cmd.replications)
 
 
 async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str, config: ConfigVersion,
@@ -119,6 +120,7 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
             scenario_name=scenario_name, job_id=job_id, seed=cmd.seed, options=cmd.options.model_dump(),
             config=effective.document, artifacts=artifacts, kpis=result.kpis, simulation_job_id=ids.new_id("job"),
             effective_config_sha256=effective.sha256, overrides=effective.applied, config_changes=effective.changes,
+            replications=cmd.replications, warnings=await asyncio.to_thread(replications.plan_warnings, effective.config),
         ))
         await review.open_after_planning(ports, plan_id, result.artifacts)
     except PipelineError as exc:
@@ -134,27 +136,54 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
         JOBS_DURATION.labels("planning").observe(time.perf_counter() - started)
     PLANS_CREATED.inc()
     await ports.publisher.publish(_progress(job_id, plan_id, JobState.succeeded, 1.0, "plan_final", "plan ready"))
+    try:
+        await start_replications(ports, plan_id)
+    except Exception as exc:  # noqa: BLE001 - the plan is made; a restart asks for the replications still missing
+        log.warning("plan %s: its replications beyond the first were not all asked for (%s: %s)", plan_id,
+                    type(exc).__name__, exc)
 
 
-async def rerun_plan(cmd: RerunPlan, ports: Ports, *, note: str = "") -> JobAccepted | ErrorReply:
-    """Ask the simulator for a new run of an existing plan (refused while maintenance is on).
-    ``note``: the new job's first message (a retry says of which job, and who asked)."""
+async def rerun_plan(cmd: RerunPlan, ports: Ports, *, note: str = "") -> RunsAccepted | ErrorReply:
+    """Ask the simulator for ``cmd.replications`` new runs of an existing plan, one job each
+    (refused while maintenance is on): the plan's next replications (new seeds), its first
+    ones again with ``reproduce``, or seeds derived from ``cmd.seed`` (contracts/replications.py).
+    ``note``: the new jobs' first message (a retry says of which job, and who asked)."""
     if paused := ports.state.maintenance.refusal("new runs"):
         return paused
     await review.prepare_run(ports, cmd.plan_version_id)
     plan = ports.state.plans.get(cmd.plan_version_id)
     if plan is None:
         return ErrorReply(error="plan_not_found", message=f"plan version {cmd.plan_version_id} does not exist")
-    job_id = ids.new_id("job")
+    jobs = [await request_run(ports, plan, seed, replication, note=note)
+            for replication, seed in replications.rerun_seeds(ports.state, plan, cmd)]
+    return RunsAccepted(job_id=jobs[0], job_ids=jobs)
+
+
+async def start_replications(ports: Ports, plan_id: str) -> list[str]:
+    """Replications 1..N-1 of a plan that was made (its PlanCreated starts replication 0), a job
+    each; those the log holds already are not asked again, so this also completes them after a
+    restart. Their job and event ids derive from the plan and the index: asked twice, one run."""
+    plan = ports.state.plans.get(plan_id)
+    if plan is None:
+        return []
+    return [await request_run(ports, plan, seed, replication, job_id=replications.job_id_of(plan_id, replication),
+                              event_id=ids.stable_event_id("replication", plan_id, str(replication)))
+            for replication, seed in replications.missing_initial(ports.state, plan)]
+
+
+async def request_run(ports: Ports, plan: Plan, seed: int, replication: int | None, *, note: str = "",
+                      job_id: str | None = None, event_id: uuid.UUID | None = None) -> str:
+    """One run of ``plan`` as a new simulation job (queued, then RunRequested); its job id."""
+    job_id = job_id or ids.new_id("job")
     await ports.publisher.publish(_progress(job_id, plan.plan_version_id, JobState.queued, 0.0, "queued", note,
                                             job_type=JobType.simulation))
     await ports.record(RunRequested(
-        correlation_id=job_id, producer=PRODUCER, plan_version_id=plan.plan_version_id,
-        config_version_id=plan.config_version_id, base_scenario_id=plan.base_scenario_id,
-        scenario_name=plan.scenario_name, job_id=job_id, seed=plan.seed if cmd.seed is None else cmd.seed,
-        config=plan.config,
+        event_id=event_id or uuid.uuid4(), correlation_id=job_id, producer=PRODUCER,
+        plan_version_id=plan.plan_version_id, config_version_id=plan.config_version_id,
+        base_scenario_id=plan.base_scenario_id, scenario_name=plan.scenario_name, job_id=job_id, seed=seed,
+        config=plan.config, replication=replication,
     ))
-    return JobAccepted(job_id=job_id)
+    return job_id
 
 
 RESUME_ASKS = 30
@@ -168,6 +197,8 @@ async def resume_interrupted(ports: Ports, min_seq: int, *, pipeline: Pipeline =
     still sees queued or running (plan_service stopped during them), are planned again from
     the start under the same job and plan ids. Returns their job ids. ``min_seq``: the log
     position plan_service restored from; the registry answers once it has read that far."""
+    for plan_id in list(ports.state.plans):
+        await start_replications(ports, plan_id)
     resumed = []
     for request in list(ports.state.plan_requests.values()):
         if request.plan_version_id in ports.state.plans:
@@ -190,7 +221,8 @@ async def resume_interrupted(ports: Ports, min_seq: int, *, pipeline: Pipeline =
         await ports.publisher.publish(_progress(request.job_id, request.plan_version_id, JobState.running, 0.0,
                                                 "resumed", "plan_service restarted during the job; planning again"))
         command = CreatePlan(base_scenario_id=request.base_scenario_id, config_version_id=request.config_version_id,
-                             seed=request.seed, options=options, requested_by=request.requested_by)
+                             seed=request.seed, options=options, requested_by=request.requested_by,
+                             replications=request.replications)
         ports.spawn(run_planning(command, ports.patient(), request.plan_version_id, request.job_id, config,
                                  request.scenario_name, pipeline, overrides=request.overrides))
         log.info("planning job %s resumed after a restart", request.job_id)

@@ -11,6 +11,7 @@ from contracts.events import (
     MaintenanceStarted,
     PlanCreated,
     PlanRequested,
+    RunRequested,
     ScenarioArchived,
     ScenarioUnarchived,
     ScenarioCreated,
@@ -53,6 +54,7 @@ class Plan:
     scenario_name: str
     seed: int
     config: ArtifactRef
+    replications: int = 1
 
 
 @dataclass
@@ -63,6 +65,10 @@ class PlanServiceState:
     plan_requests: dict[str, PlanRequested] = field(default_factory=dict)
     requests_by_client_id: dict[str, PlanRequested] = field(default_factory=dict)
     aggregate_requests: dict[str, AggregateRequested] = field(default_factory=dict)
+    replications_asked: dict[str, set[int]] = field(default_factory=dict)
+    """Per plan, the replication indices a run was asked for (contracts/replications.py)."""
+    run_inputs: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    """Per simulation job, the seed and replication it runs with (a retry runs them again)."""
     maintenance: Maintenance = field(default_factory=Maintenance)
     reviews: ReviewFold = field(default_factory=ReviewFold)
     """Plan reviews (services/plan_service/review_state.py)."""
@@ -98,7 +104,13 @@ class PlanServiceState:
             case PlanCreated():
                 self.plans[event.plan_version_id] = Plan(
                     event.plan_version_id, event.config_version_id, event.base_scenario_id,
-                    event.scenario_name, event.seed, event.config)
+                    event.scenario_name, event.seed, event.config, event.replications)
+                self.replications_asked.setdefault(event.plan_version_id, set()).add(0)
+                self.run_inputs[event.simulation_job_id] = (event.seed, 0)
+            case RunRequested():
+                self.run_inputs[event.job_id] = (event.seed, event.replication)
+                if event.replication is not None:
+                    self.replications_asked.setdefault(event.plan_version_id, set()).add(event.replication)
             case MaintenanceStarted() | MaintenanceEnded():
                 self.maintenance.apply(event)
 
@@ -113,6 +125,12 @@ class PlanServiceState:
             chain.append(found)
             found = self.scenarios.get(found.parent_id) if found.parent_id else None
         return [ScenarioOverride(scenario_id=s.scenario_id, override=o) for s in reversed(chain) for o in s.overrides]
+
+    def next_replication(self, plan_id: str) -> int:
+        """The first replication index of the plan that no run was asked for, past its first ones."""
+        plan = self.plans.get(plan_id)
+        asked = self.replications_asked.get(plan_id, set())
+        return max(max(asked, default=-1) + 1, plan.replications if plan else 1)
 
     def config_by_sha(self, sha256: str) -> ConfigVersion | None:
         return next((c for c in self.configs.values() if c.sha256 == sha256), None)

@@ -33,14 +33,15 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-READ_MODEL_VERSION = 12
+READ_MODEL_VERSION = 13
 """Raised when the same events make other rows (2: plans have a row from their request on; 3:
 scenarios say who archived them and when; 6: runs hold their approval and archive, scenarios their
 baseline, runs their notes and tags; 9: the stored objects of runs deleted or dropped by retention, and
 of plans left without runs, wait for their removal, ``pending_object_deletions``; 10: scenarios hold
 their overrides, plans the overrides they applied, their effective config's digest and how it differs
 from the config; 11: jobs keep every change as it came, ``job_events``; 12: plan reviews, their PSI cells,
-weights, audit trail and revisions, and the supply plan each simulation was asked to execute). A
+weights, audit trail and revisions, and the supply plan each simulation was asked to execute; 13: runs hold
+their replication index, plans how many replications they were asked for and their warnings). A
 read model projected by an older version is projected again from the whole log (``outdated``)."""
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
@@ -113,6 +114,7 @@ runs = Table(
     Column("scenario_name_lc", String, nullable=False),
     Column("job_id", String, nullable=False),
     Column("seed", Integer),
+    Column("replication", Integer),
     _time("started_at"), _time("finished_at"),
     Column("duration_ms", Float, nullable=False),
     Column("status", String, nullable=False),
@@ -170,6 +172,8 @@ plans = Table(
     Column("overrides", Json, nullable=False, server_default="[]"),
     Column("config_changes", Json, nullable=False, server_default="[]"),
     Column("effective_config_sha256", String),
+    Column("replications", Integer, nullable=False, server_default="1"),
+    Column("warnings", Json, nullable=False, server_default="[]"),
     _time("created_at"),
     Index("ix_plans_created", "created_at", "plan_version_id"),
 )

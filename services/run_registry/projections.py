@@ -178,7 +178,7 @@ def _(event: ev.PlanRequested, seq: int) -> list[Change]:
     forward (``queries`` reads the plan's status through it)."""
     row = event.model_dump(mode="json", include={
         "plan_version_id", "config_version_id", "base_scenario_id", "scenario_name", "job_id", "seed", "options",
-        "overrides"})
+        "overrides", "replications"})
     row |= {"status": "planning", "artifacts": [], "kpis": {}, "created_at": aware(event.occurred_at)}
     return [Upsert("plans", row),
             _job(event.job_id, JobType.planning, JobState.queued, event.occurred_at,
@@ -190,7 +190,7 @@ def _(event: ev.PlanCreated, seq: int) -> list[Change]:
     row = event.model_dump(mode="json", include={
         "plan_version_id", "config_version_id", "base_scenario_id", "scenario_name", "job_id",
         "simulation_job_id", "seed", "options", "config", "artifacts", "kpis", "overrides", "config_changes",
-        "effective_config_sha256"})
+        "effective_config_sha256", "replications", "warnings"})
     row |= {"status": "ready", "created_at": aware(event.occurred_at)}
     pv = event.plan_version_id
     return [
@@ -229,7 +229,7 @@ def _run_row(event: ev.RunCompleted | ev.RunFailed) -> dict[str, Any]:
 def _(event: ev.RunCompleted, seq: int) -> list[Change]:
     summary = event.summary.model_dump(mode="json")
     row = _run_row(event) | {
-        "seed": event.seed, "duration_ms": event.duration_ms, "status": "succeeded",
+        "seed": event.seed, "replication": event.replication, "duration_ms": event.duration_ms, "status": "succeeded",
         "stub": event.stub, "reason": "", "summary": summary, "fill_rate": summary["fill_rate"],
         "profit_total": summary["profit_total"],
         "results": event.results.model_dump(mode="json") if event.results else None,
@@ -241,7 +241,7 @@ def _(event: ev.RunCompleted, seq: int) -> list[Change]:
 def _(event: ev.RunFailed, seq: int) -> list[Change]:
     elapsed = (aware(event.finished_at) - aware(event.started_at)).total_seconds() * 1000
     row = _run_row(event) | {
-        "seed": None, "duration_ms": max(elapsed, 0.0), "status": "failed", "stub": False,
+        "seed": None, "replication": None, "duration_ms": max(elapsed, 0.0), "status": "failed", "stub": False,
         "reason": event.reason, "summary": {}, "fill_rate": None, "profit_total": None,
         "results": None,
     }

@@ -25,8 +25,10 @@ from sqlalchemy import (
 )
 
 from contracts import queries as q
+from contracts.distribution import KpiDistribution, kpi_distributions
 from contracts.envelope import INT64_MAX
 from contracts.events import RunSummary
+from contracts.kpis import KPIS
 from contracts.overrides import ScenarioOverride
 from services.run_registry import db, meta_queries
 from services.run_registry.job_history import job_history
@@ -82,6 +84,9 @@ def position(conn: Connection) -> dict[str, int]:
 
 def counter(conn: Connection, name: str) -> int:
     return conn.execute(select(db.counters.c.value).where(db.counters.c.name == name)).scalar() or 0
+
+
+KPI_KEYS = [k.key for k in KPIS]
 
 
 def run_row(row: Row[Any] | dict[str, Any]) -> q.RunRow:
@@ -282,7 +287,15 @@ def get_plan(conn: Connection, query: q.GetPlan) -> q.PlanDetail:
     jobs = select(aggregates).where(aggregates.c.plan_version_id == query.plan_version_id)
     done = conn.execute(jobs.order_by(aggregates.c.requested_at.desc(), aggregates.c.job_id).limit(200))
     return q.PlanDetail(plan=plan_row(found[0]), runs=meta_queries.annotate(conn, [run_row(r) for r in rows]),
-                        aggregates=[q.AggregateRow.model_validate(dict(a._mapping)) for a in done], **position(conn))
+                        aggregates=[q.AggregateRow.model_validate(dict(a._mapping)) for a in done],
+                        distribution=plan_distribution(conn, query.plan_version_id), **position(conn))
+
+
+def plan_distribution(conn: Connection, plan_version_id: str) -> list[KpiDistribution]:
+    """Each run KPI over every succeeded run of the plan (not only the page of runs listed), in
+    the order of contracts/kpis.py."""
+    succeeded = select(runs.c.summary).where(runs.c.plan_version_id == plan_version_id, runs.c.status == "succeeded")
+    return kpi_distributions((row.summary for row in conn.execute(succeeded)), KPI_KEYS)
 
 
 def _run_or_404(conn: Connection, run_id: str) -> q.RunRow:

@@ -44,6 +44,11 @@ def job_id_for(trigger: Trigger) -> str:
     return trigger.simulation_job_id if isinstance(trigger, PlanCreated) else trigger.job_id
 
 
+def replication_of(trigger: Trigger) -> int | None:
+    """The run's index among its plan's replications: 0 for the plan's first run."""
+    return 0 if isinstance(trigger, PlanCreated) else trigger.replication
+
+
 def _event_id(run_id: str, what: str) -> uuid.UUID:
     return uuid.uuid5(RUN_NAMESPACE, f"{run_id}/{what}")
 
@@ -89,7 +94,7 @@ async def simulate_plan(trigger: Trigger, ports: Ports, *, last_attempt: bool = 
         plan_version_id=trigger.plan_version_id, config_version_id=trigger.config_version_id,
         scenario_id=trigger.base_scenario_id, scenario_name=trigger.scenario_name, job_id=job_id_for(trigger),
         seed=trigger.seed, started_at=started, finished_at=finished, duration_ms=duration_ms, summary=summary,
-        results=results, simulator_version=SIMULATOR_VERSION, stub=ports.stub,
+        results=results, simulator_version=SIMULATOR_VERSION, stub=ports.stub, replication=replication_of(trigger),
     ))
     await ports.publisher.publish(_progress(trigger, run_id, JobState.succeeded, 1.0, "done", "run completed"))
 

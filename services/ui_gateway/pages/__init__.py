@@ -18,6 +18,7 @@ from services.ui_gateway.pages import (
     jobs,
     notifications,
     operations,
+    plan_compare,
     plans,
     psi,
     run_detail,
@@ -29,7 +30,7 @@ from services.ui_gateway.pages import (
 from services.ui_gateway.pages.common import error_text, make_templates, render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-ROUTERS = (plans.router, runs.router, run_meta.router, run_detail.router, jobs.router, scenarios.router,
+ROUTERS = (plan_compare.router, plans.router, runs.router, run_meta.router, run_detail.router, jobs.router, scenarios.router,
            scenario_overrides.router, configs.router, operations.router, notifications.router, psi.router)
 
 

@@ -51,10 +51,9 @@ def duration(ms: float | None) -> str:
 def make_templates() -> Jinja2Templates:
     """One template environment per process (templates compile once)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-    from services.ui_gateway.pages.kpis import kpi, kpi_diff, kpi_trend, kpi_value
+    from services.ui_gateway.pages.kpis import FILTERS
 
-    templates.env.filters.update(num=num, pct=pct, when=when, duration=duration, kpi_value=kpi_value,
-                                 kpi_diff=kpi_diff, kpi_trend=kpi_trend, kpi_label=lambda key: kpi(key).label)
+    templates.env.filters.update(num=num, pct=pct, when=when, duration=duration, **FILTERS)
     templates.env.globals.update(nav=NAV, urlencode=urlencode, new_request_id=lambda: f"form_{uuid.uuid4().hex}",
                                  csrf_field=csrf_field, can=can, maintenance=maintenance)
     from services.ui_gateway.plan_views import cell

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from contracts import subjects
-from contracts.commands import CreatePlan, JobAccepted, PlanAccepted, RerunPlan
+from contracts.commands import CreatePlan, PlanAccepted, RerunPlan, RunsAccepted
 from contracts.envelope import INT64_MAX
 from contracts.queries import (
     ConfigsPage,
@@ -24,9 +24,11 @@ from contracts.queries import (
     RunsPage,
     ScenariosPage,
 )
+from contracts.replications import REPLICATIONS_MAX
 from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.deps import BusDep, MinSeq, Offset, ask, read_object
 from services.ui_gateway.pages.common import error_text, redirect, render
+from services.ui_gateway.pages.kpis import DISTRIBUTED
 from services.ui_gateway.pages.plan_artifacts import (
     RUNS_PAGE,
     aggregate_views,
@@ -71,25 +73,27 @@ async def plans_page(request: Request, bus: BusDep, base_scenario_id: str = "", 
                      offset: Offset = 0, min_seq: MinSeq = 0, status: str = "") -> Response:
     """The plan form and the plans, newest first; ``status`` shows only planning, ready, failed
     or cancelled plans."""
-    form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": 42, "options": {}}
+    form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": 42, "options": {},
+            "replications": 1}
     return await _plans_page(request, bus, form, offset, min_seq, status=status)
 
 
 @router.post("", dependencies=[allow("plans.create")])
 async def create_plan(request: Request, bus: BusDep, actor: Actor, base_scenario_id: Annotated[str, Form()] = "",
                       config_version_id: Annotated[str, Form()] = "", seed: Annotated[int, Form(ge=0, le=INT64_MAX)] = 42,
-                      request_id: Annotated[str, Form(max_length=200)] = "") -> Response:
+                      request_id: Annotated[str, Form(max_length=200)] = "",
+                      replications: Annotated[int, Form(ge=1, le=REPLICATIONS_MAX)] = 1) -> Response:
     """The form carries an id of its own: sent twice (a double click, a reload), it makes one plan.
     Its options are fields of their own (``plan_options``)."""
     options = form_options(await request.form())
     form = {"base_scenario_id": base_scenario_id, "config_version_id": config_version_id, "seed": seed,
-            "options": options, "request_id": request_id}
+            "options": options, "request_id": request_id, "replications": replications}
     try:
         if not base_scenario_id or not config_version_id:
             raise HTTPException(422, "choose a base scenario and a config version")
         command = CreatePlan(base_scenario_id=base_scenario_id, config_version_id=config_version_id, seed=seed,
                              options=plan_options(options), request_id=request_id or None,
-                             requested_by=actor.username)
+                             requested_by=actor.username, replications=replications)
         accepted = await ask(bus, subjects.CMD_PLAN_CREATE, command, PlanAccepted)
     except HTTPException as exc:
         return await _plans_page(request, bus, form, error=exc)
@@ -111,7 +115,18 @@ async def plan_page(request: Request, plan_version_id: str, bus: BusDep, min_seq
                   artifacts=artifact_views(detail.plan.artifacts, documents, params),
                   aggregates=aggregate_views(detail.aggregates, tables, start_of(*documents), params),
                   plan_dates=plan_horizon(documents), flash=flash, **runs,
-                  review=await review_context(request, bus, plan_version_id, min_seq))
+                  review=await review_context(request, bus, plan_version_id, min_seq), **spread(detail))
+
+
+def spread(detail: PlanDetail) -> dict[str, Any]:
+    """What the plan page shows of its runs taken together: the distributions (``DISTRIBUTED``),
+    how many runs succeeded, their currency, and whether any kept daily results (the fan chart)."""
+    by_key = {d.key: d for d in detail.distribution}
+    succeeded = [r for r in detail.runs if r.status == "succeeded"]
+    return {"distribution": [by_key[k] for k in DISTRIBUTED if k in by_key],
+            "succeeded": by_key["fill_rate"].count if "fill_rate" in by_key else len(succeeded),
+            "currency": next((r.summary.get("currency") for r in succeeded if r.summary.get("currency")), ""),
+            "with_results": any(r.results is not None for r in succeeded), "replications_max": REPLICATIONS_MAX}
 
 
 async def _plan_runs(bus: BusDep, plan_version_id: str, params: Any, min_seq: int) -> dict[str, Any]:
@@ -165,6 +180,10 @@ async def aggregate_download(plan_version_id: str, job_id: str, bus: BusDep) -> 
 
 
 @router.post("/{plan_version_id}/runs", dependencies=[allow("plans.rerun")])
-async def simulate_again(plan_version_id: str, bus: BusDep) -> Response:
-    accepted = await ask(bus, subjects.CMD_PLAN_RERUN, RerunPlan(plan_version_id=plan_version_id), JobAccepted)
+async def simulate_again(plan_version_id: str, bus: BusDep,
+                         replications: Annotated[int, Form(ge=1, le=REPLICATIONS_MAX)] = 1,
+                         reproduce: Annotated[bool, Form()] = False) -> Response:
+    """Simulate the plan again ×``replications``: new seeds, or its first ones with ``reproduce``."""
+    command = RerunPlan(plan_version_id=plan_version_id, replications=replications, reproduce=reproduce)
+    accepted = await ask(bus, subjects.CMD_PLAN_RERUN, command, RunsAccepted)
     return redirect("/ui/jobs", created=accepted.job_id, plan=plan_version_id)

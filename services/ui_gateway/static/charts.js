@@ -110,12 +110,61 @@
     }).catch((err) => { target.textContent = "Overlay unavailable: " + err.message; });
   }
 
-  window.SCPLN = Object.assign(window.SCPLN || {}, { runCharts: runCharts, overlay: overlay });
+  /* A fan: the P10–P90 band across runs and the median line, per day. */
+  function fanPlot(target, title, x, fan, color) {
+    target.innerHTML = "";
+    const fmt = (u, v) => (v == null ? "–" : v.toLocaleString(undefined, { maximumFractionDigits: 2 }));
+    const opts = {
+      title: title, width: Math.max(target.clientWidth, 300), height: 260,
+      series: [
+        { label: x.time ? "date" : "day" },
+        { label: "P10", stroke: color, width: 1, dash: [4, 4], value: fmt },
+        { label: "P50 (median)", stroke: color, width: 2, value: fmt },
+        { label: "P90", stroke: color, width: 1, dash: [4, 4], value: fmt },
+      ],
+      bands: [{ series: [3, 1], fill: color + "26" }],
+      scales: { x: { time: x.time } }, legend: { live: true },
+      axes: [{}, { size: 70, values: (u, vals) => vals.map(tick) }],
+    };
+    new uPlot(opts, [x.xs, fan.p10, fan.p50, fan.p90], target);
+    target.dataset.drawn = "1";
+  }
 
-  /* The page says what to draw: a run's charts (#charts, data-run), or an overlay of the runs
-     listed in the JSON data island #overlay-runs. */
+  function fanCharts(section) {
+    const base = "/plans/" + encodeURIComponent(section.dataset.plan) + "/fan";
+    const select = section.querySelector("#fan-pair");
+    let pairs = null;
+
+    function draw(url) {
+      return fetchJson(url).then((data) => {
+        if (!pairs) {
+          pairs = data.pairs;
+          pairs.forEach((p, k) => select.add(new Option(p.node + " · " + p.item + " (" + p.node_type + ")", String(k))));
+        }
+        const where = data.pair ? data.pair.node + " · " + data.pair.item : "all nodes and items";
+        const runs = " (" + data.runs + " run" + (data.runs === 1 ? "" : "s") + ")";
+        fanPlot(section.querySelector("#fan-stock"), "Stock, end of day · " + where + runs, xValues(data), data.stock, "#2563eb");
+        fanPlot(section.querySelector("#fan-shortage"), (data.pair ? "Shortage · " : "Store shortage · ") + where + runs, xValues(data), data.shortage, "#dc2626");
+        section.dataset.ready = "1";
+      }).catch((err) => { section.querySelector("#fan-stock").textContent = "Fan chart unavailable: " + err.message; });
+    }
+
+    select.addEventListener("change", () => {
+      const p = select.value === "" ? null : pairs[Number(select.value)];
+      section.dataset.ready = "";
+      draw(p ? base + "?node=" + encodeURIComponent(p.node) + "&item=" + encodeURIComponent(p.item) : base);
+    });
+    draw(base);
+  }
+
+  window.SCPLN = Object.assign(window.SCPLN || {}, { runCharts: runCharts, overlay: overlay, fanCharts: fanCharts });
+
+  /* The page says what to draw: a run's charts (#charts, data-run), an overlay of the runs
+     listed in the JSON data island #overlay-runs, or a plan's fan chart (#fan, data-plan). */
   const charts = document.getElementById("charts");
   if (charts) runCharts(charts);
   const overlaid = document.getElementById("overlay"), runs = document.getElementById("overlay-runs");
   if (overlaid && runs) overlay(overlaid, JSON.parse(runs.textContent));
+  const fanned = document.getElementById("fan");
+  if (fanned) fanCharts(fanned);
 })();

@@ -69,7 +69,7 @@ def test_every_event_type_has_exactly_one_subject_under_the_events_prefix():
 def test_envelope_carries_ids_version_and_time():
     event = plan_created()
     assert isinstance(event.event_id, uuid.UUID)
-    assert event.schema_version == 2 and event.occurred_at.tzinfo is not None  # PlanCreated is at schema 2
+    assert event.schema_version == 3 and event.occurred_at.tzinfo is not None  # PlanCreated is at schema 3
 
 
 def test_events_are_frozen_and_reject_unknown_fields():

@@ -22,6 +22,7 @@ from contracts.commands import (
 )
 from contracts.events import JobProgress, RunRequested
 from contracts.queries import JobDetail, JobRow, RunDetail, RunRow
+from contracts.replications import replication_seed
 from runtime.objects import InMemoryObjectStore
 from runtime.publisher import InMemoryPublisher
 from services.plan_service import aggregates, configs, plans, scenarios
@@ -284,7 +285,11 @@ async def test_simulate_again_publishes_a_run_request_for_the_same_plan(ports):
     reply = await plans.rerun_plan(RerunPlan(plan_version_id=accepted.plan_version_id), ports)
     request = ports.publisher.of_type("RunRequested")[-1]
     assert isinstance(request, RunRequested) and request.job_id == reply.job_id
-    assert (request.plan_version_id, request.seed) == (accepted.plan_version_id, 5)
+    assert (request.plan_version_id, request.seed, request.replication) == (
+        accepted.plan_version_id, replication_seed(5, 1), 1)  # a new seed: the plan's next replication
+    again = await plans.rerun_plan(RerunPlan(plan_version_id=accepted.plan_version_id, reproduce=True), ports)
+    reproduced = ports.publisher.of_type("RunRequested")[-1]
+    assert (reproduced.job_id, reproduced.seed, reproduced.replication) == (again.job_id, 5, 0)
     assert (await plans.rerun_plan(RerunPlan(plan_version_id="plan_nope"), ports)).error == "plan_not_found"
 
 

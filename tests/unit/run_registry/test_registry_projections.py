@@ -79,7 +79,8 @@ def test_plan_requested_makes_a_planning_plan_and_queues_its_planning_job():
     plan, job, _kept = apply(event, 1)
     assert plan == Upsert("plans", {
         "plan_version_id": "p1", "config_version_id": "c1", "base_scenario_id": "s1", "scenario_name": "Base",
-        "job_id": "jp", "seed": 3, "options": {"tolerance": 5}, "overrides": [], "status": "planning", "artifacts": [],
+        "job_id": "jp", "seed": 3, "options": {"tolerance": 5}, "overrides": [], "replications": 1, "status": "planning",
+            "artifacts": [],
         "kpis": {}, "created_at": T0})
     assert (job.row["job_id"], job.row["job_type"], job.row["state"], job.row["plan_version_id"]) == (
         "jp", "planning", "queued", "p1")

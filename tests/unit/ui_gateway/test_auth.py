@@ -50,7 +50,7 @@ def test_every_route_of_the_app_names_exactly_one_permission(client):
     assert public == PUBLIC_ROUTES
     changes = [r for r in routes if r.methods - {"GET", "HEAD"} and _permission(r) == "read"]
     # reads through POST, signing out, and the retired scenario-run path (always 403)
-    assert {r.path for r in changes} == {"/runs/compare", "/logout", "/ui/scenarios/{scenario_id}/run"}
+    assert {r.path for r in changes} == {"/runs/compare", "/plans/compare", "/logout", "/ui/scenarios/{scenario_id}/run"}
 
 
 @pytest.mark.parametrize(("role", "permission"), [(r, p) for r in ROLES for p in PERMISSIONS])

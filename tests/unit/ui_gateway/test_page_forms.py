@@ -171,7 +171,7 @@ def test_the_compare_page_names_kpis_and_colours_a_difference_by_whether_it_is_b
     bus.replies[subjects.QRY_RUNS_COMPARE] = Comparison(base_id="run_a", runs=[run_row("run_a"), run_row("run_b")], kpis=[
         kpi("cost_total", 176_628.12, 27_140.0), kpi("fill_rate", 0.975, 0.978), kpi("profit_total", 100.0, 90.0)])
     page = client.get("/ui/runs/compare?run_id=run_a&run_id=run_b&threshold_pct=2.5").text
-    assert '<th title="cost_total">Cost</th>' in page and "176,628.12" in page
+    assert '<th title="cost_total: Cost of goods + SG&amp;A' in page and ">Cost</th>" in page and "176,628.12" in page
     assert '<small class="better">-149,488.12 (-84.6%)</small>' in page  # less cost is better
     assert '<small class="better">+0.3 pp (+0.3%)</small>' in page and "97.8%" in page
     assert '<small class="worse">-10.00 (-10.0%)</small>' in page
