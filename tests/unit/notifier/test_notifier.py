@@ -240,3 +240,19 @@ def test_timestamps_are_fresh_per_attempt():
     later = T0 + timedelta(minutes=5)
     event = approved().model_dump(mode="json")
     assert json.loads(payload.body("run_approved", event, 1, later))["timestamp"] == later.isoformat()
+
+
+async def test_a_plans_review_goes_out_under_the_originals_names_with_who_moved_it():
+    sender = FakeSender()
+    the_ports = ports(sender)
+    approved_plan = ev.PlanApproved(plan_version_id="plan_1", base_scenario_id="scn_1", revision=2,
+                                    supply_plan={"name": "plan_final", "bucket": "b", "key": "k", "sha256": "0" * 64,
+                                                 "size": 1},
+                                    submitted_by="pat", by="lee", correlation_id="plan_1", producer="t")
+    rejected = ev.PlanRejected(plan_version_id="plan_1", base_scenario_id="scn_1", revision=1, submitted_by="pat",
+                               by="lee", reason="capacity", correlation_id="plan_1", producer="t")
+    for event, name in ((approved_plan, "plan_approved"), (rejected, "plan_rejected")):
+        assert (await deliver(incoming(event), RECEIVER, the_ports)).kind == "delivered"
+        body = json.loads(sender.posts[-1][1])
+        assert (body["event"], body["plan_version_id"], body["user"]) == (name, "plan_1", "lee")
+    assert ev.subject_for(approved_plan) == subjects.PLAN_APPROVED
