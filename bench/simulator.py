@@ -10,8 +10,10 @@ so that a change of load hits both. The naive loop is this project's own; no oth
 measured here.
 
 Sections: the large shipped sample (samples/large.json), simulation time per run by stage;
+plan execution against policy replay on the large sample (the same config, seed and engine, with
+and without the plan's supply plan from the planning pipeline, alternating round by round);
 730 versus 365 days; scaling with network size; peak memory of a 100-node, 50-item,
-730-day network.
+730-day network. ``--plan`` runs the plan-execution section alone.
 """
 
 import gc
@@ -27,7 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from contracts.canonical import CanonicalConfig
+from contracts.plan_options import PlanOptions
+from contracts.supply_plan import SupplyPlan
 from scpln.samples import SAMPLES_DIR, SHIPPED, generate
+from services.plan_service.domain.pipeline import run_pipeline
 from services.simulator.engine import SimulationOutput, loop, reference, simulate
 from services.simulator.engine.costs import account
 from services.simulator.engine.network import build
@@ -142,6 +147,30 @@ def large_sample() -> None:
         line(f"    {stage}", spread.seconds(), note)
 
 
+def plan_execution() -> None:
+    """simulate() per run executing the plan's supply plan (execution "plan") and replaying the
+    inventory policies (execution "policy"), alternating; the supply plan is the pipeline's plan_final."""
+    config = CanonicalConfig.model_validate_json((SAMPLES_DIR / "large.json").read_text())
+    supply_plan = SupplyPlan.model_validate(run_pipeline(config, options=PlanOptions()).artifacts["plan_final"])
+    plan, policy, ratio, compile_plan, compile_policy = [], [], [], [], []
+    for _ in range(rounds(30)):
+        policy.append(timed(lambda: simulate(config, seed=1, run_id="bench")))
+        plan.append(timed(lambda: simulate(config, seed=1, run_id="bench", supply_plan=supply_plan)))
+        ratio.append(plan[-1] / policy[-1])
+        compile_policy.append(timed(build, config, 1))
+        compile_plan.append(timed(build, config, 1, supply_plan))
+    out = simulate(config, seed=1, run_id="bench", supply_plan=supply_plan)
+    sched = out.network.plan
+    print(f"plan execution, large sample: {len(sched.prod)} made and {len(sched.order)} bought lines driven by the "
+          f"plan, {len(sched.weeks)} weeks; plan attainment {out.summary.plan_attainment}")
+    line("  simulate(), execution \"policy\"", Spread.of(policy).seconds())
+    line("  simulate(), execution \"plan\"", Spread.of(plan).seconds())
+    r = Spread.of(ratio)
+    line("  ratio plan / policy (per round)", f"{r.median:.2f} [p10 {r.p10:.2f}, p90 {r.p90:.2f}]")
+    line("    compile, policy", Spread.of(compile_policy).seconds())
+    line("    compile, plan (with the supply plan)", Spread.of(compile_plan).seconds())
+
+
 def horizon() -> None:
     short, long = shaped(1, 365), shaped(1, 730)
     f365, f730, ratio = [], [], []
@@ -199,7 +228,11 @@ def memory() -> None:
 
 
 if __name__ == "__main__":
+    if "--plan" in sys.argv:
+        plan_execution()
+        sys.exit(0)
     large_sample()
+    plan_execution()
     horizon()
     network_size()
     memory()

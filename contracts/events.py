@@ -46,6 +46,7 @@ from contracts.run_meta import (
     RunUnarchived,
 )
 from contracts.stored_objects import STORED_OBJECT_EVENTS, StoredObjectsDeleted
+from contracts.supply_plan import EXECUTION_DESCRIPTION, Execution, PlanShortfall
 from contracts.upcast import UPCASTERS, upcast_json, upcaster
 
 
@@ -118,6 +119,10 @@ class RunSummary(Contract):
     top_shortage_items: list[dict[str, Any]] = Field(default_factory=list, description=_kpi("top_shortage_items"))
     currency: str = Field(default="", description=_kpi("currency"))
     warnings: list[RunWarning] = Field(default_factory=list, description=_kpi("warnings"))
+    plan_attainment: float | None = Field(default=None, ge=0, le=1, description=_kpi("plan_attainment") + (
+        " None when the run did not execute a supply plan (execution \"policy\", a stub run, or a run of RunCompleted "
+        "schema 3 or older)."))
+    plan_shortfalls: list[PlanShortfall] = Field(default_factory=list, description=_kpi("plan_shortfalls"))
 
 
 @upcaster("RunCompleted", 1)
@@ -309,12 +314,17 @@ def plan_created_v2(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "schema_version": 3, "replications": 1, "warnings": []}
 
 
+_SUPPLY_PLAN = (
+    "The supply plan document the run executes (contracts/supply_plan.py): the plan's plan_final artifact, or a later "
+    "revision of the plan in the same layout. None: the run replays the inventory policies (execution \"policy\").")
+
+
 class RunRequested(Envelope):
     """A run of an existing plan was asked for: "simulate again", a retry, or one of the
     replications a plan was requested with beyond the first."""
 
     event_type: Literal["RunRequested"] = "RunRequested"
-    schema_version: int = schema_version_field(2)
+    schema_version: int = schema_version_field(3)
     plan_version_id: str = Field(description="Plan to simulate.")
     config_version_id: str = Field(description="Config version of that plan.")
     base_scenario_id: str = Field(description="Scenario of that plan.")
@@ -323,12 +333,20 @@ class RunRequested(Envelope):
     seed: int = Field(description="Seed of this run.")
     config: ArtifactRef = Field(description="The canonical config document.")
     replication: int | None = Field(default=None, ge=0, description=_REPLICATION)
+    execution: Execution = Field(default="plan", description=EXECUTION_DESCRIPTION)
+    supply_plan: ArtifactRef | None = Field(default=None, description=_SUPPLY_PLAN)
 
 
 @upcaster("RunRequested", 1)
 def run_requested_v1(raw: dict[str, Any]) -> dict[str, Any]:
     """Schema 1 → 2: runs asked for before replications are of no known replication."""
     return {**raw, "schema_version": 2, "replication": None}
+
+
+@upcaster("RunRequested", 2)
+def run_requested_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 → 3: a run asked for before plans were executed replayed the inventory policies."""
+    return {**raw, "schema_version": 3, "execution": "policy", "supply_plan": None}
 
 
 class JobProgress(Envelope):
@@ -350,9 +368,9 @@ class RunCompleted(Envelope):
     """A simulation finished and its results are stored."""
 
     event_type: Literal["RunCompleted"] = "RunCompleted"
-    schema_version: int = Field(default=3, ge=3, le=3, description=(
-        "Version of this event type's schema: 2 since the KPIs of contracts/kpis.py, 3 since replications (older "
-        "ones are upcast)."))
+    schema_version: int = Field(default=4, ge=4, le=4, description=(
+        "Version of this event type's schema: 2 since the KPIs of contracts/kpis.py, 3 since replications, 4 since "
+        "runs execute their plan (older ones are upcast)."))
     run_id: str = Field(description="Id of the run, derived from the event that triggered it.")
     plan_version_id: str = Field(description="Plan version that was simulated.")
     config_version_id: str = Field(description="Config version of that plan.")
@@ -371,12 +389,26 @@ class RunCompleted(Envelope):
     stub: bool = Field(default=False, description="True when the closed-form stub produced the summary.")
     replication: int | None = Field(default=None, ge=0, description=_REPLICATION + " From the trigger: 0 for a "
                                     "plan's first run (PlanCreated).")
+    execution: Execution = Field(default="policy", description=(
+        "How the run was simulated: \"plan\" when it executed the supply plan ``supply_plan``, \"policy\" when it "
+        "replayed the config's inventory policies (asked for, or the plan named no supply plan)."))
+    supply_plan: ArtifactRef | None = Field(default=None, description=(
+        "The supply plan document the run executed (the plan's plan_final artifact or a revision of it); None with "
+        "execution \"policy\"."))
 
 
 @upcaster("RunCompleted", 2)
 def run_completed_v2(raw: dict[str, Any]) -> dict[str, Any]:
     """Schema 2 → 3: runs completed before replications are of no known replication."""
     return {**raw, "schema_version": 3, "replication": None}
+
+
+@upcaster("RunCompleted", 3)
+def run_completed_v3(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 3 → 4: runs completed before plans were executed replayed the inventory policies, so they
+    have no plan attainment."""
+    summary = dict(raw.get("summary") or {}) | {"plan_attainment": None, "plan_shortfalls": []}
+    return {**raw, "schema_version": 4, "summary": summary, "execution": "policy", "supply_plan": None}
 
 
 class RunFailed(Envelope):

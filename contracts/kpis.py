@@ -82,6 +82,14 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("warnings", "Warnings", "text",
         "Findings about the config that explain a result, e.g. a component without a source whose opening stock "
         "does not cover the horizon's needs: code, node, item, message."),
+    Kpi("plan_attainment", "Plan attainment", "fraction",
+        "Σ over items and weeks of min(actual, planned) / Σ planned: the share of the supply plan's units (production "
+        "completed, purchases received, at the nodes where each item enters the network) that were there in the week "
+        "the plan wanted them (1 when the plan plans nothing)."),
+    Kpi("plan_shortfalls", "Plan shortfalls", "units",
+        "Up to five node-item lines of the executed plan short the most, largest first: node, item, kind (production "
+        "or receipts), planned, attained, shortfall, weeks short, the first week short, and the shortfall by reason "
+        "(capacity, storage, components, upstream, lead_time) with the main one."),
 )
 KPI_BY_KEY: dict[str, Kpi] = {k.key: k for k in KPIS}
 

@@ -12,10 +12,12 @@ from typing import Any
 from pydantic import Field
 
 from contracts.envelope import Contract
+from contracts.supply_plan import Execution
 
 
 class PlanOptions(Contract):
-    """How the planning pipeline plans; every field may be left out (its default applies)."""
+    """How the planning pipeline plans and how the plan's runs execute it; every field may be left out
+    (its default applies)."""
 
     tolerance: float = Field(default=0.01, ge=0, lt=1, allow_inf_nan=False, description=(
         "How far the reconciled weekly plan, summed up per family and period, may differ from the "
@@ -24,6 +26,10 @@ class PlanOptions(Contract):
     ignore_capacity: bool = Field(default=False, description=(
         "Plan as if no capacity limited supply: every family's demand is planned in full (no backlog) "
         "and reconcile spills nothing to later weeks. For a what-if of unconstrained demand."))
+    execution: Execution = Field(default="plan", description=(
+        "How the plan's runs execute it (the pipeline does not read it): \"plan\" releases production and purchases "
+        "as its supply plan says, the inventory policies acting only where it says nothing; \"policy\" replays the "
+        "config's inventory policies and leaves the supply plan aside, for comparison."))
 
     @classmethod
     def recorded(cls, options: dict[str, Any]) -> "PlanOptions":

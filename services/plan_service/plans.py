@@ -181,7 +181,7 @@ async def request_run(ports: Ports, plan: Plan, seed: int, replication: int | No
         event_id=event_id or uuid.uuid4(), correlation_id=job_id, producer=PRODUCER,
         plan_version_id=plan.plan_version_id, config_version_id=plan.config_version_id,
         base_scenario_id=plan.base_scenario_id, scenario_name=plan.scenario_name, job_id=job_id, seed=seed,
-        config=plan.config, replication=replication,
+        config=plan.config, replication=replication, execution=plan.execution, supply_plan=plan.supply_plan,
     ))
     return job_id
 

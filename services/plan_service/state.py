@@ -20,6 +20,7 @@ from contracts.events import (
     ScenarioUpdated,
 )
 from contracts.overrides import Override, ScenarioOverride
+from contracts.supply_plan import Execution, plan_execution
 from runtime.maintenance import Maintenance
 from services.plan_service.review_state import ReviewFold
 
@@ -55,6 +56,9 @@ class Plan:
     seed: int
     config: ArtifactRef
     replications: int = 1
+    execution: Execution = "plan"
+    supply_plan: ArtifactRef | None = None
+    """How its runs execute it, and the supply plan they execute (contracts/supply_plan.py)."""
 
 
 @dataclass
@@ -102,9 +106,11 @@ class PlanServiceState:
             case AggregateRequested():
                 self.aggregate_requests[event.job_id] = event
             case PlanCreated():
+                execution, supply_plan = plan_execution(event.options, event.artifacts)
                 self.plans[event.plan_version_id] = Plan(
                     event.plan_version_id, event.config_version_id, event.base_scenario_id,
-                    event.scenario_name, event.seed, event.config, event.replications)
+                    event.scenario_name, event.seed, event.config, event.replications,
+                    execution=execution, supply_plan=supply_plan)
                 self.replications_asked.setdefault(event.plan_version_id, set()).add(0)
                 self.run_inputs[event.simulation_job_id] = (event.seed, 0)
             case RunRequested():

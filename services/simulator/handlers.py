@@ -25,6 +25,8 @@ from contracts.events import (
     RunFailed,
     RunRequested,
 )
+from contracts.supply_plan import SupplyPlan
+from services.simulator.execution import RunInput, run_input
 from services.simulator.metrics import RUNS_FAILED, SIMULATION_SECONDS
 from services.simulator.ports import PRODUCER, SIMULATOR_VERSION, Ports
 
@@ -74,7 +76,8 @@ async def simulate_plan(trigger: Trigger, ports: Ports, *, last_attempt: bool = 
     try:
         document = json.loads(await ports.objects.get(trigger.config.bucket, trigger.config.key))
         config = CanonicalConfig.model_validate(document)
-        summary, results = await _simulate(config, trigger, run_id, ports)
+        executing = await run_input(trigger, ports.objects)
+        summary, results = await _simulate(config, trigger, run_id, ports, executing)
     except BUS_FAILURES as exc:
         if not last_attempt:
             raise
@@ -95,11 +98,21 @@ async def simulate_plan(trigger: Trigger, ports: Ports, *, last_attempt: bool = 
         scenario_id=trigger.base_scenario_id, scenario_name=trigger.scenario_name, job_id=job_id_for(trigger),
         seed=trigger.seed, started_at=started, finished_at=finished, duration_ms=duration_ms, summary=summary,
         results=results, simulator_version=SIMULATOR_VERSION, stub=ports.stub, replication=replication_of(trigger),
+        execution=executing.execution, supply_plan=executing.ref,
     ))
     await ports.publisher.publish(_progress(trigger, run_id, JobState.succeeded, 1.0, "done", "run completed"))
 
 
-async def _simulate(config: CanonicalConfig, trigger: Trigger, run_id: str, ports: Ports):  # type: ignore[no-untyped-def]
+async def _simulate(config: CanonicalConfig, trigger: Trigger, run_id: str, ports: Ports,  # type: ignore[no-untyped-def]
+                    executing: RunInput):
+    summary, ref = await _summary(config, trigger, run_id, ports, executing.plan)
+    if executing.warnings:
+        summary = summary.model_copy(update={"warnings": [*summary.warnings, *executing.warnings]})
+    return summary, ref
+
+
+async def _summary(config: CanonicalConfig, trigger: Trigger, run_id: str, ports: Ports,  # type: ignore[no-untyped-def]
+                   supply_plan: SupplyPlan | None):
     if ports.stub:
         from services.simulator.stub import estimate_summary
 
@@ -113,7 +126,8 @@ async def _simulate(config: CanonicalConfig, trigger: Trigger, run_id: str, port
         asyncio.run_coroutine_threadsafe(ports.publisher.publish(event), loop).result()
 
     t0 = time.perf_counter()
-    output = await asyncio.to_thread(simulate, config, seed=trigger.seed, run_id=run_id, on_progress=on_progress)
+    output = await asyncio.to_thread(simulate, config, seed=trigger.seed, run_id=run_id, supply_plan=supply_plan,
+                                     on_progress=on_progress)
     log.info("run %s simulated in %.3fs", run_id, time.perf_counter() - t0)
     data = await asyncio.to_thread(output.results_bytes)
     ref = await ports.objects.put("daily_results", subjects.RESULTS_BUCKET, f"{run_id}.json.gz", data,

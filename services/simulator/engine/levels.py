@@ -43,7 +43,7 @@ def pair_arrays(config: CanonicalConfig, graph: PairGraph) -> dict:
     }
 
 
-def _demand_faced(config, graph, index, cust_pairs, mean, std):
+def demand_faced(config, graph, index, cust_pairs, mean, std):
     """Daily mean and variance of the demand each pair faces, propagated upstream."""
     mu, var = np.zeros(len(graph.pairs)), np.zeros(len(graph.pairs))
     for col, pair in enumerate(cust_pairs):
@@ -68,7 +68,7 @@ def _demand_faced(config, graph, index, cust_pairs, mean, std):
 def order_levels(config, graph, arrays, index, cust_pairs, mean, std, prod_lead) -> dict:
     nodes = {n.code: n for n in config.nodes}
     items, policies = {i.code: i for i in config.items}, _policies(config)
-    mu, sigma = _demand_faced(config, graph, index, cust_pairs, mean, std)
+    mu, sigma = demand_faced(config, graph, index, cust_pairs, mean, std)
     up_to, reorder = np.zeros(len(graph.pairs)), np.zeros(len(graph.pairs))
     for k, (node, item) in enumerate(graph.pairs):
         policy = policies.get((node, item))

@@ -3,7 +3,8 @@ of hard-limited nodes (capacity − stock on hand, in transit to the node and in
 there: what leaves during the day frees room from the next day on); then echelon by echelon,
 downstream first: production, customer sales (backorders first), shipments against open
 orders (lead time 0 arrives at once), replenishment orders; then infinite sources are topped
-back up and the day's stock and backorders recorded."""
+back up and the day's stock and backorders recorded. Production and orders of the pairs a supply
+plan drives follow the plan's releases (production.py, steps.py)."""
 
 from collections.abc import Callable
 

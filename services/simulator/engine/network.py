@@ -1,6 +1,9 @@
 """The simulation input compiled from a canonical config: flat numpy arrays over node-item
 pairs, sorted by echelon (downstream first), so the daily loop works on contiguous slices.
 
+``plan`` is the supply plan the run executes, compiled into releases per pair (supply.py); None
+when the run replays the inventory policies.
+
 ``discrete`` marks pairs whose item comes in whole units (contracts.kpis.is_discrete): their
 opening stock is read as whole units (rounded down) and every quantity the loop decides for
 them is whole. ``rank`` orders pairs by node code, then item code: ties of a whole-unit
@@ -14,11 +17,13 @@ from contracts.buckets import start_date_of
 from contracts.canonical import CanonicalConfig
 from contracts.kpis import currency_of, is_discrete
 from contracts.sourcing import SupplyWarning, unsourced_components
+from contracts.supply_plan import SupplyPlan
 
 from . import levels, limits, params
 from .demand import daily_demand
 from .errors import SimulationInputError
 from .pairs import PairGraph, build_pairs
+from .supply import PlanSchedule, schedule
 
 MAX_DAYS = 7320
 
@@ -63,6 +68,8 @@ class Network:
     room_of: np.ndarray
     currency: str
     warnings: list[SupplyWarning]
+    plan: PlanSchedule | None = None
+    """The supply plan the run executes (supply.py); None: the inventory policies act everywhere."""
 
     @property
     def pair_count(self) -> int:
@@ -89,7 +96,7 @@ def _start_date(config: CanonicalConfig) -> str | None:
         raise SimulationInputError(f"start_date is not an ISO date: {exc}") from exc
 
 
-def build(config: CanonicalConfig, seed: int) -> Network:
+def build(config: CanonicalConfig, seed: int, supply_plan: SupplyPlan | None = None) -> Network:
     try:
         days = config.planning_days
     except (TypeError, ValueError) as exc:
@@ -114,7 +121,7 @@ def build(config: CanonicalConfig, seed: int) -> Network:
     prod_lead = limits.production_leads(config, graph)
     rank = np.empty(count, dtype=np.int64)
     rank[sorted(range(count), key=lambda k: graph.pairs[k])] = np.arange(count)
-    return Network(
+    net = Network(
         days=days, start_date=start_date,
         node_codes=list(node_ix), node_types=[n.node_type for n in config.nodes], item_codes=list(item_ix),
         pair_node=np.array([node_ix[n] for n, _ in graph.pairs], dtype=np.int64),
@@ -131,3 +138,7 @@ def build(config: CanonicalConfig, seed: int) -> Network:
         discrete=discrete, rank=rank, prod_lead=prod_lead,
         **limits.resource_limits(config, graph, discrete), **limits.storage_rooms(config, graph),
         currency=currency_of(config), warnings=unsourced_components(config))
+    if supply_plan is not None:
+        faced, _ = levels.demand_faced(config, graph, index, cust_pairs, mean, std)
+        net.plan = schedule(config, net, supply_plan, faced)
+    return net

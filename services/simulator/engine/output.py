@@ -30,6 +30,8 @@ class SimulationOutput:
     pnl: dict[str, np.ndarray]
     blocks: list[Block]
     summary: RunSummary
+    plan: dict | None = None
+    """How the run executed its supply plan (attainment.section); None without one."""
     _bytes: bytes | None = field(default=None, repr=False)
 
     @property
@@ -71,9 +73,16 @@ class SimulationOutput:
             self._bytes = self._write()
         return self._bytes
 
+    def _plan_section(self) -> dict | None:
+        if self.plan is None:
+            return None
+        rounded = lambda line: line | {m: _numbers(line[m]) for m in ("planned", "actual", "shortfall")} | {
+            "reasons": {r: _numbers(v) for r, v in line["reasons"].items()}}
+        return self.plan | {"lines": [rounded(line) for line in self.plan["lines"]]}
+
     def _write(self) -> bytes:
         net, buffer = self.network, io.BytesIO()
-        head = {"schema_id": "scpln-results-1", "run_id": self.run_id, "planning_days": net.days,
+        head = {"schema_id": "scpln-results-2", "run_id": self.run_id, "planning_days": net.days,
                 "start_date": net.start_date}
         with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=5, mtime=0) as out:
             out.write(orjson.dumps(head)[:-1] + b',"series":[')
@@ -82,7 +91,8 @@ class SimulationOutput:
                 entry |= {m: _numbers(self.column(m, k)) for m in SERIES_MEASURES}
                 out.write((b"," if k else b"") + orjson.dumps(entry))
             pnl = {m: _numbers(v) for m, v in self.pnl.items()}
-            out.write(b'],"pnl":' + orjson.dumps(pnl) + b',"cost_trace":[')
+            out.write(b'],"pnl":' + orjson.dumps(pnl) + b',"plan":' + orjson.dumps(self._plan_section())
+                      + b',"cost_trace":[')
             separator = b""
             for chunk in self.trace_chunks():
                 if chunk:

@@ -58,6 +58,18 @@ def _groups(limit: np.ndarray) -> dict:
             "single": alone(inverse, unique < 0)}
 
 
+def _planned(members: np.ndarray, planned: np.ndarray | None, release: np.ndarray | None, until: int) -> dict | None:
+    """Members the supply plan drives: ``loc`` their positions among ``members``, ``col`` their
+    columns in the plan's arrays, ``release`` (days, len(loc)) what the plan releases each day."""
+    if planned is None or not len(planned):
+        return None
+    loc = np.nonzero(np.isin(members, planned))[0]
+    if not len(loc):
+        return None
+    col = np.searchsorted(planned, members[loc])
+    return {"loc": loc, "col": col, "release": None if release is None else release[:, col], "until": until}
+
+
 def _production(net: Network, members: np.ndarray) -> dict | None:
     prod = members[net.produced[members]]
     if not len(prod):
@@ -87,7 +99,8 @@ def _production(net: Network, members: np.ndarray) -> dict | None:
             "any_disc": bool(net.discrete[prod].any()), "all_disc": bool(net.discrete[prod].all()), "limits": _groups(net.prod_limit[prod]),
             "rooms": _groups(net.room_of[prod]), "lagged": bool((lead > 0).any()), "now": lead == 0,
             "all_later": bool((lead > 0).all()), "one_lead": int(lead[0]) if (lead == lead[0]).all() else None,
-            "pcol": as_index(pcol), "due": lead * int(net.produced.sum()) + pcol}
+            "pcol": as_index(pcol), "due": lead * int(net.produced.sum()) + pcol,
+            "plan": _planned(prod, net.plan.prod, net.plan.prod_release, net.plan.until) if net.plan else None}
 
 
 def _customers(net: Network, lo: int, hi: int) -> dict | None:
@@ -114,7 +127,8 @@ def _downstream(net: Network, lo: int, hi: int) -> dict | None:
             "single_arc": alone(darc, ~np.isfinite(net.arcs["cap"][arcs])),
             "supply": _groups(net.supply_limit[net.up[down]]), "rooms": _groups(net.room_of[down]),
             "capped": bool(np.isfinite(net.arcs["cap"][arcs]).any()), "flat": lead * net.pair_count + down,
-            "same_day": as_index(down[same_day]) if len(same_day) else None, "same_day_sel": as_index(same_day)}
+            "same_day": as_index(down[same_day]) if len(same_day) else None, "same_day_sel": as_index(same_day),
+            "plan": _planned(down, net.plan.order, None, net.plan.until) if net.plan else None}
 
 
 def _orders(net: Network, members: np.ndarray) -> dict | None:
@@ -131,7 +145,8 @@ def _orders(net: Network, members: np.ndarray) -> dict | None:
             "reorder_at": net.reorder_at[own], "moq": net.moq[own], "has_mult": mult > 0,
             "mult": np.where(mult > 0, mult, 1.0), "any_mult": bool((mult > 0).any()),
             "discrete": net.discrete[own], "any_disc": bool(net.discrete[own].any()),
-            "all_disc": bool(net.discrete[own].all())}
+            "all_disc": bool(net.discrete[own].all()),
+            "plan": _planned(own, net.plan.order, net.plan.order_release, net.plan.until) if net.plan else None}
 
 
 def echelons(net: Network) -> list[Echelon]:

@@ -5,7 +5,8 @@ units left over going by largest remainder): a production policy's capacity, the
 production limit and its room among the products; components among the products that need
 them (whole products rounded down, then one more unit each by largest remainder, ties by
 rank, while the components last). A component need production cannot meet counts as
-shortage once, on the day it arises.
+shortage once, on the day it arises. A made pair a supply plan drives wants the plan's release of
+the day plus what is past due (what capacity, room or components held back before), every day.
 """
 
 import numpy as np
@@ -66,18 +67,44 @@ def _components(t: int, made: np.ndarray, reviewed, p: dict, state, rec) -> None
         state.gap_left[childs] -= old
         rec["shortage"][t, childs] += np.maximum(need - used - np.maximum(old - used, 0.0), 0.0)
         state.gap_today[childs] += need - used
-        state.touched[childs] |= np.bincount(lchild, reviewed[lpar], len(childs)) > 0 if p["periodic"] else True
+        state.touched[childs] |= np.bincount(lchild, reviewed[lpar], len(childs)) > 0 if reviewed is not None else True
     left = stock[childs] - used
     stock[childs] = left if p["all_inf"] else np.where(p["child_inf"] > 0, left, np.maximum(left, 0.0))
     rec["consumed"][t, childs] += used
     rec["demand"][t, childs] += need
 
 
+def _plan_wanted(t: int, plan: dict, made: np.ndarray, reviewed, off_day: bool, state):
+    """``made`` with the plan's pairs wanting today's planned release plus what is past due;
+    they produce every day, review period or not."""
+    loc = plan["loc"]
+    if off_day:
+        made, reviewed = np.zeros_like(made), np.zeros(len(made), dtype=bool)
+    wanted = state.plan_owed[plan["col"]] + plan["release"][t]
+    made[loc] = wanted
+    if reviewed is not None:
+        reviewed = reviewed.copy()
+        reviewed[loc] = True
+    return made, reviewed, wanted
+
+
+def _plan_cut(t: int, plan: dict, state, wanted, capped, roomed, made) -> None:
+    """What capacity, room and components held back of the planned release (REASONS 0, 1, 2);
+    the rest stays past due."""
+    col, cut = plan["col"], state.prod_cut
+    cut[0, t, col], cut[1, t, col], cut[2, t, col] = wanted - capped, capped - roomed, roomed - made
+    owed = wanted - made
+    state.plan_owed[col] = np.where(owed > EPS, owed, 0.0)
+
+
 def produce(t: int, p: dict, state, rec) -> None:
     """Release what brings the position (stock + in production − open orders − backorders) up
     to S, within capacities, room and the components on hand; production with a lead time
-    L is done (in stock) L days later."""
-    if p["every"] and t % p["every"]:
+    L is done (in stock) L days later. Pairs a supply plan drives (within its days) want the
+    plan's release of the day plus what is past due instead."""
+    plan = p["plan"] if p["plan"] is not None and t < p["plan"]["until"] else None
+    off_day = bool(p["every"]) and t % p["every"] != 0
+    if off_day and plan is None:
         return
     stock, ix, discrete, rank = state.stock, p["ix"], p["whole"], p["rank"]
     made = p["up_to"] - stock[ix] + state.owed_down[ix] + state.backlog[ix]
@@ -89,14 +116,20 @@ def produce(t: int, p: dict, state, rec) -> None:
     reviewed = t % p["review"] == 0 if p["periodic"] else None
     if p["periodic"]:
         made *= reviewed
+    if plan is not None:
+        made, reviewed, wanted = _plan_wanted(t, plan, made, reviewed, off_day, state)
     if p["capped"]:
         made = share(made, state.group_left[p["groups"]], p["grp"], len(p["groups"]), discrete, rank, p["single"])
     if p["limits"]["any"]:
         made = within(made, state.limit_left, p["limits"], discrete, rank)
+    capped = made[plan["loc"]] if plan is not None else None
     if p["rooms"]["any"]:
         made = within(made, state.room, p["rooms"], discrete, rank)
+    roomed = made[plan["loc"]] if plan is not None else None
     if p["lines"]:
         _components(t, made, reviewed, p, state, rec)
+    if plan is not None:
+        _plan_cut(t, plan, state, wanted, capped, roomed, made[plan["loc"]])
     if p["capped"]:
         state.group_left[p["groups"]] -= np.bincount(p["grp"], made, len(p["groups"]))
     if p["limits"]["any"]:

@@ -54,6 +54,7 @@ def run(net: Network) -> State:
     completing = [[0.0] * n for _ in range(days + lag + 1)]
     released = [[0.0] * n for _ in range(days)]
     room_cap = net.room_cap.tolist()
+    plan = _plan_context(net)
     for t in range(days):
         r = {m: rec[m][t] for m in RECORDED} | {"receipts": arrivals[t], "released": released[t]}
         for k in range(n):
@@ -73,11 +74,12 @@ def run(net: Network) -> State:
         for j, used in enumerate(load):
             left["room"][j] = max(room_cap[j] - used, 0.0)
         received = [0.0] * n
+        today = plan if plan and t < plan["until"] else None
         for level, down in zip(levels, below):
-            _produce(t, level, p, lines, s, left, completing, r)
+            _produce(t, level, p, lines, s, left, completing, r, today)
             _sell(t, level, customers, net.demand[t].tolist(), p, s, r)
             _ship(t, down, p, s, left, received, arrivals, r)
-            _order(t, level, p, s, received, r)
+            _order(t, level, p, s, received, r, today)
         for k in range(n):
             if s["touched"][k]:
                 s["gap_left"][k] = s["gap_today"][k]
@@ -96,12 +98,27 @@ def run(net: Network) -> State:
     return state
 
 
-def _produce(t, level, p, lines, s, left, completing, r):
+def _plan_context(net: Network) -> dict | None:
+    """The supply plan's releases by pair: production (``made``, with what is past due) and orders."""
+    if net.plan is None:
+        return None
+    sched = net.plan
+    return {"until": sched.until, "made": {k: j for j, k in enumerate(sched.prod.tolist())},
+            "ordered": {k: j for j, k in enumerate(sched.order.tolist())}, "release": sched.prod_release.tolist(),
+            "orders": sched.order_release.tolist(), "owed": [0.0] * len(sched.prod)}
+
+
+def _produce(t, level, p, lines, s, left, completing, r, plan):
     prod = [k for k in level if p["produced"][k]]
     if not prod:
         return
-    made, reviewed = {}, {}
+    made, reviewed, wanted = {}, {}, {}
     for k in prod:
+        if plan and k in plan["made"]:
+            j = plan["made"][k]
+            made[k] = wanted[k] = plan["owed"][j] + plan["release"][t][j]
+            reviewed[k] = True
+            continue
         want = max(p["order_up_to"][k] - s["stock"][k] + s["owed_down"][k] + s["backlog"][k] - s["wip"][k], 0.0)
         if p["discrete"][k]:
             want = float(np.ceil(want - EPS))
@@ -111,6 +128,8 @@ def _produce(t, level, p, lines, s, left, completing, r):
     made = _within(prod, made, lambda k: p["prod_limit"][k], lambda g: left["limit"][g], p)
     made = _within(prod, made, lambda k: p["room_of"][k], lambda g: left["room"][g], p)
     _components(prod, made, reviewed, p, lines, s, r)
+    for k, asked in wanted.items():
+        plan["owed"][plan["made"][k]] = asked - made[k] if asked - made[k] > EPS else 0.0
     lagged = any(p["prod_lead"][k] > 0 for k in prod)
     for k in prod:
         left["group"][p["group"][k]] -= made[k]
@@ -216,9 +235,12 @@ def _ship(t, down, p, s, left, received, arrivals, r):
         s["owed_down"][u] = still_owed[u]
 
 
-def _order(t, level, p, s, received, r):
+def _order(t, level, p, s, received, r, plan):
     for k in level:
         if p["up"][k] < 0:
+            continue
+        if plan and k in plan["ordered"]:
+            _place(k, plan["orders"][t][plan["ordered"][k]], p, s, received, r)
             continue
         position = s["stock"][k] + s["on_order"][k] - s["owed_down"][k] - s["backlog"][k]
         need = p["order_up_to"][k] - position
@@ -229,10 +251,14 @@ def _order(t, level, p, s, received, r):
                 qty = np.ceil(qty / p["multiple"][k] - 1e-9) * p["multiple"][k]
             if p["discrete"][k]:
                 qty = float(np.ceil(qty - EPS))
-        s["owed"][k] += qty
-        s["on_order"][k] += qty
-        r["ordered"][k] = qty
-        u = p["up"][k]
-        received[u] += qty
-        s["owed_down"][u] += qty
-        r["demand"][u] += qty
+        _place(k, qty, p, s, received, r)
+
+
+def _place(k, qty, p, s, received, r):
+    s["owed"][k] += qty
+    s["on_order"][k] += qty
+    r["ordered"][k] = qty
+    u = p["up"][k]
+    received[u] += qty
+    s["owed_down"][u] += qty
+    r["demand"][u] += qty

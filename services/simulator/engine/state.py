@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from contracts.results import SERIES_MEASURES
+from contracts.supply_plan import REASONS
 
 from .network import Network
 
@@ -26,7 +27,11 @@ class State:
     today's unmet need, ``touched`` the components of products that ran today.
     ``on_time`` / ``lost`` add up customer demand served on its day / lost. ``limit_left`` and
     ``room`` hold what resource limits and hard storage limits still allow today; their last
-    entry is inf, the group of members without a limit (index -1)."""
+    entry is inf, the group of members without a limit (index -1). With a supply plan
+    (``net.plan``): ``plan_owed`` is planned production not released yet (past due, released first),
+    per made pair of the plan; ``prod_cut`` / ``order_cut`` (reason of contracts.supply_plan.REASONS,
+    day, plan column) how much of what the plan wanted released or shipped that day each reason
+    held back."""
 
     stock: np.ndarray
     owed: np.ndarray
@@ -48,6 +53,9 @@ class State:
     limit_left: np.ndarray
     room: np.ndarray
     rec: dict = field(default_factory=dict)
+    plan_owed: np.ndarray | None = None
+    prod_cut: np.ndarray | None = None
+    order_cut: np.ndarray | None = None
 
     @property
     def arrivals_flat(self) -> np.ndarray:
@@ -68,7 +76,7 @@ class State:
                    gap_left=zeros[6], gap_today=zeros[7], touched=np.zeros(pairs, dtype=bool), on_time=np.zeros(pairs), lost=np.zeros(pairs),
                    limit_left=np.append(net.limit_cap[0] if net.days else np.zeros(0), np.inf)
                    if net.limit_cap.shape[1] else np.array([np.inf]),
-                   room=np.append(net.room_cap.copy(), np.inf), rec=rec)
+                   room=np.append(net.room_cap.copy(), np.inf), rec=rec, **_plan_state(net))
 
     @property
     def completing_flat(self) -> np.ndarray:
@@ -90,3 +98,11 @@ class State:
                 last = min(first + CHUNK_DAYS, net.days)
                 flow[first:last, arcs] += self.arrivals[lead + first:lead + last, sourced] @ matrix
         return flow
+
+
+def _plan_state(net: Network) -> dict:
+    if net.plan is None:
+        return {}
+    made, bought = len(net.plan.prod), len(net.plan.order)
+    return {"plan_owed": np.zeros(made), "prod_cut": np.zeros((len(REASONS), net.days, made)),
+            "order_cut": np.zeros((len(REASONS), net.days, bought))}

@@ -5,7 +5,9 @@ Whatever is short is shared by alloc.share (pro rata; whole units for discrete i
 units left over going by largest remainder): an upstream pair's stock among the open orders
 on it, then an arc's capacity, a supplier's capacity per day and a hard-limited node's room
 among the shipments that use them. Branches on plan flags only skip work that would change
-nothing.
+nothing. Where a supply plan drives a pair's orders (plan["plan"], within the plan's days), the
+pair orders what the plan releases that day, and shipping records what held back its open orders
+(upstream stock, capacity, room: contracts.supply_plan.REASONS).
 """
 
 import numpy as np
@@ -47,17 +49,23 @@ def ship(t: int, plan, state, rec) -> None:
     first."""
     d, sl, size = plan.down, plan.sl, plan.size
     ix, uloc, discrete, rank = d["ix"], d["uloc"], d["discrete"], d["rank"]
+    planned = d["plan"] if d["plan"] is not None and t < d["plan"]["until"] else None
     owed = state.owed[ix]
     total = np.bincount(uloc, owed, size)
     have = state.stock[sl] + plan.inf_add if plan.any_inf else state.stock[sl]
     out = share(owed, have, uloc, size, discrete, rank, d["single_up"], total)
+    stocked = out[planned["loc"]] if planned is not None else None
     if d["capped"]:
         out = share(out, state.arc_left[d["arcs"]], d["darc"], len(d["arcs"]), discrete, rank, d["single_arc"])
     if d["supply"]["any"]:
         out = within(out, state.limit_left, d["supply"], discrete, rank)
+    carried = out[planned["loc"]] if planned is not None else None
     if d["rooms"]["any"]:
         out = within(out, state.room, d["rooms"], discrete, rank)
         use(state.room, d["rooms"], out)
+    if planned is not None:
+        loc, col, cut = planned["loc"], planned["col"], state.order_cut
+        cut[3, t, col], cut[0, t, col], cut[1, t, col] = owed[loc] - stocked, stocked - carried, carried - out[loc]
     if d["supply"]["any"]:
         use(state.limit_left, d["supply"], out)
     if d["capped"]:
@@ -81,8 +89,11 @@ def ship(t: int, plan, state, rec) -> None:
 def order(t: int, o: dict, state, rec) -> None:
     """Periodic review, order up to S: on review days, when the inventory position is at or
     below s, order S − position, at least the MOQ, rounded up to the order multiple (and to a
-    whole unit for discrete items)."""
-    if o["every"] and t % o["every"]:
+    whole unit for discrete items). Pairs a supply plan drives (within its days) order what the
+    plan releases that day instead, every day."""
+    planned = o["plan"] if o["plan"] is not None and t < o["plan"]["until"] else None
+    off_day = bool(o["every"]) and t % o["every"] != 0
+    if off_day and planned is None:
         return
     ix = o["ix"]
     position = state.stock[ix] + state.on_order[ix]
@@ -101,6 +112,10 @@ def order(t: int, o: dict, state, rec) -> None:
         qty = np.where(o["has_mult"], np.ceil(qty / o["mult"] - 1e-9) * o["mult"], qty)
     if o["any_disc"]:
         qty = np.ceil(qty - EPS) if o["all_disc"] else np.where(o["discrete"], np.ceil(qty - EPS), qty)
+    if planned is not None:
+        if off_day:
+            qty = np.zeros_like(qty)
+        qty[planned["loc"]] = planned["release"][t]
     state.owed[ix] += qty
     state.on_order[ix] += qty
     rec["ordered"][t, ix] = qty

@@ -10,6 +10,7 @@ import numpy as np
 
 from contracts.events import RunSummary, RunWarning
 
+from .attainment import attainment, shortfalls
 from .network import Network
 from .state import State
 
@@ -29,7 +30,8 @@ def _top_items(net: Network, stores: np.ndarray, unserved: np.ndarray) -> list[d
     return [{"item_code": code, "shortage": _r(qty)} for code, qty in top]
 
 
-def summarise(net: Network, state: State, pnl: dict[str, np.ndarray]) -> RunSummary:
+def summarise(net: Network, state: State, pnl: dict[str, np.ndarray], lines: list | None = None) -> RunSummary:
+    """``lines``: the supply plan's lines (attainment.plan_lines) when the run executed one."""
     rec, days = state.rec, net.days
     pair_types = np.array(net.node_types, dtype=object)[net.pair_node] if net.pair_count else np.array([], dtype=object)
     stores = pair_types == "store"
@@ -53,4 +55,6 @@ def summarise(net: Network, state: State, pnl: dict[str, np.ndarray]) -> RunSumm
         profit_per_day_avg=_r(pnl["profit"].sum() / days),
         top_shortage_items=_top_items(net, stores, demand_by_pair - sales_by_pair),
         currency=net.currency,
-        warnings=[RunWarning(code=w.code, node=w.node, item=w.item, message=w.message) for w in net.warnings])
+        warnings=[RunWarning(code=w.code, node=w.node, item=w.item, message=w.message)
+                  for w in [*net.warnings, *(net.plan.warnings if net.plan else ())]],
+        plan_attainment=attainment(net, lines or []), plan_shortfalls=shortfalls(net, lines or []))

@@ -2,7 +2,7 @@
 the model, so the form offers exactly what the pipeline reads."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from annotated_types import Ge, Le
 from starlette.datastructures import FormData
@@ -15,17 +15,21 @@ from services.ui_gateway.pages.common import form_command
 class OptionInput:
     name: str
     kind: str
-    """``number`` or ``checkbox``."""
+    """``number``, ``checkbox`` or ``select``."""
     description: str
     default: Any
     min: float | None = None
     max: float | None = None
+    choices: tuple[str, ...] = ()
+    """The values a ``select`` offers."""
 
 
 def _input(name: str) -> OptionInput:
     field = PlanOptions.model_fields[name]
     if field.annotation is bool:
         return OptionInput(name, "checkbox", field.description or "", field.default)
+    if get_origin(field.annotation) is Literal:
+        return OptionInput(name, "select", field.description or "", field.default, choices=get_args(field.annotation))
     lower = next((m.ge for m in field.metadata if isinstance(m, Ge)), None)
     upper = next((m.le for m in field.metadata if isinstance(m, Le)), None)
     return OptionInput(name, "number", field.description or "", field.default, lower, upper)  # type: ignore[arg-type]
@@ -36,7 +40,7 @@ OPTION_INPUTS = tuple(_input(name) for name in PlanOptions.model_fields)
 
 def form_options(form: FormData) -> dict[str, str]:
     """What the form sent for each option: a number as typed (left empty: its default), a
-    checkbox ticked ("true") or not (left out: its default)."""
+    checkbox ticked ("true") or not (left out: its default), the choice selected."""
     sent = {o.name: str(form.get(o.name, "")).strip() for o in OPTION_INPUTS}
     return {name: value for name, value in sent.items() if value}
 

@@ -94,7 +94,8 @@ async def test_the_options_planned_with_are_recorded_in_full(ports):
                                                   options=PlanOptions(ignore_capacity=True)), ports,
                                        pipeline=planned_with(seen))
     await ports.spawn.done()  # type: ignore[attr-defined]
-    assert ports.state.plan_requests[accepted.job_id].options == {"tolerance": 0.01, "ignore_capacity": True}
+    assert ports.state.plan_requests[accepted.job_id].options == {"tolerance": 0.01, "ignore_capacity": True,
+                                                                     "execution": "plan"}
     assert seen == [PlanOptions(ignore_capacity=True)]
 
 
@@ -103,7 +104,8 @@ async def test_a_request_recorded_with_keys_no_pipeline_read_is_retried_without_
     ports.ask_registry = a_failed_job("job_old")
     retried = await jobs.retry_job(RetryJob(job_id="job_old"), ports)
     await ports.spawn.done()  # type: ignore[attr-defined]
-    assert ports.state.plan_requests[retried.job_id].options == {"tolerance": 0.02, "ignore_capacity": False}
+    assert ports.state.plan_requests[retried.job_id].options == {"tolerance": 0.02, "ignore_capacity": False,
+                                                                    "execution": "plan"}
 
 
 async def test_a_request_recorded_with_a_value_now_refused_is_not_retried_and_says_why(ports):
@@ -136,6 +138,7 @@ async def test_the_same_request_id_with_options_recorded_the_old_way_is_the_same
 
 @pytest.mark.parametrize(("changed", "steps"), [
     ({"ignore_capacity": True}, ["aggregate", "reconcile", "plan_final"]), ({"tolerance": 0.5}, ["reconcile"]),
+    ({"execution": "policy"}, []),  # how the plan's runs execute it: the plan is the same
 ])
 def test_the_pipeline_reads_each_option_and_nothing_else(changed, steps):
     """The model holds what the pipeline reads: each option changes the plan; a key it has no

@@ -94,3 +94,15 @@ def test_storage_over_capacity_when_allowed_is_received_and_costed():
     assert row(out, "shipments", "U")[0] == 30
     assert row(out, "end", "S") == [0, 25, 25, 25]
     assert out.pnl["storage"].tolist() == [0, 10, 10, 10]
+
+
+def test_room_taken_by_one_echelons_shipments_is_gone_for_the_next_ones_the_same_day():
+    """W ships P (echelon 1) and Q (echelon 2: W also makes P from it) to S; S has room for 10."""
+    factory = node("W", "factory", policy("P", initial_inventory=50), policy("Q", initial_inventory=50),
+                   production_policies=[{"item_code": "P", "production_capacity": 0}])
+    store = node("S", "store", policy("P", order_up_to=10), policy("Q", order_up_to=10), storage_capacity=10,
+                 allow_storage_over_capacity=False)
+    out = run(config(2, [store, factory], items=ITEMS, arcs=[arc("W", "S")],
+                     bom=[{"parent_item": "P", "child_item": "Q", "quantity": 1}]))
+    assert row(out, "receipts", "S")[0] + row(out, "receipts", "S", "Q")[0] == 10
+    assert row(out, "end", "S")[0] + row(out, "end", "S", "Q")[0] <= 10

@@ -29,6 +29,18 @@ def test_creating_a_plan_redirects_to_its_live_job(client, bus):
     assert bus.requests(subjects.CMD_PLAN_CREATE)[1].options == PlanOptions(), "fields left as they are: the defaults"
 
 
+def test_the_plan_form_chooses_how_the_plans_runs_execute_it(client, bus):
+    page = client.get("/ui/plans").text
+    assert '<select name="execution"><option value="plan" selected>plan</option>' in page
+    bus.replies[subjects.CMD_PLAN_CREATE] = PlanAccepted(plan_version_id="plan_9", job_id="job_9")
+    client.post("/ui/plans", data={"base_scenario_id": "scn_baseline", "config_version_id": "cfg_1",
+                                   "execution": "policy"}, follow_redirects=False)
+    assert bus.requests(subjects.CMD_PLAN_CREATE)[0].options == PlanOptions(execution="policy")
+    page = client.post("/ui/plans", data={"base_scenario_id": "scn_baseline", "config_version_id": "cfg_1",
+                                          "execution": "whatever"})
+    assert page.status_code == 422 and "execution" in page.text
+
+
 def test_a_refused_plan_shows_the_reason_and_keeps_the_choices(client, bus):
     bus.replies[subjects.CMD_PLAN_CREATE] = ErrorReply(error="scenario_locked", message="scenario 'Locked' was locked by lead")
     page = client.post("/ui/plans", data={"base_scenario_id": "scn_locked", "config_version_id": "cfg_1"})
