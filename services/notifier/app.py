@@ -8,7 +8,6 @@ import logging
 from functools import partial
 
 import httpx
-from faststream.nats import NatsBroker
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -20,6 +19,7 @@ from runtime import bus
 from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import first_line, setup_logging
 from runtime.metrics import serve_metrics
+from runtime.outage import OutageLog
 from runtime.rpc import responder
 from services.notifier.backoff import Backoff
 from services.notifier.delivery import Incoming, Outcome, Ports, deliver
@@ -151,7 +151,8 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     settings = settings or Settings()
     setup_logging("notifier", settings.log_level)
     serve_metrics(settings.metrics_port, settings.metrics_host)
-    nc = await bus.connect(settings.nats_url, "notifier", retry_max_s=settings.connect_retry_max_s)
+    outage = OutageLog(log)
+    nc = await bus.connect(settings.nats_url, "notifier", retry_max_s=settings.connect_retry_max_s, outage=outage)
     js = nc.jetstream()
     await bus.wait_for_stream(js)
     receivers = assign(settings.receivers, await held_durables(js))
@@ -161,7 +162,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
         ports.journal.add_receiver(receiver.url, receiver.durable)
     if receivers and not ports.secret:
         log.warning("NOTIFY_WEBHOOK_SECRET is not set: deliveries carry no X-Scpln-Signature")
-    broker = NatsBroker(settings.nats_url, logger=None)
+    broker = bus.broker(settings.nats_url, outage)
     handle = partial(status, js=js, receivers=receivers, ports=ports, settings=settings)
     broker.subscriber(subjects.QRY_NOTIFIER_STATUS, queue="notifier")(responder(NotifierStatusQuery, handle))
     await broker.start()
