@@ -73,7 +73,7 @@ def test_health_and_metrics_are_served(system):
 def test_stopping_the_supervisor_leaves_no_process_behind(tmp_path):
     system = start_system(tmp_path)
     children = subprocess.run(["pgrep", "-P", str(system.proc.pid)], capture_output=True, text=True, check=False).stdout.split()
-    assert len(children) == 5  # nats-server and the four services
+    assert len(children) == 6  # nats-server, the four services and the notifier
     stop_system(system)
     assert system.proc.returncode == 0
     for pid in children:
