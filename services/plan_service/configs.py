@@ -12,6 +12,7 @@ from contracts.events import ArtifactRef, ConfigVersionCreated
 from contracts.sourcing import unsourced_components
 from runtime.objects import ObjectMissing
 from services.plan_service import ids
+from services.plan_service.domain.original_format import to_canonical
 from services.plan_service.domain.validation import canonical_bytes, validate_document
 from services.plan_service.metrics import CONFIGS_IMPORTED
 from services.plan_service.ports import PRODUCER, Ports
@@ -34,11 +35,13 @@ def listed(issues: list[dict[str, str]], what: str) -> list[dict[str, str]]:
 async def import_config(cmd: ImportConfig, ports: Ports, *, causation_id: str | None = None) -> ConfigImported | ErrorReply:
     """Validate completely; store the document; publish ConfigVersionCreated. Identical content
     (same sha256 of the canonical bytes) answers with the existing version. A staged document
-    is read from the object store first."""
+    is read from the object store first. A document in the original scpln's layout is read as
+    canonical-1.0 first (domain/original_format.py); its notes lead the warnings."""
     document = cmd.document if cmd.staged is None else await _staged(cmd.staged, ports)
     if isinstance(document, ErrorReply):
         CONFIGS_IMPORTED.labels("rejected").inc()
         return document
+    document, mapping_notes = to_canonical(document)
     validation = validate_document(document)
     if not validation.ok or validation.config is None:
         CONFIGS_IMPORTED.labels("rejected").inc()
@@ -47,8 +50,8 @@ async def import_config(cmd: ImportConfig, ports: Ports, *, causation_id: str | 
                           details=listed(errors, "errors"))
     data = canonical_bytes(document)
     ref_sha = hashlib.sha256(data).hexdigest()
-    warnings = listed([issue.as_dict() for issue in validation.warnings] + sourcing_warnings(validation.config),
-                      "warnings")
+    warnings = mapping_notes + listed([issue.as_dict() for issue in validation.warnings]
+                                      + sourcing_warnings(validation.config), "warnings")
     if existing := ports.state.config_by_sha(ref_sha):
         CONFIGS_IMPORTED.labels("existing").inc()
         return ConfigImported(config_version_id=existing.config_version_id, sha256=ref_sha, created=False, warnings=warnings)

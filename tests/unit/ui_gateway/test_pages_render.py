@@ -5,8 +5,8 @@ import re
 import pytest
 
 from contracts import subjects
-from contracts.queries import ScenariosPage
-from tests.unit.ui_gateway.fakes import scenario_row
+from contracts.queries import ConfigDetail, ConfigsPage, ScenariosPage
+from tests.unit.ui_gateway.fakes import config_row, scenario_row
 
 PAGES = {
     "/ui/plans": ["/ui/plans/plan_1", "/ui/configs/cfg_1", "/ui/scenarios/scn_baseline", "/ui/runs/run_a"],
@@ -82,3 +82,17 @@ def test_a_silent_registry_is_a_503_page(client, bus):
 
 def test_the_home_page_leads_to_the_plans(client):
     assert client.get("/", follow_redirects=False).headers["location"] == "/ui/plans"
+
+
+def test_a_config_from_the_original_format_lists_what_was_mapped_and_what_is_kept_unused(client, bus):
+    notes = [{"code": "original_mapped", "path": "$.hierarchies[*].node_key", "message": "→ key"},
+             {"code": "original_unused", "path": "$.calendars", "message": "1 calendar(s) kept in the document"},
+             {"code": "duplicate_arc", "path": "$.arcs[1]", "message": "a duplicate arc"}]
+    bus.replies[subjects.QRY_CONFIG_GET] = ConfigDetail(config=config_row(warnings=notes))
+    page = client.get("/ui/configs/cfg_1").text
+    section = page.split('id="original-format"')[1].split("</section>")[0]
+    assert "Mapped" in section and "node_key</code> → key" in section
+    assert "Kept, not used" in section and "$.calendars" in section and "duplicate_arc" not in section
+    assert "Validation warnings <span class=\"muted\">(1)</span>" in page
+    bus.replies[subjects.QRY_CONFIGS_LIST] = ConfigsPage(configs=[config_row(warnings=notes)], total=1)
+    assert "original format" in client.get("/ui/configs").text

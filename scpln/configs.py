@@ -1,0 +1,98 @@
+"""``scpln configs import FILE``: import a canonical config (this system's canonical-1.0 or the
+original scpln's canonical JSON, read as canonical-1.0 by plan_service) into the running system,
+as ``POST /configs`` does. Prints the version, then what of the original was mapped or kept."""
+
+import argparse
+import asyncio
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from nats.errors import NoRespondersError
+
+from contracts import subjects
+from contracts.commands import ConfigImported, ImportConfig, parse_reply
+from runtime.objects import NatsObjectStore
+from scpln import locate
+
+PROGRAM = "scpln configs"
+STAGE_ABOVE = 256 * 1024
+"""Documents larger than this go through the uploads bucket, as the gateway stages them."""
+
+
+class Refused(Exception):
+    """The file is not a config document, or plan_service refused it (exit status 1)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    after = locate.add_arguments(parser)
+    actions = parser.add_subparsers(dest="action", required=True)
+    importing = actions.add_parser("import", parents=[after],
+                                   help="import a canonical JSON file (this system's or the original scpln's)")
+    importing.add_argument("file", type=Path, help="the canonical JSON document")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        print(asyncio.run(_import(args)))
+    except Refused as refused:
+        print(f"{PROGRAM}: {refused}", file=sys.stderr)
+        return 1
+    except locate.Unreachable as unreachable:
+        print(f"{PROGRAM}: {unreachable}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def read_document(path: Path) -> dict:  # type: ignore[type-arg]
+    try:
+        document = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise Refused(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise Refused(f"{path}: not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise Refused(f"{path}: a JSON {type(document).__name__}, not an object")
+    return document
+
+
+async def _import(args: argparse.Namespace) -> str:
+    document = read_document(args.file)
+    nc = await locate.connect(locate.nats_url(args.data_dir, args.nats_url))
+    try:
+        data = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+        if len(data) > STAGE_ABOVE:
+            staged = await NatsObjectStore(nc.jetstream()).put(
+                "upload", subjects.UPLOADS_BUCKET, f"{hashlib.sha256(data).hexdigest()}.json", data)
+            command = ImportConfig(staged=staged)
+        else:
+            command = ImportConfig(document=document)
+        try:
+            reply = await nc.request(subjects.CMD_CONFIG_IMPORT, command.model_dump_json().encode(), timeout=60)
+        except (NoRespondersError, TimeoutError):
+            raise locate.Unreachable(f"plan_service does not answer on {subjects.CMD_CONFIG_IMPORT}; is the system "
+                                     "up (scpln up)?") from None
+    finally:
+        await nc.close()
+    answer = parse_reply(reply.data, ConfigImported)
+    if not isinstance(answer, ConfigImported):
+        details = [f"  {d.get('path', '$')}: {d.get('message', '')}" for d in getattr(answer, "details", None) or []]
+        raise Refused("\n".join([f"{args.file}: {answer.message}", *details]))
+    return describe(args.file, answer)
+
+
+def describe(path: Path, imported: ConfigImported) -> str:
+    what = "imported as a new version" if imported.created else "already a version (identical content)"
+    lines = [f"{path}: {what}: {imported.config_version_id}"]
+    for title, code in (("mapped from the original scpln format", "original_mapped"),
+                        ("kept but not used", "original_unused")):
+        rows = [w for w in imported.warnings if w.get("code") == code]
+        if rows:
+            lines.append(f"{title}:")
+            lines += [f"  {w['path']}: {w['message']}" for w in rows]
+    others = [w for w in imported.warnings if not w.get("code", "").startswith("original_")]
+    if others:
+        lines.append(f"{len(others)} validation warning(s):")
+        lines += [f"  {w.get('code')} {w.get('path')}: {w.get('message')}" for w in others]
+    return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""The original scpln's canonical JSON, read as a canonical-1.0 document at import.
+
+The original's models (hierarchy rows with ``node_key``/``parent_key``/``level``/``sort_order``,
+``calendars``, ``production_cost_*``, ``transportation_cost_*``, split fixed/variable
+over-capacity costs, ``meta.version_id``, ``meta.attributes.initial_inventory_scale``…) are
+renamed into this system's fields, their defaults where they differ from ours made explicit
+(arcs and production may exceed capacity, demand is normal), the initial-inventory scale applied
+to every opening stock, and the rest kept in the document, listed as unused. ``to_canonical``
+returns the document to validate and the notes that say what was done: one per rule, not per row.
+"""
+
+import copy
+from typing import Any
+
+Note = dict[str, str]
+
+MAPPED, UNUSED = "original_mapped", "original_unused"
+
+RENAMES = {
+    "production_policies": {"production_cost_fixed": "fixed_cost", "production_cost_variable": "variable_cost",
+                            "over_capacity_variable_cost": "over_capacity_cost"},
+    "arcs": {"transportation_cost_fixed": "transport_cost_fixed", "transportation_cost_variable": "transport_cost_variable",
+             "over_capacity_variable_cost": "over_capacity_cost"},
+    "nodes": {"storage_over_capacity_variable_cost": "storage_over_capacity_cost"},
+    "hierarchies": {"node_key": "key", "parent_key": "parent"},
+}
+UNUSED_FIELDS = {
+    "production_policies": ("over_capacity_fixed_cost",),
+    "arcs": ("over_capacity_fixed_cost",),
+    "nodes": ("timezone", "storage_over_capacity_fixed_cost"),
+    "hierarchies": ("level", "sort_order"),
+    "capacities": ("calendar_code",),
+}
+META_KEPT = ("version_id", "source_config_id", "is_deleted", "created_at", "updated_at")
+
+
+def is_original(document: dict[str, Any]) -> bool:
+    """True when the document uses a field only the original's models have."""
+    if "calendars" in document or any(k in (document.get("meta") or {}) for k in META_KEPT):
+        return True
+    rows = [*_rows(document, "hierarchies"), *_rows(document, "arcs"), *_production(document)]
+    return any(old in row for row in rows for table in RENAMES.values() for old in table)
+
+
+def to_canonical(document: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
+    """The canonical-1.0 reading of an original document, and the notes; others come back as they are."""
+    if not isinstance(document, dict) or not is_original(document):
+        return document, []
+    doc = _without_nulls(copy.deepcopy(document))
+    notes: list[Note] = []
+    _meta(doc, notes)
+    for row in _rows(doc, "arcs"):
+        row.setdefault("allow_over_capacity", True)
+    for row in _production(doc):
+        row.setdefault("allow_over_capacity", True)
+    for row in _rows(doc, "demands"):
+        row.setdefault("demand_model", "normal")
+    for node in _rows(doc, "nodes"):
+        if node.get("review_period_days") == 0:
+            node.pop("review_period_days")
+    notes.append(_note(MAPPED, "$.arcs[*].allow_over_capacity, $.nodes[*].production_policies[*].allow_over_capacity",
+                       "absent means true, as in the original (ours defaults to false)"))
+    notes.append(_note(MAPPED, "$.demands[*].demand_model", "absent means normal, as in the original"))
+    _rename_all(doc, notes)
+    _hierarchy_groups(doc)
+    if doc.get("calendars"):
+        notes.append(_note(UNUSED, "$.calendars", f"{len(doc['calendars'])} calendar(s) kept in the document; "
+                           "runs use every day of the horizon"))
+    return doc, notes
+
+
+def _meta(doc: dict[str, Any], notes: list[Note]) -> None:
+    meta = doc.setdefault("meta", {})
+    if meta.get("parent_version_id") is not None:
+        meta["parent_version_id"] = str(meta["parent_version_id"])
+    attributes = meta.setdefault("attributes", {})
+    original = {k: meta.pop(k) for k in META_KEPT if k in meta}
+    if original:
+        attributes["original_meta"] = original
+        notes.append(_note(UNUSED, "$.meta.attributes.original_meta", f"kept: {', '.join(original)}"))
+    scale = attributes.pop("initial_inventory_scale", None)
+    if scale is not None and scale != 1:
+        if not isinstance(scale, (int, float)) or isinstance(scale, bool) or scale < 0:
+            attributes["initial_inventory_scale"] = scale
+            return
+        for node in _rows(doc, "nodes"):
+            for policy in node.get("inventory_policies") or []:
+                if isinstance(policy, dict) and isinstance(policy.get("initial_inventory"), (int, float)):
+                    policy["initial_inventory"] = policy["initial_inventory"] * scale
+        attributes["initial_inventory_scale_applied"] = scale
+        notes.append(_note(MAPPED, "$.meta.attributes.initial_inventory_scale",
+                           f"applied: every initial_inventory multiplied by {scale}"))
+    if "sources" in attributes:
+        notes.append(_note(UNUSED, "$.meta.attributes.sources", "kept: the original's source file names"))
+
+
+def _rename_all(doc: dict[str, Any], notes: list[Note]) -> None:
+    tables = {"nodes": _rows(doc, "nodes"), "arcs": _rows(doc, "arcs"), "hierarchies": _rows(doc, "hierarchies"),
+              "production_policies": _production(doc), "capacities": _rows(doc, "capacities")}
+    prefix = {"production_policies": "$.nodes[*].production_policies"}
+    for table, rows in tables.items():
+        path = prefix.get(table, f"$.{table}")
+        for old, new in RENAMES.get(table, {}).items():
+            moved = [row for row in rows if old in row]
+            for row in moved:
+                row.setdefault(new, row.pop(old))
+            if moved:
+                notes.append(_note(MAPPED, f"{path}[*].{old}", f"→ {new}"))
+        for name in UNUSED_FIELDS.get(table, ()):
+            if any(name in row for row in rows):
+                notes.append(_note(UNUSED, f"{path}[*].{name}", "kept in the document, not used by runs"))
+
+
+def _hierarchy_groups(doc: dict[str, Any]) -> None:
+    """family (product) and region (location): the nearest ancestor of that level, for grouping results."""
+    rows = _rows(doc, "hierarchies")
+    by_key = {(r.get("hierarchy_type", "product"), r.get("key")): r for r in rows}
+    wanted = {"product": "family", "location": "region"}
+    for row in rows:
+        kind = row.get("hierarchy_type", "product")
+        group = wanted.get(kind)
+        if group is None or row.get(group) is not None:
+            continue
+        seen, parent = set(), row.get("parent")
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            ancestor = by_key.get((kind, parent))
+            if ancestor is None or ancestor.get("level") == group:
+                row[group] = parent
+                break
+            parent = ancestor.get("parent")
+
+
+def _without_nulls(value: Any, depth: int = 0) -> Any:
+    """Nulls dropped from rows (the original's Optional fields): our defaults stand in."""
+    keep = {"item_code", "parent", "parent_key", "reorder_point", "order_up_to", "production_capacity",
+            "capacity_per_day", "storage_capacity", "lead_time_days", "min_qty", "max_qty", "parent_version_id"}
+    if isinstance(value, dict):
+        return {k: _without_nulls(v, depth + 1) for k, v in value.items() if v is not None or k in keep or depth == 0}
+    if isinstance(value, list):
+        return [_without_nulls(v, depth + 1) for v in value]
+    return value
+
+
+def _rows(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    rows = doc.get(key)
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
+
+def _production(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for node in _rows(doc, "nodes") for p in (node.get("production_policies") or []) if isinstance(p, dict)]
+
+
+def _note(code: str, path: str, message: str) -> Note:
+    return {"code": code, "path": path, "message": message}
