@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from scpln import identity_cli, maintenance, registry, samples, tokens, up, users
+from scpln import configs, identity_cli, maintenance, registry, samples, tokens, up, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -11,6 +11,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     up.add_arguments(commands.add_parser("up", help="start embedded NATS and all four services"))
     samples.add_arguments(commands.add_parser("samples", help="generate canonical sample configs"))
+    configs.add_arguments(commands.add_parser("configs", help="import a canonical config (also the original scpln's)"))
     registry.add_arguments(commands.add_parser("registry", help="rebuild, back up or restore the run registry"))
     users.add_arguments(commands.add_parser("users", help="local accounts: add, list, set-role, disable, enable, set-password"))
     tokens.add_arguments(commands.add_parser("tokens", help="API tokens: create, list, revoke"))
@@ -20,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {
-    "up": up.run, "samples": samples.run, "registry": registry.run, "maintenance": maintenance.run,
+    "up": up.run, "samples": samples.run, "configs": configs.run, "registry": registry.run, "maintenance": maintenance.run,
     "users": lambda args: identity_cli.run("scpln users", args, users.command),
     "tokens": lambda args: identity_cli.run("scpln tokens", args, tokens.command),
 }
