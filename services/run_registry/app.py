@@ -20,7 +20,7 @@ from runtime.publisher import EventPublisher, JetStreamPublisher
 from runtime.rpc import responder
 from runtime.storage import COMMAND_WRITE_TIMEOUT_S
 from runtime.storage_report import announce, listener
-from services.run_registry import handlers, queries, review_queries, run_meta
+from services.run_registry import handlers, queries, review_queries, run_meta, wal
 from services.run_registry.backup import periodic_backups
 from services.run_registry.live import LiveReadModel
 from services.run_registry.object_sweep import ObjectSweeper, periodic_sweeps
@@ -83,6 +83,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     live.start(js)
     reporting = asyncio.create_task(announce(nc, live.storage))
     backups = asyncio.create_task(periodic_backups(live, settings))
+    checkpoints = asyncio.create_task(wal.periodic_checkpoints(live, settings.wal_checkpoint_every_s))
     live.sweeper = ObjectSweeper(live, NatsObjectStore(js), JetStreamPublisher(js),
                                  grace_hours=settings.object_grace_hours)
     sweeps = asyncio.create_task(periodic_sweeps(live.sweeper, settings.object_sweep_s))
@@ -99,8 +100,9 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     finally:
         shutdown.cancel()
         backups.cancel()
+        checkpoints.cancel()
         reporting.cancel()
         sweeps.cancel()
         await broker.stop()
         await nc.drain()
-        live.engine.dispose()
+        wal.close(live.engine)

@@ -33,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from services.run_registry import wal
+
 READ_MODEL_VERSION = 13
 """Raised when the same events make other rows (2: plans have a row from their request on; 3:
 scenarios say who archived them and when; 6: runs hold their approval and archive, scenarios their
@@ -411,7 +413,7 @@ counters = Table(
 
 def _file_pragmas(dbapi_conn: Any, _record: Any) -> None:
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF", "busy_timeout=5000",
-                   "cache_size=-65536", "mmap_size=268435456"):
+                   "cache_size=-65536", "mmap_size=268435456", *wal.PRAGMAS):
         dbapi_conn.execute(f"PRAGMA {pragma}")
 
 

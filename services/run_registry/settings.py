@@ -19,6 +19,9 @@ class Settings(CommonSettings):
     backup_dir: Path | None = None
     backup_every_s: float = 0.0
     backup_keep: int = 7
+    wal_checkpoint_every_s: float = Field(default=60.0, ge=0, description=(
+        "How often the write-ahead log is checkpointed into the file and truncated (0: only by SQLite's own "
+        "automatic checkpoints); a clean stop always does it."))
     object_grace_hours: float = Field(default=24.0, ge=0, description=(
         "How long a stored object nothing needs any more (results of a deleted or dropped run, artifacts of a "
         "plan without runs) is kept before it is removed."))
