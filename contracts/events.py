@@ -24,6 +24,7 @@ from contracts.identity import (
     UserRoleChanged,
 )
 from contracts.kpis import KPI_BY_KEY
+from contracts.legacy import LEGACY_EVENTS
 from contracts.overrides import OVERRIDES_MAX, AppliedOverride, ConfigChange, Overrides, ScenarioOverride
 from contracts.psi import (
     PsiAggregateRow,
@@ -648,7 +649,7 @@ EVENT_TYPES: tuple[type[Envelope], ...] = (
     ConfigVersionCreated, PlanRequested, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
     RunDeleted, AggregateRequested, AggregateCompleted, ReadModelReplaced, MaintenanceStarted, MaintenanceEnded,
     *STORED_OBJECT_EVENTS,
-    *IDENTITY_EVENTS, *RUN_META_EVENTS, *PLAN_REVIEW_FACTS,
+    *IDENTITY_EVENTS, *RUN_META_EVENTS, *PLAN_REVIEW_FACTS, *LEGACY_EVENTS,
 )
 
 SUBJECT_OF: dict[str, str] = {
@@ -695,6 +696,7 @@ SUBJECT_OF: dict[str, str] = {
     "PlanSubmitted": subjects.PLAN_SUBMITTED,
     "PlanApproved": subjects.PLAN_APPROVED,
     "PlanRejected": subjects.PLAN_REJECTED,
+    "LegacyRowImported": subjects.LEGACY_ROW_IMPORTED,
 }
 
 Event = Annotated[Union[EVENT_TYPES], Field(discriminator="event_type")]  # type: ignore[valid-type]  # noqa: UP007 - a Union over the tuple of event types

@@ -96,6 +96,11 @@ def unique(*groups: tuple[str, ...] | str) -> tuple[str, ...]:
 
 
 INBOX = "_INBOX.>"
+LEGACY_IMPORT = (s.SCENARIO_CREATED, s.SCENARIO_LOCKED, s.CONFIG_VERSION_CREATED, s.PLAN_CREATED, s.RUN_COMPLETED,
+                 s.RUN_APPROVED, s.BASELINE_PROMOTED, s.RUN_ARCHIVED, s.RUN_NOTE_ADDED, s.RUN_TAGS_CHANGED,
+                 s.LEGACY_ROW_IMPORTED, bucket_writer(s.CONFIGS_BUCKET), bucket_writer(s.ARTIFACTS_BUCKET))
+"""What ``scpln legacy import`` publishes as the operator: the original's history as facts, its
+configs and plan artifacts into their buckets (contracts.legacy)."""
 EVENT_LOG = f"{API}.STREAM.INFO.{EVENTS}"
 
 TABLE: dict[str, Permissions] = {
@@ -103,7 +108,8 @@ TABLE: dict[str, Permissions] = {
         publish=unique(s.PLAN_REQUESTED, s.PLAN_CREATED, s.RUN_REQUESTED, s.SCENARIO_EVENTS, s.CONFIG_VERSION_CREATED,
                        s.AGGREGATE_REQUESTED, s.AGGREGATE_COMPLETED, s.MAINTENANCE_EVENTS, s.JOB_PROGRESS,
                        s.PSI_EVENTS, s.PLAN_REVISED, s.PLAN_REVIEW_EVENTS,
-                       s.QRY_RUN_GET, s.QRY_RUNS_LIST, s.QRY_JOB_GET, s.QRY_JOBS_LIST, stream_owner(EVENTS), log_reader(EVENTS),
+                       s.QRY_RUN_GET, s.QRY_RUNS_LIST, s.QRY_JOB_GET, s.QRY_JOBS_LIST, stream_owner(EVENTS),
+                       log_reader(EVENTS),
                        bucket_writer(s.CONFIGS_BUCKET), bucket_reader(s.CONFIGS_BUCKET), bucket_writer(s.ARTIFACTS_BUCKET),
                        bucket_reader(s.ARTIFACTS_BUCKET), bucket_reader(s.RESULTS_BUCKET), bucket_reader(s.UPLOADS_BUCKET),
                        s.storage_status("plan_service")),
@@ -132,7 +138,8 @@ TABLE: dict[str, Permissions] = {
         subscribe=(s.QRY_NOTIFIER_STATUS, INBOX), allow_responses=True),
     "operator": Permissions(
         publish=unique(s.IDENTITY_EVENTS, s.JOB_PROGRESS, s.READ_MODEL_REPLACED, s.CMD_REGISTRY_SWAP,
-                       s.CMD_MAINTENANCE_SET, stream_owner(EVENTS), ordered(EVENTS), log_reader(EVENTS)),
+                       s.CMD_MAINTENANCE_SET, stream_owner(EVENTS), ordered(EVENTS), log_reader(EVENTS),
+                       *LEGACY_IMPORT),
         subscribe=(INBOX,)),
 }
 """Each user's subjects. Everything not listed is refused (the server logs a Permissions Violation)."""

@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from scpln import configs, identity_cli, maintenance, registry, samples, tokens, up, users
+from scpln.legacy import cli as legacy
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     registry.add_arguments(commands.add_parser("registry", help="rebuild, back up or restore the run registry"))
     users.add_arguments(commands.add_parser("users", help="local accounts: add, list, set-role, disable, enable, set-password"))
     tokens.add_arguments(commands.add_parser("tokens", help="API tokens: create, list, revoke"))
+    legacy.add_arguments(commands.add_parser("legacy", help="import the run history of an original scpln database"))
     maintenance.add_arguments(commands.add_parser(
         "maintenance", help="maintenance mode: on (a banner, no new plans or runs), off, status"))
     return parser
@@ -22,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "up": up.run, "samples": samples.run, "configs": configs.run, "registry": registry.run, "maintenance": maintenance.run,
+    "legacy": legacy.run,
     "users": lambda args: identity_cli.run("scpln users", args, users.command),
     "tokens": lambda args: identity_cli.run("scpln tokens", args, tokens.command),
 }

@@ -5,8 +5,9 @@ import time
 
 
 class ProgressBar:
-    def __init__(self, label: str, width: int = 30, every_s: float = 0.25) -> None:
-        self.label, self.width, self.every_s = label, width, every_s
+    def __init__(self, label: str, width: int = 30, every_s: float = 0.25, unit: str = "events",
+                 rate_unit: str = "ev") -> None:
+        self.label, self.width, self.every_s, self.unit, self.rate_unit = label, width, every_s, unit, rate_unit
         self._last = 0.0
 
     def update(self, done: int, total: int, elapsed: float, force: bool = False) -> None:
@@ -19,8 +20,8 @@ class ProgressBar:
         rate = done / elapsed if elapsed > 0 else 0.0
         eta = (total - done) / rate if rate > 0 else 0.0
         bar = "█" * int(fraction * self.width)
-        sys.stderr.write(f"\r{self.label} ▕{bar:<{self.width}}▏ {fraction:6.1%} {done:,}/{total:,} events "
-                         f"{rate:,.0f} ev/s ETA {eta:.0f}s ")
+        sys.stderr.write(f"\r{self.label} ▕{bar:<{self.width}}▏ {fraction:6.1%} {done:,}/{total:,} {self.unit} "
+                         f"{rate:,.0f} {self.rate_unit}/s ETA {eta:.0f}s ")
         sys.stderr.flush()
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from contracts import subjects
 from contracts.commands import ErrorReply, parse_reply
 from contracts.events import JobType, PlanCreated, RunRequested, UnknownEvent, decode
+from contracts.legacy import LEGACY_PRODUCER
 from contracts.queries import GetJob, JobDetail
 from runtime import bus
 from runtime.deadlines import Deadlines, watch_deadlines
@@ -50,6 +51,9 @@ async def on_trigger(body: bytes, subject: str, ports: Ports, delivery: int = 1,
     if not isinstance(trigger, PlanCreated | RunRequested):
         POISON_MESSAGES.inc()
         log.error("dropping a %s on %s: it triggers no simulation", trigger.event_type, subject)
+        return
+    if trigger.producer == LEGACY_PRODUCER:
+        log.info("not simulating %s: imported from the original scpln, its runs are imported", trigger.plan_version_id)
         return
     last = delivery >= max_deliver
     try:

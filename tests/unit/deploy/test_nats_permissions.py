@@ -66,18 +66,18 @@ def test_nobody_may_delete_or_purge_the_event_log_and_only_its_owner_and_the_ope
 
 
 @pytest.mark.parametrize(("subject", "publishers"), [
-    (subjects.RUN_COMPLETED, {"simulator"}),
+    (subjects.RUN_COMPLETED, {"simulator", "operator"}),  # and scpln legacy import
     (subjects.RUN_FAILED, {"simulator"}),
-    (subjects.PLAN_CREATED, {"plan_service"}),
+    (subjects.PLAN_CREATED, {"plan_service", "operator"}),  # and scpln legacy import
     (subjects.PLAN_REQUESTED, {"plan_service"}),
     (subjects.RUN_REQUESTED, {"plan_service"}),
-    (subjects.SCENARIO_LOCKED, {"plan_service"}),
-    (subjects.CONFIG_VERSION_CREATED, {"plan_service"}),
+    (subjects.SCENARIO_LOCKED, {"plan_service", "operator"}),  # and scpln legacy import
+    (subjects.CONFIG_VERSION_CREATED, {"plan_service", "operator"}),  # and scpln legacy import
     (subjects.AGGREGATE_COMPLETED, {"plan_service"}),
     (subjects.RUN_DELETED, {"run_registry"}),
-    (subjects.RUN_APPROVED, {"run_registry"}),
-    (subjects.BASELINE_PROMOTED, {"run_registry"}),
-    (subjects.RUN_NOTE_ADDED, {"run_registry"}),
+    (subjects.RUN_APPROVED, {"run_registry", "operator"}),  # and scpln legacy import
+    (subjects.BASELINE_PROMOTED, {"run_registry", "operator"}),  # and scpln legacy import
+    (subjects.RUN_NOTE_ADDED, {"run_registry", "operator"}),  # and scpln legacy import
     (subjects.CMD_RUN_META, {"ui_gateway"}),
     (subjects.READ_MODEL_REPLACED, {"run_registry", "operator"}),
     (subjects.MAINTENANCE_STARTED, {"plan_service"}),
@@ -88,6 +88,7 @@ def test_nobody_may_delete_or_purge_the_event_log_and_only_its_owner_and_the_ope
     (subjects.CMD_REGISTRY_SWAP, {"operator"}),
     (subjects.CMD_RUN_DELETE, {"ui_gateway"}),
     (subjects.CMD_PLAN_CREATE, {"ui_gateway"}),
+    (subjects.LEGACY_ROW_IMPORTED, {"operator"}),
     ("scpln.events.something.new", set()),
 ])
 def test_each_event_and_command_has_exactly_its_publishers(subject, publishers):

@@ -1,0 +1,1 @@
+"""``scpln legacy import``: the run history of an original scpln database as facts of this system."""
