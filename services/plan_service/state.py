@@ -11,6 +11,7 @@ from contracts.events import (
     MaintenanceStarted,
     PlanCreated,
     PlanRequested,
+    PlanRevised,
     RunRequested,
     ScenarioArchived,
     ScenarioUnarchived,
@@ -117,6 +118,8 @@ class PlanServiceState:
                 self.run_inputs[event.job_id] = (event.seed, event.replication)
                 if event.replication is not None:
                     self.replications_asked.setdefault(event.plan_version_id, set()).add(event.replication)
+            case PlanRevised() if (plan := self.plans.get(event.plan_version_id)) and plan.supply_plan is not None:
+                self.plans[event.plan_version_id] = replace(plan, supply_plan=event.supply_plan)
             case MaintenanceStarted() | MaintenanceEnded():
                 self.maintenance.apply(event)
 

@@ -35,7 +35,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from services.run_registry import wal
 
-READ_MODEL_VERSION = 13
+READ_MODEL_VERSION = 14
 """Raised when the same events make other rows (2: plans have a row from their request on; 3:
 scenarios say who archived them and when; 6: runs hold their approval and archive, scenarios their
 baseline, runs their notes and tags; 9: the stored objects of runs deleted or dropped by retention, and
@@ -43,7 +43,9 @@ of plans left without runs, wait for their removal, ``pending_object_deletions``
 their overrides, plans the overrides they applied, their effective config's digest and how it differs
 from the config; 11: jobs keep every change as it came, ``job_events``; 12: plan reviews, their PSI cells,
 weights, audit trail and revisions, and the supply plan each simulation was asked to execute; 13: runs hold
-their replication index, plans how many replications they were asked for and their warnings). A
+their replication index, plans how many replications they were asked for and their warnings; 14: each
+simulation job names the supply plan it executes, ``simulation_requests``, so a run says which revision of
+its plan it simulated). A
 read model projected by an older version is projected again from the whole log (``outdated``)."""
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from contracts import events as ev
 from contracts.events import JobState, JobType
+from contracts.supply_plan import plan_execution
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,13 +200,22 @@ def _(event: ev.PlanCreated, seq: int) -> list[Change]:
              plan_version_id=pv, progress=1.0, step="plan_final", message="plan ready"),
         _job(event.simulation_job_id, JobType.simulation, JobState.queued, event.occurred_at,
              plan_version_id=pv, progress=0.0),
+        _simulation_request(event.simulation_job_id, pv, *plan_execution(event.options, event.artifacts)),
     ]
+
+
+def _simulation_request(job_id: str, plan_version_id: str, execution: str, supply_plan: ev.ArtifactRef | None) -> Upsert:
+    """Which supply plan (of which revision of the plan) a simulation job executes; none for "policy"."""
+    executed = supply_plan.sha256 if supply_plan is not None and execution == "plan" else None
+    return Upsert("simulation_requests", {"job_id": job_id, "plan_version_id": plan_version_id,
+                                          "supply_plan_sha256": executed})
 
 
 @_applies(ev.RunRequested)
 def _(event: ev.RunRequested, seq: int) -> list[Change]:
     return [_job(event.job_id, JobType.simulation, JobState.queued, event.occurred_at,
-                 plan_version_id=event.plan_version_id, progress=0.0)]
+                 plan_version_id=event.plan_version_id, progress=0.0),
+            _simulation_request(event.job_id, event.plan_version_id, event.execution, event.supply_plan)]
 
 
 @_applies(ev.JobProgress)

@@ -62,7 +62,8 @@ def test_config_version_created_keeps_document_reference_and_counts():
 
 
 def test_plan_created_makes_a_ready_plan_a_succeeded_planning_job_and_a_queued_simulation():
-    plan, planning, simulation, *kept = apply(plan_created("p1", job="jp", sim_job="js"), 1)
+    plan, planning, simulation, request, *kept = apply(plan_created("p1", job="jp", sim_job="js"), 1)
+    assert request == Upsert("simulation_requests", {"job_id": "js", "plan_version_id": "p1", "supply_plan_sha256": None})
     assert [(k.table, k.row["job_id"], k.row["seq"], k.row["state"]) for k in kept] == [
         ("job_events", "jp", 1, "succeeded"), ("job_events", "js", 1, "queued")]
     assert plan.table == "plans" and plan.row["status"] == "ready" and plan.row["artifacts"] == [ART | {
@@ -89,8 +90,9 @@ def test_plan_requested_makes_a_planning_plan_and_queues_its_planning_job():
 def test_run_requested_queues_a_simulation_job():
     event = ev.RunRequested(plan_version_id="p1", config_version_id="c1", base_scenario_id="s1",
                             scenario_name="Base", job_id="j9", seed=3, config=ART, **ENV)
-    job, _kept = apply(event, 1)
+    job, request, _kept = apply(event, 1)
     assert (job.row["job_id"], job.row["job_type"], job.row["state"]) == ("j9", "simulation", "queued")
+    assert request.table == "simulation_requests" and request.row["job_id"] == "j9", "which supply plan the job executes"
 
 
 def test_job_progress_advances_the_job_with_its_links():
