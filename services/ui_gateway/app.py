@@ -14,6 +14,7 @@ from services.ui_gateway.api import (
     jobs,
     maintenance,
     notifications,
+    original_downloads,
     plans,
     psi,
     results,
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     app.state.auth = auth
     app.state.results_cache = HeadCache()
     app.state.run_pages = RunPages()
-    for module in (plans, psi, results, jobs, run_meta, runs, catalog, system, maintenance, notifications, live,
+    for module in (plans, psi, results, original_downloads, jobs, run_meta, runs, catalog, system, maintenance, notifications, live,
                    auth_routes):
         app.include_router(module.router)
     pages.install(app)
