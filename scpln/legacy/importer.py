@@ -87,9 +87,10 @@ class Publisher:
                               headers={"Nats-Msg-Id": str(event.event_id)})
 
     async def write(self, batch: list[RowImport], sha256: str, source_file: str) -> None:
-        for row in batch:
-            for o in row.objects:
-                await self.objects.put(o.name, o.bucket, o.key, o.data)
+        stored = [o for row in batch for o in row.objects]
+        for o in stored[:1]:  # the first write of a bucket may create it: alone
+            await self.objects.put(o.name, o.bucket, o.key, o.data)
+        await asyncio.gather(*(self.objects.put(o.name, o.bucket, o.key, o.data) for o in stored[1:]))
         await asyncio.gather(*(self._publish(e) for row in batch for e in row.events))
         await asyncio.gather(*(self._publish(row.marker(sha256, source_file)) for row in batch))
 
