@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test install lint schemas samples bench clean browser-deps
+.PHONY: up test install lint schemas samples bench clean browser-deps smoke-plan-run
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -31,6 +31,9 @@ test: install browser-deps
 
 lint: install
 	$(BIN)/ruff check .
+
+smoke-plan-run:  # a plan on a sample, its run found in the history (the running system: SCPLN_DATA_DIR, SCPLN_URL)
+	$(BIN)/python scripts/smoke_plan_run.py
 
 schemas: install
 	$(BIN)/python -m contracts.schema_gen

@@ -139,7 +139,7 @@ TABLE: dict[str, Permissions] = {
     "operator": Permissions(
         publish=unique(s.IDENTITY_EVENTS, s.JOB_PROGRESS, s.READ_MODEL_REPLACED, s.CMD_REGISTRY_SWAP,
                        s.CMD_MAINTENANCE_SET, stream_owner(EVENTS), ordered(EVENTS), log_reader(EVENTS),
-                       *LEGACY_IMPORT),
+                       *LEGACY_IMPORT, s.CMD_CONFIG_IMPORT, bucket_writer(s.UPLOADS_BUCKET)),
         subscribe=(INBOX,)),
 }
 """Each user's subjects. Everything not listed is refused (the server logs a Permissions Violation)."""
