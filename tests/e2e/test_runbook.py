@@ -73,6 +73,19 @@ def test_scpln_configs_import_takes_the_originals_canonical_json(system):
     assert stored["hierarchies"][0]["key"] == json.loads(path.read_text())["hierarchies"][0]["node_key"]
 
 
+@pytest.mark.skipif(not SEED.is_dir(), reason="../shared/seed/canonical is not here")
+def test_post_configs_and_the_configs_page_take_the_originals_canonical_json(system):
+    path = max(SEED.glob("*.json"))
+    with system.client() as client:
+        imported = client.post("/configs", json=json.loads(path.read_text()))
+        assert imported.status_code == 201, imported.text
+        codes = {w["code"] for w in imported.json()["warnings"]}
+        assert {"original_mapped", "original_unused"} <= codes
+        again = client.post("/ui/configs", files={"file": (path.name, path.read_bytes(), "application/json")},
+                            follow_redirects=True)
+        assert again.status_code == 200 and 'id="original-format"' in again.text and "already a version" in again.text
+
+
 def test_after_a_clean_stop_a_copy_of_the_database_file_is_a_backup(tmp_path):
     system = start_system(tmp_path)
     try:
