@@ -1,14 +1,20 @@
 """End-to-end latency of a plan: POST /plans → the run visible in GET /runs?plan_version_id=…,
 and plan creation on the large sample through the services (POST /plans → planning job succeeded).
 
-Starts the whole system (``scpln up``, stub simulation) in a temporary data dir, unless
-``--url`` points at a running one, creates N plans one after another and prints the median,
-p90 and max, next to the latency of a bare GET /healthz measured in the same run.
+Starts the whole system (``scpln up``, stub simulation) in a temporary data dir and signs in
+with a token, unless ``--url`` points at a running one (then ``--token``, or ``SCPLN_TOKEN``).
+Creates N plans one after another and prints the median, p10–p90 and max of each, next to a bare
+GET /healthz through the same client in the same run (the floor of any request).
 
-    .venv/bin/python bench/e2e_latency.py [--plans 20] [--url http://127.0.0.1:8000]
+Issue 19 sets no new latency goal: the first round's are met (plan → run visible 38–104 ms with
+the stub). Its goals are ratios of throughput and cost, printed at the end; they are measured on
+bursts of large-sample plans with the full simulation, not by this bench.
+
+    .venv/bin/python bench/e2e_latency.py [--plans 20] [--url http://127.0.0.1:8000 --token …]
 """
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -47,8 +53,27 @@ def time_planning(client: httpx.Client, scenario: str, config: str) -> float:
         time.sleep(0.005)
 
 
-def measure(base_url: str, plans: int) -> None:
-    with httpx.Client(base_url=base_url, timeout=30) as client:
+ISSUE_19_GOALS = (
+    ("end-to-end plans per minute >= 0.3 x the engine-bound limit (2 cores x 60 s / the engine's own time per run, "
+     "measured in the same run; about 0.07 before issue 19)"),
+    "CPU per plan across all processes <= 3 x the engine's time per run (about 6 x before)",
+    "registry live apply <= 3 x the rebuild's cost per event (60-100 x before)",
+)
+
+
+def spread(values: list[float]) -> str:
+    ordered = sorted(values)
+
+    def pick(q: float) -> float:
+        return ordered[round(q * (len(ordered) - 1))] * 1000
+
+    return (f"median {statistics.median(ordered) * 1000:.1f} ms (p10–p90 {pick(0.1):.1f}–{pick(0.9):.1f}, "
+            f"max {pick(1):.1f})")
+
+
+def measure(base_url: str, token: str, plans: int) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base_url, timeout=30, headers=headers) as client:
         configs = client.get("/configs").json()["configs"]
         config = min(configs, key=lambda c: c["planning_days"])["config_version_id"]
         health = []
@@ -60,28 +85,33 @@ def measure(base_url: str, plans: int) -> None:
         latencies = sorted(time_plan(client, "scn_baseline", config) for _ in range(plans))
         large = max(configs, key=lambda c: c["planning_days"])["config_version_id"]
         planning = sorted(time_planning(client, "scn_baseline", large) for _ in range(10))
-    median = statistics.median(latencies)
-    print(f"plans: {plans} (stub simulation, config {config})")
-    print(f"POST /plans → run in GET /runs: median {median * 1000:.1f} ms, "
-          f"p90 {latencies[int(0.9 * (plans - 1))] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms  (goal ≤ 2000 ms)")
-    print(f"plan creation on the large sample through the services (POST → planning job succeeded): "
-          f"median {statistics.median(planning) * 1000:.1f} ms of 10  (goal ≤ 500 ms)")
-    print(f"baseline GET /healthz median {statistics.median(health) * 1000:.2f} ms; "
-          f"ratio {median / statistics.median(health):.0f}x")
+    print(f"plans: {plans} one after another (stub simulation, config {config})")
+    print(f"POST /plans → run in GET /runs: {spread(latencies)}   (issue 19's reference: 38–104 ms)")
+    print(f"plan creation on the large sample through the services (POST → planning job succeeded), 10 plans: "
+          f"{spread(planning)}")
+    print(f"baseline, the same client and run: GET /healthz {spread(health)}; plan → run ÷ baseline "
+          f"×{statistics.median(latencies) / statistics.median(health):.0f}")
+    print("issue 19's goals (throughput and cost ratios, measured on bursts of large-sample plans with the full "
+          "simulation, not here):")
+    for goal in ISSUE_19_GOALS:
+        print(f"  - {goal}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=20)
     parser.add_argument("--url", help="a running system; by default one is started")
+    parser.add_argument("--token", default=os.environ.get("SCPLN_TOKEN"), help="an API token for --url")
     args = parser.parse_args()
     if args.url:
-        measure(args.url, args.plans)
+        if not args.token:
+            parser.error("--url needs --token (scpln tokens create --user …) or SCPLN_TOKEN")
+        measure(args.url, args.token, args.plans)
         return
     with tempfile.TemporaryDirectory() as data_dir:
         system = start_system(Path(data_dir))
         try:
-            measure(system.base_url, args.plans)
+            measure(system.base_url, system.admin_token, args.plans)
         finally:
             stop_system(system)
 

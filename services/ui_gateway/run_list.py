@@ -6,9 +6,9 @@ query.
   position and one query make one page, on every registry replica alike.
 - ``If-None-Match``: the gateway asks the registry only for its position
   (``scpln.qry.registry.position``, one row read); unchanged, it answers 304.
-- The pages it passed on are kept per query with their position (a small LRU): a request at
-  that position is answered from it after the same position check; requests for one page that
-  arrive together ask the registry once.
+- The pages it passed on are kept per query with their position (a small LRU of pages up to
+  ``KEEP_MAX_BYTES``): a request at that position is answered from it after the same position
+  check; requests for one page that arrive together ask the registry once.
 """
 
 import asyncio
@@ -26,6 +26,8 @@ from services.ui_gateway.deps import ask_raw
 _LAST_SEQ = re.compile(rb'\{"last_seq":(\d+)[,}]')
 """Every registry reply opens with its position (``ReadModelPosition`` is the replies' base)."""
 HEADERS = {"Cache-Control": "private, no-cache"}
+KEEP_MAX_BYTES = 256 * 1024
+"""A larger page (hundreds of runs) is passed on, not kept: 64 pages stay within 16 MiB."""
 
 
 def last_seq_of(data: bytes) -> int | None:
@@ -74,6 +76,8 @@ class RunPages:
         return await asyncio.shield(asking)
 
     def _keep(self, key: str, seq: int, data: bytes) -> None:
+        if len(data) > KEEP_MAX_BYTES:
+            return
         self._pages[key] = (seq, data)
         self._pages.move_to_end(key)
         while len(self._pages) > self.size:

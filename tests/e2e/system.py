@@ -4,15 +4,18 @@ The system is secured as it runs for anyone: ``System`` signs in with the first 
 adds users and issues tokens through the real ``scpln users`` / ``scpln tokens`` commands, and
 its clients send ``Authorization: Bearer <token>`` (the admin's unless told otherwise)."""
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import nats
 
 from runtime.nats_credentials import SERVER_FILE, operator_url
 from runtime.nats_server import free_port
@@ -155,9 +158,38 @@ def start_system(data_dir: Path, extra_env: dict[str, str] | None = None) -> Sys
 
 
 def permission_violations(system: System) -> list[str]:
-    """What the embedded bus refused the services and commands (its log's violations)."""
+    """What the embedded bus refused the services and commands (its log's violations). Read
+    once the system has stopped, the log is whole; while it runs, ``violations_logged``."""
     log = system.data_dir / "logs" / "nats-server.log"
     return [line for line in log.read_text().splitlines() if "Violation" in line] if log.is_file() else []
+
+
+def violations_logged(log: Path, user_url: str, timeout: float = 15.0) -> list[str]:
+    """The permission violations in the server's log, read once it has logged one made on
+    purpose after everything else (a publish by ``user_url``'s user to a subject nobody may
+    publish): the server logs in order, so no refusal before it is missed."""
+    sentinel = f"scpln.sentinel.{uuid.uuid4().hex}"
+    asyncio.run(_publish_refused(user_url, sentinel))
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = log.read_text().splitlines() if log.is_file() else []
+        if any(sentinel in line for line in lines):
+            return [line for line in lines if "Violation" in line and sentinel not in line]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the server never logged the refused publish to {sentinel}")
+        time.sleep(0.05)
+
+
+async def _publish_refused(user_url: str, subject: str) -> None:
+    async def ignore(_error: Exception) -> None:
+        pass
+
+    nc = await nats.connect(user_url, error_cb=ignore, allow_reconnect=False)
+    try:
+        await nc.publish(subject, b"")
+        await nc.flush()
+    finally:
+        await nc.close()
 
 
 def stop_system(system: System) -> None:

@@ -52,9 +52,13 @@ async def test_a_plain_subscription_on_the_same_connection_keeps_receiving_durin
     nc = js._nc
     await _write(js, 2000)
     received: list[bytes] = []
+    last = asyncio.Event()
 
     async def keep(msg) -> None:  # type: ignore[no-untyped-def]
-        received.append(msg.data)
+        if msg.data == b"last":
+            last.set()
+        else:
+            received.append(msg.data)
 
     sub = await nc.subscribe("scpln.test.side", cb=keep)
     reading = asyncio.create_task(_read_all(js, batch=300))
@@ -62,8 +66,8 @@ async def test_a_plain_subscription_on_the_same_connection_keeps_receiving_durin
         await nc.publish("scpln.test.side", str(i).encode())
         await asyncio.sleep(0)
     read = await reading
-    await nc.flush()
-    await asyncio.sleep(0.1)
+    await nc.publish("scpln.test.side", b"last")  # messages of one publisher arrive in order: the others came first
+    await asyncio.wait_for(last.wait(), 10)
     assert len(read) == 2000
     assert received == [str(i).encode() for i in range(50)]
     await sub.unsubscribe()

@@ -134,8 +134,9 @@ async def test_after_a_restart_poison_messages_are_skipped_and_an_interrupted_pl
                                                        fetch_timeout_s=0.2))
     second = Running(main, Settings(nats_url=fresh_nats))
     try:
-        def planned(evts: list) -> bool:
-            return any(isinstance(e, PlanCreated) and e.plan_version_id == "plan_orphan" for e in evts)
+        def planned(evts: list) -> bool:  # the plan, and its job's last word (which may come after it)
+            return any(isinstance(e, PlanCreated) and e.plan_version_id == "plan_orphan" for e in evts) and any(
+                isinstance(e, JobProgress) and e.job_id == "job_orphan" and e.state == "succeeded" for e in evts)
 
         log = await wait_events(js, planned)
         progress = [e for e in log if isinstance(e, JobProgress) and e.job_id == "job_orphan"]

@@ -11,6 +11,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js.errors import NotFoundError
 
 from contracts import subjects
 from contracts.events import ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunFailed, ScenarioCreated
@@ -40,6 +41,31 @@ def plan_event(n: int, config: ArtifactRef, seed: int = 1) -> PlanCreated:
 
 def runs_of(events: list, plan_id: str) -> list:
     return [e for e in events if isinstance(e, RunCompleted | RunFailed) and e.plan_version_id == plan_id]
+
+
+async def work_queue(js, ready, timeout: float = 60.0):  # type: ignore[no-untyped-def]
+    """The simulators' work queue (their durable consumer of PlanCreated) once ``ready(info)``
+    holds: how many workers wait on it, what is pending or unacknowledged."""
+    durable = subjects.SIMULATOR_DURABLES[subjects.PLAN_CREATED]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            info = await js.consumer_info(subjects.STREAM_NAME, durable)
+            if ready(info):
+                return info
+        except NotFoundError:
+            pass  # no simulator has bound it yet
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the work queue {durable} never got ready")
+
+
+def waiting(workers: int):  # type: ignore[no-untyped-def]
+    return lambda info: info.num_waiting >= workers
+
+
+def settled(info) -> bool:  # type: ignore[no-untyped-def]
+    """Every message delivered and acknowledged: no run of them can still come."""
+    return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0
 
 
 def simulator_process(nats_url: str, name: str, log: Path, **env: str) -> subprocess.Popen:
@@ -96,7 +122,7 @@ async def test_two_simulator_processes_share_the_queue(fresh_nats, js, tmp_path)
     config = await store_config(js, "medium", json.loads((SAMPLES / "medium.json").read_text()))
     workers = [simulator_process(fresh_nats, f"sim-{i}", tmp_path / f"sim-{i}.log") for i in range(2)]
     try:
-        await asyncio.sleep(2.0)
+        await work_queue(js, waiting(2))  # both pull before any work is there to take
         publisher = JetStreamPublisher(js)
         for n in range(12):
             await publisher.publish(plan_event(n, config))
@@ -114,15 +140,15 @@ async def test_a_simulator_killed_mid_run_leaves_exactly_one_run(fresh_nats, js,
     document = generate(stores=30, warehouses=10, factories=10, products=40, components=10, days=730, seed=1)
     config = await store_config(js, "big", document)
     first = simulator_process(fresh_nats, "sim-a", tmp_path / "a.log", ACK_WAIT_S="2")
-    await asyncio.sleep(1.5)
+    await work_queue(js, waiting(1))
     await JetStreamPublisher(js).publish(plan_event(1, config))
     await wait_events(js, lambda evts: any(isinstance(e, JobProgress) and e.step == "starting" for e in evts))
     first.send_signal(signal.SIGKILL)
     first.wait()
     second = simulator_process(fresh_nats, "sim-b", tmp_path / "b.log", ACK_WAIT_S="2")
     try:
-        events = await wait_events(js, lambda evts: bool(runs_of(evts, "plan_1")), timeout=60)
-        await asyncio.sleep(3)
+        await wait_events(js, lambda evts: bool(runs_of(evts, "plan_1")), timeout=60)
+        await work_queue(js, settled)  # the killed worker's delivery too: redelivered, run, acknowledged
         events = await log_events(js)
     finally:
         second.send_signal(signal.SIGTERM)

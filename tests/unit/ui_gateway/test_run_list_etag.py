@@ -6,6 +6,7 @@ import asyncio
 from contracts import queries as q
 from contracts import subjects
 from contracts.commands import ErrorReply
+from services.ui_gateway import run_list
 from services.ui_gateway.run_list import RunPages, matches
 from tests.unit.ui_gateway.fakes import FakeBus, run_row, runs_of
 
@@ -93,3 +94,9 @@ def test_if_none_match_compares_weakly_and_takes_lists_and_a_star():
     assert matches('W/"7-ab"', 'W/"7-ab"') and matches('"7-ab"', 'W/"7-ab"')
     assert matches('W/"1-x", W/"7-ab"', 'W/"7-ab"') and matches("*", 'W/"7-ab"')
     assert not matches('W/"8-ab"', 'W/"7-ab"')
+
+
+def test_a_large_page_is_passed_on_but_not_kept(client, bus, monkeypatch):
+    monkeypatch.setattr(run_list, "KEEP_MAX_BYTES", 100)
+    first, second = client.get("/runs"), client.get("/runs")
+    assert first.content == second.content and len(bus.requests(subjects.QRY_RUNS_LIST)) == 2
