@@ -5,7 +5,8 @@ The original's models (hierarchy rows with ``node_key``/``parent_key``/``level``
 over-capacity costs, ``meta.version_id``, ``meta.attributes.initial_inventory_scale``…) are
 renamed into this system's fields, their defaults where they differ from ours made explicit
 (arcs and production may exceed capacity, demand is normal), the initial-inventory scale applied
-to every opening stock, and the rest kept in the document, listed as unused. ``to_canonical``
+where the original applies it (the stock planning starts from), and the rest kept in the
+document, listed as unused. ``to_canonical``
 returns the document to validate and the notes that say what was done: one per rule, not per row.
 """
 
@@ -62,6 +63,7 @@ def to_canonical(document: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
                        "absent means true, as in the original (ours defaults to false)"))
     notes.append(_note(MAPPED, "$.demands[*].demand_model", "absent means normal, as in the original"))
     _rename_all(doc, notes)
+    _node_attributes(doc, notes)
     _hierarchy_groups(doc)
     if doc.get("calendars"):
         notes.append(_note(UNUSED, "$.calendars", f"{len(doc['calendars'])} calendar(s) kept in the document; "
@@ -79,19 +81,52 @@ def _meta(doc: dict[str, Any], notes: list[Note]) -> None:
         attributes["original_meta"] = original
         notes.append(_note(UNUSED, "$.meta.attributes.original_meta", f"kept: {', '.join(original)}"))
     scale = attributes.pop("initial_inventory_scale", None)
-    if scale is not None and scale != 1:
-        if not isinstance(scale, (int, float)) or isinstance(scale, bool) or scale < 0:
-            attributes["initial_inventory_scale"] = scale
-            return
-        for node in _rows(doc, "nodes"):
-            for policy in node.get("inventory_policies") or []:
-                if isinstance(policy, dict) and isinstance(policy.get("initial_inventory"), (int, float)):
-                    policy["initial_inventory"] = policy["initial_inventory"] * scale
-        attributes["initial_inventory_scale_applied"] = scale
-        notes.append(_note(MAPPED, "$.meta.attributes.initial_inventory_scale",
-                           f"applied: every initial_inventory multiplied by {scale}"))
+    if isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale >= 0:
+        _planning_inventory(doc, scale, notes)
+    elif scale is not None:
+        attributes["initial_inventory_scale"] = scale
     if "sources" in attributes:
         notes.append(_note(UNUSED, "$.meta.attributes.sources", "kept: the original's source file names"))
+
+
+def _planning_inventory(doc: dict[str, Any], scale: float, notes: list[Note]) -> None:
+    """The original scales the opening stock its planning starts from, not the simulation's: the
+    planning inputs' inventory snapshots are the scaled initial inventories (unless the document has some)."""
+    doc["meta"]["attributes"]["initial_inventory_scale_applied"] = scale
+    inputs = doc.setdefault("planning_inputs", {})
+    if not isinstance(inputs, dict) or inputs.get("inventory_snapshots"):
+        notes.append(_note(UNUSED, "$.meta.attributes.initial_inventory_scale",
+                           "kept: the document's own planning_inputs.inventory_snapshots stand"))
+        return
+    inputs["inventory_snapshots"] = [
+        {"node_code": node.get("code"), "item_code": policy["item_code"], "on_hand": policy["initial_inventory"] * scale}
+        for node in _rows(doc, "nodes") for policy in node.get("inventory_policies") or []
+        if isinstance(policy, dict) and isinstance(policy.get("initial_inventory"), (int, float))
+        and not isinstance(policy.get("initial_inventory"), bool) and policy.get("item_code")]
+    notes.append(_note(MAPPED, "$.meta.attributes.initial_inventory_scale",
+                       f"applied as in the original: planning starts from every initial_inventory × {scale} "
+                       "(planning_inputs.inventory_snapshots); runs start from initial_inventory"))
+
+
+def _node_attributes(doc: dict[str, Any], notes: list[Note]) -> None:
+    """The original reads stockout and backorder costs and lost sales from a node's attributes."""
+    moved = False
+    for node in _rows(doc, "nodes"):
+        attributes = node.get("attributes") if isinstance(node.get("attributes"), dict) else {}
+        costs = {"stockout_cost": attributes.get("stockout_cost_per_unit"),
+                 "backorder_cost": attributes.get("backorder_cost_per_unit_per_day")}
+        for policy in node.get("inventory_policies") or []:
+            for name, value in costs.items():
+                if isinstance(policy, dict) and isinstance(value, (int, float)) and name not in policy:
+                    policy[name] = value
+                    moved = True
+        if attributes.get("lost_sales") is True or attributes.get("backorder_enabled") is False:
+            node.setdefault("backorder_policy", "lost_sales")
+            moved = True
+    if moved:
+        notes.append(_note(MAPPED, "$.nodes[*].attributes",
+                           "stockout_cost_per_unit, backorder_cost_per_unit_per_day → each inventory policy's "
+                           "stockout_cost, backorder_cost; lost_sales / backorder_enabled false → backorder_policy lost_sales"))
 
 
 def _rename_all(doc: dict[str, Any], notes: list[Note]) -> None:

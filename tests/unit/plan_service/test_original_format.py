@@ -16,6 +16,7 @@ from runtime.objects import InMemoryObjectStore
 from runtime.publisher import InMemoryPublisher
 from services.plan_service import configs
 from services.plan_service.domain.original_format import is_original, to_canonical
+from services.plan_service.domain.pipeline.mrp_inputs import on_hand_of
 from services.plan_service.ports import Ports
 from services.simulator.engine import simulate
 from tests.unit.simulator.sim_helpers import check_invariants
@@ -39,6 +40,7 @@ ORIGINAL = {
                                         "production_cost_variable": 2, "over_capacity_fixed_cost": 7,
                                         "over_capacity_variable_cost": 3}]},
               {"code": "S", "node_type": "store", "region": None,
+               "attributes": {"stockout_cost_per_unit": 7, "backorder_cost_per_unit_per_day": 0.5, "lost_sales": True},
                "inventory_policies": [{"item_code": "FG", "initial_inventory": 40, "reorder_point": 20,
                                        "order_up_to": 60}]},
               {"code": "U", "node_type": "supplier"}],
@@ -88,7 +90,10 @@ def test_fields_that_change_results_are_honoured():
     doc, _ = to_canonical(copy.deepcopy(ORIGINAL))
     config = CanonicalConfig.model_validate(doc)
     factory, store, _supplier = config.nodes
-    assert [p.initial_inventory for p in factory.inventory_policies + store.inventory_policies] == [100, 80]
+    assert [p.initial_inventory for p in factory.inventory_policies + store.inventory_policies] == [50, 40]
+    assert config.planning_inputs.inventory_snapshots == [{"node_code": "F", "item_code": "C", "on_hand": 100},
+                                                          {"node_code": "S", "item_code": "FG", "on_hand": 80}]
+    assert on_hand_of(config, {"C": 0, "FG": 1}).tolist() == [100, 80]
     assert factory.inventory_policies[0].lead_time_days == 4 and config.items[0].lead_time_days == 3
     assert [a.lead_time_days for a in config.arcs] == [2, 5] and factory.lead_time_days == 1
     production = factory.production_policies[0]
@@ -98,8 +103,19 @@ def test_fields_that_change_results_are_honoured():
     assert config.arcs[0].over_capacity_cost == 6 and factory.storage_over_capacity_cost == 5
     assert config.demands[0].demand_model == "normal"
     assert config.meta.parent_version_id == "3" and "initial_inventory_scale" not in config.meta.attributes
+    assert (store.inventory_policies[0].stockout_cost, store.inventory_policies[0].backorder_cost) == (7, 0.5)
+    assert store.backorder_policy == "lost_sales" and factory.backorder_policy == "backorder"
     families = {h.key: (h.parent, h.family, h.region) for h in config.hierarchies}
     assert families["FG"] == ("FAM", "FAM", None) and families["S"] == ("DC", None, "EAST")
+
+
+def test_the_inventory_scale_leaves_a_documents_own_planning_inventory_alone():
+    document = copy.deepcopy(ORIGINAL) | {"planning_inputs": {"inventory_snapshots": [
+        {"node_code": "S", "item_code": "FG", "on_hand": 5}]}}
+    doc, notes = to_canonical(document)
+    assert doc["planning_inputs"]["inventory_snapshots"] == [{"node_code": "S", "item_code": "FG", "on_hand": 5}]
+    assert {"code": "original_unused", "path": "$.meta.attributes.initial_inventory_scale",
+            "message": "kept: the document's own planning_inputs.inventory_snapshots stand"} in notes
 
 
 def test_our_own_documents_come_back_unchanged():
