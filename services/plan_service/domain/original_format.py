@@ -11,7 +11,10 @@ returns the document to validate and the notes that say what was done: one per r
 """
 
 import copy
+from datetime import date
 from typing import Any
+
+from contracts.buckets import BucketError, day_range
 
 Note = dict[str, str]
 
@@ -65,10 +68,59 @@ def to_canonical(document: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
     _rename_all(doc, notes)
     _node_attributes(doc, notes)
     _hierarchy_groups(doc)
+    _planning_calendar(doc, notes)
     if doc.get("calendars"):
-        notes.append(_note(UNUSED, "$.calendars", f"{len(doc['calendars'])} calendar(s) kept in the document; "
-                           "runs use every day of the horizon"))
+        notes.append(_note(UNUSED, "$.calendars", f"{len(doc['calendars'])} calendar(s) kept in the document; their "
+                           "workdays and exceptions are not used (nor by the original's simulation)"))
     return doc, notes
+
+
+def _planning_calendar(doc: dict[str, Any], notes: list[Note]) -> None:
+    """A calendar whose definition has ``periods`` (weeks with weights; the original plans by the
+    first such one) becomes ``planning_inputs.calendar``; its first day the config's start date when
+    the document names none."""
+    found = next(((k, c["definition"]) for k, c in enumerate(_rows(doc, "calendars"))
+                  if isinstance(c.get("definition"), dict) and isinstance(c["definition"].get("periods"), list)), None)
+    inputs = doc.get("planning_inputs") if isinstance(doc.get("planning_inputs"), dict) else {}
+    if found is None or inputs.get("calendar"):
+        return
+    k, definition = found
+    path = f"$.calendars[{k}].definition.periods"
+    periods = [p for p in definition["periods"] if isinstance(p, dict)]
+    attributes = doc["meta"].setdefault("attributes", {})
+    start = attributes.get("start_date") or next((p.get("start_date") for p in periods if p.get("start_date")), None)
+    try:
+        rows = [{"period": _label(p, "period", start), "week": _label(w, "week_code", start),
+                 "weight": float(w.get("weight", 1))}
+                for p in periods for w in p.get("weeks") or [] if isinstance(w, dict) and float(w.get("weight", 1)) > 0]
+    except (BucketError, TypeError, ValueError) as exc:
+        notes.append(_note(UNUSED, path, f"kept, not used: a period or week this system cannot place ({exc})"))
+        return
+    if not rows:
+        return
+    if start and "start_date" not in attributes:
+        attributes["start_date"] = str(start)
+    doc["planning_inputs"] = {**inputs, "calendar": rows}
+    notes.append(_note(MAPPED, path, f"→ planning_inputs.calendar ({len(rows)} period/week rows with their weights)"
+                       + (f"; start_date {start}" if start else "")))
+
+
+def _label(entry: dict[str, Any], code: str, start: Any) -> str:
+    """A period's or week's code when this system reads it as days, else its first..last dates."""
+    origin = date.fromisoformat(str(start)) if start else None
+    label = entry.get(code)
+    if isinstance(label, str):
+        try:
+            day_range(label, origin) if origin else day_range(label)
+            return label
+        except BucketError:
+            pass
+    first, last = entry.get("start_date"), entry.get("end_date")
+    if not first or not last:
+        raise BucketError(f"{label!r} has no start_date and end_date")
+    text = f"{first}..{last}"
+    day_range(text, origin) if origin else day_range(text)
+    return text
 
 
 def _meta(doc: dict[str, Any], notes: list[Note]) -> None:

@@ -5,6 +5,7 @@ per rule, what was mapped and what is kept but unused."""
 
 import copy
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,9 @@ from runtime.objects import InMemoryObjectStore
 from runtime.publisher import InMemoryPublisher
 from services.plan_service import configs
 from services.plan_service.domain.original_format import is_original, to_canonical
+from services.plan_service.domain.pipeline.inputs import build_calendar
 from services.plan_service.domain.pipeline.mrp_inputs import on_hand_of
+from services.plan_service.domain.validation import validate_document
 from services.plan_service.ports import Ports
 from services.simulator.engine import simulate
 from tests.unit.simulator.sim_helpers import check_invariants
@@ -116,6 +119,45 @@ def test_the_inventory_scale_leaves_a_documents_own_planning_inventory_alone():
     assert doc["planning_inputs"]["inventory_snapshots"] == [{"node_code": "S", "item_code": "FG", "on_hand": 5}]
     assert {"code": "original_unused", "path": "$.meta.attributes.initial_inventory_scale",
             "message": "kept: the document's own planning_inputs.inventory_snapshots stand"} in notes
+
+
+PLANNING_CALENDAR = {"calendar_code": "PLAN", "attributes": {"calendar_kind": "planning"}, "definition": {
+    "calendar_type": "custom", "week_unit": "day", "periods": [
+        {"period": "2025-01", "start_date": "2025-01-01", "end_date": "2025-01-31", "weeks": [
+            {"week_code": "A", "sequence": 1, "start_date": "2025-01-01", "end_date": "2025-01-14", "weight": 14},
+            {"week_code": "B", "sequence": 2, "start_date": "2025-01-15", "end_date": "2025-01-31", "weight": 17}]},
+        {"period": "P2", "start_date": "2025-02-01", "end_date": "2025-02-28", "weeks": [
+            {"week_code": "2025-W06", "sequence": 3, "start_date": "2025-02-03", "end_date": "2025-02-09", "weight": 0},
+            {"week_code": "C", "sequence": 4, "start_date": "2025-02-01", "end_date": "2025-02-28"}]}]}}
+
+
+def test_a_planning_calendar_becomes_the_calendar_planning_uses():
+    document = copy.deepcopy(ORIGINAL)
+    document["meta"]["attributes"]["planning_horizon"] = 59
+    document["calendars"].append(PLANNING_CALENDAR)
+    doc, notes = to_canonical(document)
+    assert doc["planning_inputs"]["calendar"] == [
+        {"period": "2025-01", "week": "2025-01-01..2025-01-14", "weight": 14.0},
+        {"period": "2025-01", "week": "2025-01-15..2025-01-31", "weight": 17.0},
+        {"period": "2025-02-01..2025-02-28", "week": "2025-02-01..2025-02-28", "weight": 1.0}]
+    assert doc["meta"]["attributes"]["start_date"] == "2025-01-01"
+    assert any(n["code"] == "original_mapped" and n["path"] == "$.calendars[1].definition.periods" for n in notes)
+    config = CanonicalConfig.model_validate(doc)
+    calendar = build_calendar(config, date(2025, 1, 1), config.planning_days)
+    assert [p.label for p in calendar.periods] == ["2025-01", "2025-02-01..2025-02-28"]
+    assert len(calendar.weeks) == 3 and round(calendar.weight[0], 4) == round(14 / 31, 4)
+    assert validate_document(doc).ok
+
+
+def test_a_planning_calendar_it_cannot_place_is_kept_and_said_so():
+    document = copy.deepcopy(ORIGINAL)
+    bad = copy.deepcopy(PLANNING_CALENDAR)
+    del bad["definition"]["periods"][1]["weeks"][1]["end_date"]
+    bad["definition"]["periods"][1]["weeks"][1]["week_code"] = "C"
+    document["calendars"].append(bad)
+    doc, notes = to_canonical(document)
+    assert "calendar" not in doc.get("planning_inputs", {})
+    assert any(n["code"] == "original_unused" and n["path"] == "$.calendars[1].definition.periods" for n in notes)
 
 
 def test_our_own_documents_come_back_unchanged():
