@@ -53,7 +53,7 @@ async def on_trigger(body: bytes, subject: str, ports: Ports, delivery: int = 1,
         log.error("dropping a %s on %s: it triggers no simulation", trigger.event_type, subject)
         return
     if trigger.producer == LEGACY_PRODUCER:
-        log.info("not simulating %s: imported from the original scpln, its runs are imported", trigger.plan_version_id)
+        log.debug("not simulating %s: imported from the original scpln, its runs are imported", trigger.plan_version_id)
         return
     last = delivery >= max_deliver
     try:
