@@ -15,23 +15,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, delete, select
+from pydantic_core import from_json
+from sqlalchemy import Connection
 from sqlalchemy.dialects.sqlite import insert
 
 from services.run_registry import db, driver_sql
 
-_pending = db.pending_object_deletions
-_INSERT = insert(_pending).on_conflict_do_nothing()
-_KEEP_PLAN = delete(_pending).where(and_(_pending.c.plan_version_id == bindparam("p"),
-                                         _pending.c.reason == "plan_without_runs"))
-_RUN_AGGREGATES = select(db.aggregates.c.run_id, db.aggregates.c.artifact).where(
-    db.aggregates.c.run_id.in_(bindparam("ids", expanding=True)), db.aggregates.c.artifact.is_not(None))
-_PLANS_WITH_RUNS = select(db.runs.c.plan_version_id).where(
-    db.runs.c.plan_version_id.in_(bindparam("ids", expanding=True))).distinct()
-_PLAN_ARTIFACTS = select(db.plans.c.plan_version_id, db.plans.c.artifacts).where(
-    db.plans.c.plan_version_id.in_(bindparam("ids", expanding=True)))
-_PLAN_AGGREGATES = select(db.aggregates.c.plan_version_id, db.aggregates.c.artifact).where(
-    db.aggregates.c.plan_version_id.in_(bindparam("ids", expanding=True)), db.aggregates.c.artifact.is_not(None))
+_INSERT = insert(db.pending_object_deletions).on_conflict_do_nothing()
+# Plain SQL with as many marks as ids: these run with every batch that removes or adds runs.
+_RUN_AGGREGATES = "SELECT run_id, artifact FROM aggregates WHERE artifact IS NOT NULL AND run_id IN ({marks})"
+_PLANS_WITH_RUNS = "SELECT DISTINCT plan_version_id FROM runs WHERE plan_version_id IN ({marks})"
+_PLAN_ARTIFACTS = "SELECT plan_version_id, artifacts FROM plans WHERE plan_version_id IN ({marks})"
+_PLAN_AGGREGATES = ("SELECT plan_version_id, artifact FROM aggregates WHERE artifact IS NOT NULL "
+                    "AND plan_version_id IN ({marks})")
+_KEEP_PLANS = ("DELETE FROM pending_object_deletions WHERE reason = 'plan_without_runs' "
+               "AND plan_version_id IN ({marks})")
 
 
 class RemovedRun(NamedTuple):
@@ -49,22 +47,22 @@ def release(conn: Connection, removed: list[RemovedRun], reason: str, at: dateti
     rows = [_row(run.results, reason, run.run_id, run.plan_version_id, at) for run in removed if run.results]
     run_ids = [run.run_id for run in removed]
     plan_of = {run.run_id: run.plan_version_id for run in removed}
-    for run_id, artifact in _chunked(conn, _RUN_AGGREGATES, run_ids):
-        rows.append(_row(artifact, reason, run_id, plan_of[run_id], at))
+    for run_id, artifact in _where_in(conn, _RUN_AGGREGATES, run_ids):
+        rows.append(_row(from_json(artifact), reason, run_id, plan_of[run_id], at))
     plans = sorted({run.plan_version_id for run in removed})
-    kept = {plan for (plan,) in _chunked(conn, _PLANS_WITH_RUNS, plans)}
+    kept = {plan for (plan,) in _where_in(conn, _PLANS_WITH_RUNS, plans)}
     orphans = [plan for plan in plans if plan not in kept]
-    for plan, artifacts in _chunked(conn, _PLAN_ARTIFACTS, orphans):
-        rows += [_row(artifact, "plan_without_runs", None, plan, at) for artifact in artifacts or []]
-    for plan, artifact in _chunked(conn, _PLAN_AGGREGATES, orphans):
-        rows.append(_row(artifact, "plan_without_runs", None, plan, at))
+    for plan, artifacts in _where_in(conn, _PLAN_ARTIFACTS, orphans):
+        rows += [_row(artifact, "plan_without_runs", None, plan, at) for artifact in from_json(artifacts or "[]")]
+    for plan, artifact in _where_in(conn, _PLAN_AGGREGATES, orphans):
+        rows.append(_row(from_json(artifact), "plan_without_runs", None, plan, at))
     driver_sql.executemany(conn, _INSERT, rows)
 
 
 def keep_plans(conn: Connection, plan_ids: Iterable[str]) -> None:
-    """Plans that have a run again need their artifacts: no longer pending."""
-    if plans := [{"p": plan} for plan in sorted(set(plan_ids))]:
-        conn.execute(_KEEP_PLAN, plans)
+    """Plans that have a run again need their artifacts: no longer pending (one statement a
+    batch: this runs with every batch of new runs, live and rebuilding)."""
+    _where_in(conn, _KEEP_PLANS, sorted(set(plan_ids)))
 
 
 def _row(ref: dict[str, Any], reason: str, run_id: str | None, plan: str, at: datetime) -> dict[str, Any]:
@@ -72,9 +70,10 @@ def _row(ref: dict[str, Any], reason: str, run_id: str | None, plan: str, at: da
             "plan_version_id": plan, "since": at}
 
 
-def _chunked(conn: Connection, stmt: Any, ids: list[str]) -> list[Any]:
+def _where_in(conn: Connection, sql: str, ids: list[str]) -> list[Any]:
     found: list[Any] = []
     for start in range(0, len(ids), 500):
-        if chunk := ids[start:start + 500]:
-            found += conn.execute(stmt, {"ids": chunk}).all()
+        chunk = tuple(ids[start:start + 500])
+        result = conn.exec_driver_sql(sql.format(marks=",".join("?" * len(chunk))), chunk)
+        found += result.all() if result.returns_rows else []
     return found
