@@ -98,9 +98,10 @@ def unique(*groups: tuple[str, ...] | str) -> tuple[str, ...]:
 INBOX = "_INBOX.>"
 LEGACY_IMPORT = (s.SCENARIO_CREATED, s.SCENARIO_LOCKED, s.CONFIG_VERSION_CREATED, s.PLAN_CREATED, s.RUN_COMPLETED,
                  s.RUN_APPROVED, s.BASELINE_PROMOTED, s.RUN_ARCHIVED, s.RUN_NOTE_ADDED, s.RUN_TAGS_CHANGED,
-                 s.LEGACY_ROW_IMPORTED, bucket_writer(s.CONFIGS_BUCKET), bucket_writer(s.ARTIFACTS_BUCKET))
+                 s.LEGACY_ROW_IMPORTED, bucket_writer(s.CONFIGS_BUCKET), bucket_writer(s.ARTIFACTS_BUCKET),
+                 bucket_writer(s.RESULTS_BUCKET))
 """What ``scpln legacy import`` publishes as the operator: the original's history as facts, its
-configs and plan artifacts into their buckets (contracts.legacy)."""
+configs, plan artifacts and runs' daily results into their buckets (contracts.legacy)."""
 EVENT_LOG = f"{API}.STREAM.INFO.{EVENTS}"
 
 TABLE: dict[str, Permissions] = {

@@ -26,6 +26,9 @@ def context(src: LegacySource) -> Context:
     ctx = Context()
     ctx.scenario_names = {r["id"]: r["name"] for r in src.rows("SELECT id, name FROM scenarios")}
     ctx.run_scenarios = {r["run_id"]: r["scenario_id"] for r in src.rows("SELECT run_id, scenario_id FROM runs")}
+    if src.has_table("canonical_nodes"):
+        for r in src.rows("SELECT config_version_id, node_code, node_type FROM canonical_nodes"):
+            ctx.node_types.setdefault(r["config_version_id"], {})[r["node_code"]] = r["node_type"] or ""
     for row in _configs(src, ctx):
         ctx.config_refs[int(row.key)] = row.objects[0].ref()
     return ctx
@@ -59,7 +62,8 @@ def rows(src: LegacySource, ctx: Context) -> Iterator[RowImport]:
                                   row["version_id"]))
         yield mapping.plan(row, artifacts, runs_of.get(row["version_id"], []), ctx, src.sha256)
     for row in src.rows("SELECT run_id, started_at, duration_ms, summary, scenario_id, config_version_id, "
-                        "plan_version_id, plan_job_id FROM runs ORDER BY started_at, run_id"):
+                        "plan_version_id, plan_job_id, results, daily_profit_loss, cost_trace FROM runs "
+                        "ORDER BY started_at, run_id"):
         yield mapping.run(row, ctx)
     for row in src.rows("SELECT m.* FROM runs_meta m JOIN runs r ON r.run_id = m.run_id ORDER BY m.run_id"):
         yield mapping.run_meta(row, ctx)
@@ -88,9 +92,11 @@ class Publisher:
 
     async def write(self, batch: list[RowImport], sha256: str, source_file: str) -> None:
         stored = [o for row in batch for o in row.objects]
-        for o in stored[:1]:  # the first write of a bucket may create it: alone
-            await self.objects.put(o.name, o.bucket, o.key, o.data)
-        await asyncio.gather(*(self.objects.put(o.name, o.bucket, o.key, o.data) for o in stored[1:]))
+        firsts = {o.bucket: o for o in reversed(stored)}.values()
+        for o in firsts:  # the first write to a bucket may create it: alone
+            await self.objects.put(o.name, o.bucket, o.key, o.data, o.content_type)
+        await asyncio.gather(*(self.objects.put(o.name, o.bucket, o.key, o.data, o.content_type)
+                               for o in stored if o not in firsts))
         await asyncio.gather(*(self._publish(e) for row in batch for e in row.events))
         await asyncio.gather(*(self._publish(row.marker(sha256, source_file)) for row in batch))
 

@@ -17,6 +17,7 @@ from contracts.envelope import Envelope
 from contracts.legacy import IMPORTED_TAG, LEGACY_PRODUCER, LEGACY_RUN_TAG, NO_PLAN, LegacyRowImported
 from contracts.run_meta import NOTE_MAX
 from runtime.objects import artifact_ref
+from scpln.legacy.results import daily_results
 from scpln.legacy.source import loads
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://scpln/legacy-import")
@@ -48,9 +49,10 @@ class StoredObject:
     bucket: str
     key: str
     data: bytes
+    content_type: str = "application/json"
 
     def ref(self) -> ev.ArtifactRef:
-        return artifact_ref(self.name, self.bucket, self.key, self.data, "application/json")
+        return artifact_ref(self.name, self.bucket, self.key, self.data, self.content_type)
 
 
 @dataclass
@@ -78,6 +80,8 @@ class Context:
     scenario_names: dict[int, str] = field(default_factory=dict)
     config_refs: dict[int, ev.ArtifactRef] = field(default_factory=dict)
     run_scenarios: dict[str, int | None] = field(default_factory=dict)
+    node_types: dict[int, dict[str, str]] = field(default_factory=dict)
+    """Per config version, each node's type (canonical_nodes), for the daily results."""
 
     def scenario_name(self, legacy_id: int | None) -> str:
         if legacy_id is None:
@@ -184,13 +188,19 @@ def run(row: dict[str, Any], ctx: Context) -> RowImport:
                                   "scenario_id": scenario_id(sid) if sid is not None else "",
                                   "config_version_id": config_version_id(cfg) if cfg is not None else ""})
     job = row["plan_job_id"] or str(event_id("runs", rid, "job"))
+    daily = daily_results(rid, loads(row.get("results"), None), loads(row.get("daily_profit_loss"), None),
+                          loads(row.get("cost_trace"), None), ctx.node_types.get(cfg, {}))
+    if daily is not None:
+        out.objects.append(StoredObject("daily_results", subjects.RESULTS_BUCKET, f"{rid}.json.gz", daily,
+                                        "application/gzip"))
     out.events.append(ev.RunCompleted(
         **_envelope("runs", rid, "completed", started + timedelta(milliseconds=duration), job), run_id=rid,
         plan_version_id=pv, config_version_id=config_version_id(cfg) if cfg is not None else "legacy-config-none",
         scenario_id=scenario_id(sid) if sid is not None else "legacy-scenario-none",
         scenario_name=ctx.scenario_name(sid), job_id=job, seed=0, started_at=started,
         finished_at=started + timedelta(milliseconds=duration), duration_ms=duration,
-        summary=summary(loads(row["summary"], {})), simulator_version=SIMULATOR_VERSION))
+        summary=summary(loads(row["summary"], {})), simulator_version=SIMULATOR_VERSION,
+        results=out.objects[0].ref() if out.objects else None))
     tags = [IMPORTED_TAG] + ([LEGACY_RUN_TAG] if row["plan_version_id"] is None else [])
     out.events.append(ev.RunTagsChanged(**_envelope("runs", rid, "tags", started, rid), run_id=rid, added=tags,
                                         changed_by=IMPORTER))

@@ -43,6 +43,12 @@ def test_the_original_history_is_found_under_its_ids_and_a_second_import_adds_no
         assert run["summary"]["profit_total"] == pytest.approx(source["profit_total"])
         assert run["summary"]["planning_days"] == source["planning_days"]
 
+    with system.client() as client:
+        some = manifest["runs"][0]
+        results = client.get(f"/runs/{some['run_id']}/results")
+        assert results.status_code == 200 and results.json()["planning_days"] == some["planning_days"]
+        assert client.get(f"/runs/{some['run_id']}/results", params={"format": "csv", "part": "pnl"}).status_code == 200
+
     meta = {m["run_id"]: m for m in manifest["runs_meta"]}
     approved = next(rid for rid, m in meta.items() if m["approved"] and m["baseline"])
     run_meta = system.wait_for(f"/runs/{approved}/meta", lambda body: body.get("approved"))

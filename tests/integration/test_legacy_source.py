@@ -3,6 +3,7 @@ its manifest describes, under the same ids, with the same event ids every time; 
 not such a database, a truncated one, or one of a schema revision the importer does not know is
 refused before anything is read into facts."""
 
+import gzip
 import json
 import shutil
 import sqlite3
@@ -12,6 +13,7 @@ import pytest
 
 from contracts import events as ev
 from contracts.legacy import IMPORTED_TAG, LEGACY_RUN_TAG
+from contracts.results import DailyResults
 from scpln.legacy.importer import context, rows, run_import
 from scpln.legacy.source import NotLegacyDatabase, open_legacy
 
@@ -66,6 +68,18 @@ def test_the_shared_database_becomes_the_facts_of_its_manifest(manifest) -> None
     markers = [row.marker(manifest["sha256"], DB.name) for row in facts]
     assert all(m.imported_from == manifest["sha256"] for m in markers)
     assert len({e.event_id for e in events} | {m.event_id for m in markers}) == len(events) + len(markers)
+
+
+def test_daily_results_are_kept_in_this_systems_layout_and_their_pnl_adds_up_to_the_summary(manifest) -> None:  # type: ignore[no-untyped-def]
+    days = {r["run_id"]: r["planning_days"] for r in manifest["runs"]}
+    for row in (r for r in _facts() if r.table == "runs"):
+        run = row.events[0]
+        assert run.results is not None and run.results.content_type == "application/gzip"
+        results = DailyResults.model_validate_json(gzip.decompress(row.objects[0].data))
+        assert results.run_id == run.run_id and results.planning_days == days[run.run_id]
+        assert all(len(s.end) == results.planning_days for s in results.series)
+        assert sum(results.pnl["profit"]) == pytest.approx(run.summary.profit_total)
+        assert sum(results.pnl["revenue"]) == pytest.approx(run.summary.revenue_total)
 
 
 def test_the_same_rows_give_the_same_event_ids() -> None:
