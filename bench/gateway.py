@@ -101,7 +101,7 @@ def report(system, run_id: str, repeat: int) -> None:  # type: ignore[no-untyped
         "run page 365 d + chart data (warm)": [f"/ui/runs/{run_id}", f"/ui/runs/{run_id}/chart.json"],
         "chart data, another pair": [f"/ui/runs/{run_id}/chart.json?node=W1&item=P1"],
     }
-    with httpx.Client(base_url=system.base_url, timeout=30) as client:
+    with system.client() as client:
         cold = measure(client, [f"/ui/runs/{run_id}", f"/ui/runs/{run_id}/chart.json"], 1)
         print(f"\n  {'case':<48} {'server p50':>11} {'client p50':>11} {'client p90':>11} {'x baseline':>11}")
         print(f"  {'run page 365 d + chart data (cold, once)':<48} {cold[0]:9.1f}ms {cold[1]:9.1f}ms {'':>11}")
@@ -125,7 +125,8 @@ def main() -> None:
         system = start_system(data, {"SCPLN_SKIP_SIMULATION_API": "0", "SCPLN_DB": str(data / "scpln.db")})
         try:
             run_id = year_run(system)
-            total = httpx.get(f"{system.base_url}/runs?limit=1").json()["total"]
+            with system.client() as client:
+                total = client.get("/runs?limit=1").json()["total"]
             print(f"system up; {total:,} runs in the registry; 365-day run {run_id}")
             report(system, run_id, args.repeat)
         finally:
