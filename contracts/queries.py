@@ -52,7 +52,6 @@ class ListRuns(Consistency):
     tag: str | None = Field(default=None, max_length=200, description="Only runs carrying this tag (exact).")
 
 
-
 class RunRow(Contract):
     run_id: str
     plan_version_id: str
@@ -76,7 +75,6 @@ class RunRow(Contract):
     baseline: bool = Field(default=False, description="Its scenario's baseline (BaselinePromoted).")
     archived: bool = Field(default=False, description="Archived: the run history hides it unless asked for.")
     tags: list[str] = Field(default_factory=list, description="Its tags, sorted.")
-
 
 
 class RunsPage(ReadModelPosition):

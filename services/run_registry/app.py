@@ -41,11 +41,11 @@ QUERY_ROUTES = {
     subjects.QRY_CONFIGS_LIST: (q.ListConfigs, queries.list_configs),
     subjects.QRY_CONFIG_GET: (q.GetConfig, queries.get_config),
     subjects.QRY_STATUS: (q.Consistency, queries.status),
+    subjects.QRY_POSITION: (q.Consistency, queries.read_model_position),
     subjects.QRY_PSI_GET: (rq.GetPsi, review_queries.get_psi),
     subjects.QRY_PSI_STATE: (rq.GetPsiState, review_queries.get_psi_state),
     subjects.QRY_PSI_AUDIT: (rq.GetPsiAudit, review_queries.get_psi_audit),
     subjects.QRY_PSI_WEIGHTS: (rq.GetPsiWeights, review_queries.get_psi_weights),
-    subjects.QRY_POSITION: (q.Consistency, queries.read_model_position),
     subjects.QRY_RUN_META: (q.GetRunMeta, queries.get_run_meta),
     subjects.QRY_BASELINES: (q.ListBaselines, queries.list_baselines),
 }
@@ -101,8 +101,8 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
         shutdown.cancel()
         backups.cancel()
         checkpoints.cancel()
-        reporting.cancel()
         sweeps.cancel()
+        reporting.cancel()
         await broker.stop()
         await nc.drain()
         wal.close(live.engine)

@@ -14,8 +14,8 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from contracts.envelope import INT64_MAX
 from contracts.events import JobProgress
-from services.ui_gateway.bus import Bus
 from services.ui_gateway.auth.guard import allow
+from services.ui_gateway.bus import Bus
 from services.ui_gateway.deps import BusDep
 
 router = APIRouter(tags=["jobs"])

@@ -8,6 +8,8 @@ import httpx
 import nats
 import pytest
 
+from runtime.nats_credentials import read_passwords
+
 pytestmark = pytest.mark.e2e
 
 
@@ -96,3 +98,30 @@ def test_the_embedded_nats_refuses_a_client_without_credentials(system):
 
     with pytest.raises(Exception, match="(?i)authorization"):
         asyncio.run(connect())
+
+
+def test_no_password_or_token_is_in_the_logs_the_metrics_or_the_event_log(system):
+    token = system.create_token("admin", "--name", "secret-check")
+    with system.client(token=token) as client:
+        assert client.get("/runs").status_code == 200
+        metrics = client.get("/metrics").text
+    secrets = [system.admin_password, system.admin_token, token, *read_passwords(system.data_dir).values()]
+    logs = {path.name: path.read_text(errors="replace") for path in (system.data_dir / "logs").glob("*.log")}
+    logs["console"] = (system.data_dir / "up.out").read_text().replace(system.admin_password, "", 1)  # said once
+    assert len(logs) >= 5
+    for secret in secrets:
+        assert secret not in metrics
+        assert [name for name, text in logs.items() if secret in text] == []
+    log_bytes = asyncio.run(_whole_log(system.nats_url))
+    for secret in secrets:
+        assert secret.encode() not in log_bytes
+
+
+async def _whole_log(url: str) -> bytes:
+    from runtime.replay import read_log
+
+    nc = await nats.connect(url)
+    try:
+        return b"".join([m.data async for batch in read_log(nc.jetstream()) for m in batch])
+    finally:
+        await nc.close()

@@ -7,8 +7,8 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from contracts import subjects
 from contracts.events import ArtifactRef
 from contracts.queries import ConfigDetail, GetConfig, GetRun, RunDetail
-from services.ui_gateway.bus import Bus
 from services.ui_gateway.auth.guard import allow
+from services.ui_gateway.bus import Bus
 from services.ui_gateway.deps import BusDep, ask, read_object
 from services.ui_gateway.results import HeadCache, gunzip, parse_head
 from services.ui_gateway.results_csv import Part, to_csv

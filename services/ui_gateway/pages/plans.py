@@ -102,9 +102,9 @@ async def create_plan(request: Request, bus: BusDep, actor: Actor, base_scenario
 
 @router.get("/{plan_version_id}", dependencies=[allow("read")])
 async def plan_page(request: Request, plan_version_id: str, bus: BusDep, min_seq: MinSeq = 0, flash: str = "") -> Response:
-    """The plan: its summary and KPIs, a page of its runs (``runs_page``; updated live), its artifacts as
-    grids dated from its day 1 (each grid searched and paged by ``<grid>_q``/``<grid>_page``) and its
-    aggregates."""
+    """The plan: its summary, KPIs and spread, a page of its runs (``runs_page``; updated live), its
+    artifacts as grids dated from its day 1 (each grid searched and paged by ``<grid>_q``/``<grid>_page``)
+    and its aggregates."""
     params = request.query_params
     detail, runs = await asyncio.gather(
         ask(bus, subjects.QRY_PLAN_GET, GetPlan(plan_version_id=plan_version_id, min_seq=min_seq), PlanDetail),

@@ -183,12 +183,12 @@ def registry(bus: FakeBus) -> FakeBus:
         subjects.QRY_CONFIGS_LIST: q.ConfigsPage(configs=[config_row()], total=1),
         subjects.QRY_CONFIG_GET: q.ConfigDetail(config=config_row()),
         subjects.QRY_STATUS: q.RegistryStatus(runs=1, last_seq=7),
-        subjects.QRY_POSITION: q.ReadModelPosition(last_seq=7),
         subjects.QRY_RUN_META: lambda r: q.RunMetas(metas={i: q.RunMeta(run_id=i) for i in r.run_ids}),
         subjects.QRY_BASELINES: q.BaselinesPage(baselines=[]),
         subjects.QRY_NOTIFIER_STATUS: NotifierStatus(events=["run_completed"], signed=True, give_up_after_s=3600.0,
                                                      receivers=[], recent=[]),
         subjects.CMD_RUN_META: lambda c: RunMetaChanged(run_id=c.run_id, meta=q.RunMeta(run_id=c.run_id)),
+        subjects.QRY_POSITION: q.ReadModelPosition(last_seq=7),
     })
     bus.objects[(RESULTS.bucket, RESULTS.key)] = gz(results_doc())
     bus.objects[(subjects.ARTIFACTS_BUCKET, "plan_1/aggregate.json")] = json.dumps(
