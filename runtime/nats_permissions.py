@@ -140,7 +140,8 @@ TABLE: dict[str, Permissions] = {
     "operator": Permissions(
         publish=unique(s.IDENTITY_EVENTS, s.JOB_PROGRESS, s.READ_MODEL_REPLACED, s.CMD_REGISTRY_SWAP,
                        s.CMD_MAINTENANCE_SET, stream_owner(EVENTS), ordered(EVENTS), log_reader(EVENTS),
-                       *LEGACY_IMPORT, s.CMD_CONFIG_IMPORT, bucket_writer(s.UPLOADS_BUCKET)),
+                       *LEGACY_IMPORT, s.CMD_CONFIG_IMPORT, bucket_writer(s.UPLOADS_BUCKET),
+                       f"{API}.STREAM.MSG.GET.{EVENTS}"),  # an audit reads one stored event by its sequence
         subscribe=(INBOX,)),
 }
 """Each user's subjects. Everything not listed is refused (the server logs a Permissions Violation)."""

@@ -75,9 +75,10 @@ def test_scenario_lifecycle_governs_plan_creation(full_system):
         scenario = client.post("/scenarios", json={"name": "E2E what-if", "tag": "e2e"}).json()["scenario_id"]
         full_system.wait_for(f"/scenarios/{scenario}", lambda b: b["scenario"]["name"] == "E2E what-if")
         assert client.patch(f"/scenarios/{scenario}", json={"description": "changed"}).status_code == 200
-        assert client.post(f"/scenarios/{scenario}/lock?by=auditor").status_code == 200
+        assert client.post(f"/scenarios/{scenario}/lock?by=auditor").status_code == 422  # the actor is who signed in
+        assert client.post(f"/scenarios/{scenario}/lock").status_code == 200
         refused = client.post("/plans", json={"base_scenario_id": scenario, "config_version_id": config_id})
-        assert refused.status_code == 409 and "auditor" in str(refused.json()["detail"])
+        assert refused.status_code == 409 and "locked by admin" in str(refused.json()["detail"])
         frozen = client.patch(f"/scenarios/{scenario}", json={"name": "renamed while locked"})
         assert frozen.status_code == 409 and "unlock it to edit it" in frozen.json()["detail"]
         assert client.post(f"/scenarios/{scenario}/unlock").status_code == 200
@@ -154,7 +155,8 @@ def test_a_failed_planning_job_says_why_and_is_retried_as_a_new_job_with_the_sam
 
 def test_a_plan_request_sent_twice_with_one_idempotency_key_makes_one_plan(full_system):
     with full_system.client() as client:
-        config_id = min(client.get("/configs").json()["configs"], key=lambda c: c["planning_days"])["config_version_id"]
+        configs = client.get("/configs").json()["configs"]
+        config_id = next(c for c in configs if c["name"] == "Small network")["config_version_id"]  # a sample: it plans
         body = {"base_scenario_id": "scn_baseline", "config_version_id": config_id, "seed": 8}
         first = client.post("/plans", json=body, headers={"Idempotency-Key": "e2e-once"})
         again = client.post("/plans", json=body, headers={"Idempotency-Key": "e2e-once"})
