@@ -205,3 +205,14 @@ def test_each_unit_has_its_format(value, unit, shown):
 def test_differences_are_in_points_for_rates_and_in_the_currency_for_money():
     assert (kpi_diff(-0.29, "fill_rate"), kpi_diff(12.0, "profit_total", "EUR"), kpi_diff(-3.0, "lost_sales_total")) == (
         "-29.0 pp", "+12.00 EUR", "-3")
+
+
+def test_the_run_page_says_where_the_plan_fell_short_and_why(client, bus):
+    shortfall = {"node": "F5", "item": "P5", "kind": "production", "stated": True, "planned": 1000.0, "attained": 455.0,
+                 "shortfall": 545.0, "weeks_short": 12, "first_week": "W1", "first_day": 1, "reason": "capacity",
+                 "reasons": {"capacity": 545.0}}
+    row = run_row(summary={"fill_rate": 0.97, "plan_attainment": 0.993, "plan_shortfalls": [shortfall]})
+    bus.replies[subjects.QRY_RUN_GET] = q.RunDetail(run=row)
+    page = client.get("/ui/runs/run_a").text
+    assert 'id="plan-shortfalls"' in page and "plan attainment 99.3%" in page
+    assert "<code>F5</code>" in page and "capacity 545" in page and "W1 (day 1)" in page
