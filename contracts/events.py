@@ -15,13 +15,6 @@ from contracts import subjects
 from contracts.envelope import Contract, Envelope, schema_version_field
 from contracts.identity import (
     IDENTITY_EVENTS,
-    TokenIssued,
-    TokenRevoked,
-    UserAdded,
-    UserDisabled,
-    UserEnabled,
-    UserPasswordChanged,
-    UserRoleChanged,
 )
 from contracts.kpis import KPI_BY_KEY
 from contracts.legacy import LEGACY_EVENTS
@@ -39,14 +32,8 @@ from contracts.psi import (
 )
 from contracts.run_meta import (
     RUN_META_EVENTS,
-    BaselinePromoted,
-    RunApproved,
-    RunArchived,
-    RunNoteAdded,
-    RunTagsChanged,
-    RunUnarchived,
 )
-from contracts.stored_objects import STORED_OBJECT_EVENTS, StoredObjectsDeleted
+from contracts.stored_objects import STORED_OBJECT_EVENTS
 from contracts.supply_plan import EXECUTION_DESCRIPTION, Execution, PlanShortfall
 from contracts.upcast import UPCASTERS, upcast_json, upcaster
 

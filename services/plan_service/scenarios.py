@@ -6,9 +6,9 @@ from contracts.commands import CreateScenario, ErrorReply, ScenarioAccepted, Sce
 from contracts.envelope import Envelope
 from contracts.events import (
     ScenarioArchived,
-    ScenarioUnarchived,
     ScenarioCreated,
     ScenarioLocked,
+    ScenarioUnarchived,
     ScenarioUnlocked,
     ScenarioUpdated,
 )

@@ -14,9 +14,9 @@ from contracts.events import (
     PlanRevised,
     RunRequested,
     ScenarioArchived,
-    ScenarioUnarchived,
     ScenarioCreated,
     ScenarioLocked,
+    ScenarioUnarchived,
     ScenarioUnlocked,
     ScenarioUpdated,
 )

@@ -7,6 +7,7 @@ from collections import namedtuple
 from pathlib import Path
 
 import pytest
+from registry_helpers import engine_for, scenario_created
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from contracts import subjects
@@ -14,7 +15,6 @@ from runtime.storage import Storage
 from services.run_registry.follow import apply_when_stored
 from services.run_registry.position import Position
 from services.run_registry.writer import ReadModelWriter
-from registry_helpers import engine_for, scenario_created
 
 Usage = namedtuple("Usage", "total used free")
 DISK_FULL = OperationalError("INSERT INTO scenarios …", {}, sqlite3.OperationalError("database or disk is full"))

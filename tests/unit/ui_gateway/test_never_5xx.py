@@ -28,8 +28,8 @@ from contracts.queries import Comparison, KpiComparison
 from services.ui_gateway.app import create_app
 from services.ui_gateway.settings import Settings
 from tests.unit.ui_gateway.fakes import FakeBus, registry, run_row
-from tests.unit.ui_gateway.test_psi_api import review_replies
 from tests.unit.ui_gateway.routes import api_routes
+from tests.unit.ui_gateway.test_psi_api import review_replies
 
 STREAMS = {"/ui/jobs/events"}
 """Routes that answer with an endless stream (live job progress): not for a request per example."""
