@@ -15,6 +15,13 @@ from contracts import subjects
 from contracts.envelope import Contract, Envelope, schema_version_field
 from contracts.identity import (
     IDENTITY_EVENTS,
+    TokenIssued,  # noqa: F401 - re-exported: readers find every event here
+    TokenRevoked,  # noqa: F401 - re-exported: readers find every event here
+    UserAdded,  # noqa: F401 - re-exported: readers find every event here
+    UserDisabled,  # noqa: F401 - re-exported: readers find every event here
+    UserEnabled,  # noqa: F401 - re-exported: readers find every event here
+    UserPasswordChanged,  # noqa: F401 - re-exported: readers find every event here
+    UserRoleChanged,  # noqa: F401 - re-exported: readers find every event here
 )
 from contracts.kpis import KPI_BY_KEY
 from contracts.legacy import LEGACY_EVENTS
@@ -32,8 +39,14 @@ from contracts.psi import (
 )
 from contracts.run_meta import (
     RUN_META_EVENTS,
+    BaselinePromoted,  # noqa: F401 - re-exported: readers find every event here
+    RunApproved,  # noqa: F401 - re-exported: readers find every event here
+    RunArchived,  # noqa: F401 - re-exported: readers find every event here
+    RunNoteAdded,  # noqa: F401 - re-exported: readers find every event here
+    RunTagsChanged,  # noqa: F401 - re-exported: readers find every event here
+    RunUnarchived,  # noqa: F401 - re-exported: readers find every event here
 )
-from contracts.stored_objects import STORED_OBJECT_EVENTS
+from contracts.stored_objects import STORED_OBJECT_EVENTS, StoredObjectsDeleted  # noqa: F401 - re-exported
 from contracts.supply_plan import EXECUTION_DESCRIPTION, Execution, PlanShortfall
 from contracts.upcast import UPCASTERS, upcast_json, upcaster
 
