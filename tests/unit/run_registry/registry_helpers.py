@@ -59,7 +59,8 @@ def run_completed(run_id: str, started: datetime = T0, pv: str = "p1", cid: str 
     return ev.RunCompleted(
         run_id=run_id, plan_version_id=pv, config_version_id=cid, scenario_id=sid, scenario_name=name,
         job_id=job, seed=7, started_at=started, finished_at=started + timedelta(milliseconds=duration_ms),
-        duration_ms=duration_ms, summary=summary(fill_rate, profit), results=ART, simulator_version="1.0",
+        duration_ms=duration_ms, summary=summary(fill_rate, profit), results=ART | {"key": f"{run_id}.json.gz"},
+        simulator_version="1.0",
         **_ENV)
 
 

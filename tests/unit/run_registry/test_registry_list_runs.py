@@ -116,7 +116,7 @@ def test_the_stored_run_round_trips_with_utc_times_and_summary():
     with engine.connect() as conn:
         [run] = queries.list_runs(conn, ListRuns()).runs
     assert run.started_at == T0 and run.started_at.utcoffset() == timedelta(0)
-    assert (run.scenario_name, run.summary["fill_rate"], run.results.key) == ("Peak EU", 0.75, "k")
+    assert (run.scenario_name, run.summary["fill_rate"], run.results.key) == ("Peak EU", 0.75, "r1.json.gz")
 
 
 def test_naive_since_and_until_are_read_as_utc():
