@@ -1,12 +1,11 @@
 """Retrying any job that did not succeed, and how a planning job's failure is told: the step
 and reason in its JobProgress, one warning line for inputs that cannot be planned."""
 
-import asyncio
 import logging
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from test_plan_commands import SAMPLES, Tasks
 
 from contracts.commands import CreatePlan, RetryJob
 from contracts.events import AggregateRequested, JobProgress
@@ -17,19 +16,6 @@ from services.plan_service import jobs, plans
 from services.plan_service.domain.pipeline import PipelineError
 from services.plan_service.ports import Ports
 from services.plan_service.sample_data import load_samples
-
-SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-
-
-class Tasks:
-    def __init__(self) -> None:
-        self.tasks: list[asyncio.Task] = []
-
-    def __call__(self, coro) -> None:  # type: ignore[no-untyped-def]
-        self.tasks.append(asyncio.ensure_future(coro))
-
-    async def done(self) -> None:
-        await asyncio.gather(*self.tasks)
 
 
 @pytest.fixture()

@@ -3,12 +3,11 @@ range with a typed ``validation_failed`` (commands come from any client, not onl
 records the options it planned with in full, and still reads requests recorded before options
 were checked (``PlanOptions.recorded``)."""
 
-import asyncio
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from test_plan_commands import SAMPLES, Tasks
 
 from contracts.canonical import CanonicalConfig
 from contracts.commands import CreatePlan, ErrorReply, PlanAccepted, RetryJob
@@ -22,19 +21,6 @@ from services.plan_service import jobs, plans
 from services.plan_service.domain.pipeline import run_pipeline
 from services.plan_service.ports import Ports
 from services.plan_service.sample_data import load_samples
-
-SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-
-
-class Tasks:
-    def __init__(self) -> None:
-        self.tasks: list[asyncio.Task] = []
-
-    def __call__(self, coro) -> None:  # type: ignore[no-untyped-def]
-        self.tasks.append(asyncio.ensure_future(coro))
-
-    async def done(self) -> None:
-        await asyncio.gather(*self.tasks)
 
 
 @pytest.fixture()
