@@ -3,10 +3,8 @@ original scpln's canonical JSON, read as canonical-1.0 by plan_service) into the
 as ``POST /configs`` does. Prints the version, then what of the original was mapped or kept."""
 
 import argparse
-import asyncio
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 from nats.errors import NoRespondersError
@@ -21,8 +19,7 @@ STAGE_ABOVE = 256 * 1024
 """Documents larger than this go through the uploads bucket, as the gateway stages them."""
 
 
-class Refused(Exception):
-    """The file is not a config document, or plan_service refused it (exit status 1)."""
+Refused = locate.Refused
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,15 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        print(asyncio.run(_import(args)))
-    except Refused as refused:
-        print(f"{PROGRAM}: {refused}", file=sys.stderr)
-        return 1
-    except locate.Unreachable as unreachable:
-        print(f"{PROGRAM}: {unreachable}", file=sys.stderr)
-        return 2
-    return 0
+    return locate.outcome(PROGRAM, lambda: _import(args))
 
 
 def read_document(path: Path) -> dict:  # type: ignore[type-arg]

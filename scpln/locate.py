@@ -2,7 +2,10 @@
 bus and the operator's credentials (``runtime.nats_credentials``)."""
 
 import argparse
+import asyncio
 import os
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import nats
@@ -16,6 +19,24 @@ DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 
 class Unreachable(Exception):
     """The bus cannot be reached, or refuses these credentials; the message says so in one line."""
+
+
+class Refused(Exception):
+    """The system (or the input) refused what was asked; the message says why."""
+
+
+def outcome(program: str, work: Callable[[], Awaitable[str]]) -> int:
+    """Run a command's ``work`` and turn its outcome into output and an exit status: what it
+    says (0), a refusal (1), a bus that cannot be reached (2)."""
+    try:
+        print(asyncio.run(work()))
+    except Refused as refused:
+        print(f"{program}: {refused}", file=sys.stderr)
+        return 1
+    except Unreachable as unreachable:
+        print(f"{program}: {unreachable}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def default_data_dir() -> Path:

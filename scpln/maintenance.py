@@ -8,7 +8,6 @@ log. They find the system as the other ``scpln`` commands do (``--data-dir``, ``
 """
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -26,8 +25,7 @@ from scpln.identity_cli import actor
 PROGRAM = "scpln maintenance"
 
 
-class Refused(Exception):
-    """plan_service refused the change, or the request is invalid (exit status 1)."""
+Refused = locate.Refused
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,15 +49,7 @@ def add_during_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        print(asyncio.run(_command(args)))
-    except Refused as refused:
-        print(f"{PROGRAM}: {refused}", file=sys.stderr)
-        return 1
-    except locate.Unreachable as unreachable:
-        print(f"{PROGRAM}: {unreachable}", file=sys.stderr)
-        return 2
-    return 0
+    return locate.outcome(PROGRAM, lambda: _command(args))
 
 
 async def _command(args: argparse.Namespace) -> str:
