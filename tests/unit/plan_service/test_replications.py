@@ -4,10 +4,10 @@ the replications a stop cut short; a retry runs the same seed again; warnings at
 time about components nothing replenishes."""
 
 import asyncio
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from test_plan_commands import SAMPLES, Tasks
 
 from contracts.commands import CreatePlan, ImportConfig, RerunPlan, RetryJob
 from contracts.events import PlanCreated, RunRequested
@@ -19,19 +19,6 @@ from services.plan_service import configs, jobs, plans, replications
 from services.plan_service.ports import Ports
 from services.plan_service.sample_data import load_samples
 from services.plan_service.state import PlanServiceState
-
-SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-
-
-class Tasks:
-    def __init__(self) -> None:
-        self.tasks: list[asyncio.Task] = []
-
-    def __call__(self, coro) -> None:  # type: ignore[no-untyped-def]
-        self.tasks.append(asyncio.ensure_future(coro))
-
-    async def done(self) -> None:
-        await asyncio.gather(*self.tasks)
 
 
 def quick(config, *, options, on_step):  # type: ignore[no-untyped-def]
