@@ -41,6 +41,8 @@ def test_a_failed_plan_is_followed_live_to_its_page_and_retried_from_there(watch
         config_id = client.post("/configs", json=document).json()["config_version_id"]
         accepted = client.post("/plans", json={"base_scenario_id": "scn_baseline", "config_version_id": config_id}).json()
     job_id, plan_id = accepted["job_id"], accepted["plan_version_id"]
+    early = watcher.context.new_page()  # the plan page opened while it is being planned
+    early.goto(f"/ui/plans/{plan_id}")  # turns into its failure by itself (data-live-reload-job)
 
     row = watcher.locator(f'tr[data-job-id="{job_id}"]')
     row.locator('[data-field="state"]:text("failed")').wait_for()
@@ -48,10 +50,12 @@ def test_a_failed_plan_is_followed_live_to_its_page_and_retried_from_there(watch
     assert row.locator('[data-field="step"]').inner_text() == "allocate"
     shot(watcher, "jobs-failed-plan")
 
-    row.locator(f'a[href="/ui/plans/{plan_id}"]').click()
-    watcher.wait_for_url(f"**/ui/plans/{plan_id}")
+    row.locator(f'a[href^="/ui/plans/{plan_id}?min_seq="]').click()
+    watcher.wait_for_url(f"**/ui/plans/{plan_id}?min_seq=*")
     banner = watcher.locator("#plan-failed")
     assert "Planning failed at step allocate" in banner.inner_text() and "NOBODY" in banner.inner_text()
+    assert "Planning failed at step allocate" in early.locator("#plan-failed").inner_text()
+    early.close()
     assert watcher.locator("#simulate-again").count() == 0
     shot(watcher, "plan-failed")
 

@@ -6,7 +6,9 @@
      meanwhile its simulations in progress are listed in the element data-live-list names.
    Jobs come as "scpln:job" events ({job, seq}: static/jobs.js announces them). An element with
    data-live-after listens to the stream itself (/ui/jobs/events after that sequence), and fetches
-   again every 5 s when the stream cannot be kept open. New rows (data-live-key) are highlighted. */
+   again every 5 s when the stream cannot be kept open. New rows (data-live-key) are highlighted.
+   An element with data-live-reload-job="<job_id>" reloads the page (at least as new as the event)
+   when that job ends: a plan being planned turns into its plan or its failure. */
 (function () {
   "use strict";
   const parts = Array.from(document.querySelectorAll("[data-live-src]"));
@@ -67,8 +69,17 @@
     list.hidden = list.children.length === 0;
   }
 
+  const reloadOn = document.querySelector("[data-live-reload-job]");
+
   document.addEventListener("scpln:job", function (event) {
     const job = event.detail.job, seq = event.detail.seq;
+    if (reloadOn && reloadOn.dataset.liveReloadJob === job.job_id && FINAL.includes(job.state)) {
+      const params = new URLSearchParams(window.location.search);
+      params.delete("flash");
+      if (seq) params.set("min_seq", String(seq));
+      window.location.replace(window.location.pathname + "?" + params.toString());
+      return;
+    }
     const now = job.state + "/" + (job.step || "").replace(COUNTER, "");
     const changed = heard.get(job.job_id) !== now;
     heard.set(job.job_id, now);

@@ -27,10 +27,11 @@
     if (total) total.textContent = String(Math.max(0, Number(total.textContent) + delta));
   }
 
-  function link(kind, id) {
+  function link(kind, id, seq) {  // seq: the page it leads to shows at least this event
     if (!id) return "–";
     const a = document.createElement("a");
-    a.className = "id"; a.href = "/ui/" + kind + "/" + encodeURIComponent(id); a.textContent = id;
+    a.className = "id"; a.href = "/ui/" + kind + "/" + encodeURIComponent(id) + (seq ? "?min_seq=" + seq : "");
+    a.textContent = id;
     return a;
   }
 
@@ -67,7 +68,7 @@
     return forms;
   }
 
-  function update(job) {
+  function update(job, seq) {
     if (onlyJob && job.job_id !== onlyJob) return;
     if (!matches(job)) {
       const shown = body.querySelector('tr[data-job-id="' + CSS.escape(job.job_id) + '"]');
@@ -84,7 +85,8 @@
     setField(row, "job_type", job.job_type);
     setField(row, "step", job.step || "");
     setField(row, "message", job.message || "");
-    setField(row, "plan", link("plans", job.plan_version_id));
+    const ended = ["succeeded", "failed", "cancelled"].includes(job.state);
+    setField(row, "plan", link("plans", job.plan_version_id, ended ? seq : 0));
     setField(row, "run", link("runs", job.run_id));
     setField(row, "updated", stamp(job.occurred_at || job.updated_at));
     setField(row, "actions", actions(job));
@@ -101,7 +103,7 @@
       + (onlyType ? "&job_type=" + encodeURIComponent(onlyType) : "");
     const url = onlyJob ? "/jobs/" + encodeURIComponent(onlyJob) : "/jobs?limit=100" + filters;
     fetch(url).then((r) => r.json()).then((data) => {
-      (data.jobs || [data.job]).slice().reverse().forEach((job) => { update(job); announce(job, 0); });
+      (data.jobs || [data.job]).slice().reverse().forEach((job) => { update(job, 0); announce(job, 0); });
     }).catch(() => { status.textContent = "Live updates: the gateway does not answer; retrying…"; })
       .finally(() => setTimeout(poll, POLL_MS));
   }
@@ -113,7 +115,7 @@
     source.addEventListener("open", () => { failures = 0; status.textContent = "Live updates: connected"; });
     source.addEventListener("job", (e) => {
       const job = JSON.parse(e.data);
-      update(job);
+      update(job, Number(e.lastEventId) || 0);
       announce(job, Number(e.lastEventId) || 0);
     });
     source.addEventListener("error", () => {
