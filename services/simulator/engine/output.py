@@ -3,6 +3,7 @@ DailyResults document, written as a stream so the document is never held as one 
 
 import gzip
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,6 +65,25 @@ class SimulationOutput:
                 yield [{"day": first + d + 1, "category": block.category, "node": nodes[c], "item": block.items[c],
                         "amount": a} for d, c, a in zip(days.tolist(), cols.tolist(), rounded[days, cols].tolist())]
 
+    def trace_json(self, days_per_chunk: int = 32) -> Iterator[bytes]:
+        """The cost trace as ``trace_chunks`` gives it, each chunk's entries as compact JSON
+        without the brackets, byte for byte what orjson makes of the entries; the entries are
+        never built as dicts (a day's and a column's fixed text is made once)."""
+        codes, days = self.network.node_codes, self.network.days
+        day_text = [b'{"day":%d,"category":' % (day + 1) for day in range(days)]
+        for block in self.blocks:
+            category = orjson.dumps(block.category)
+            column_text = [category + b',"node":' + orjson.dumps(codes[n]) + b',"item":' + orjson.dumps(item)
+                           + b',"amount":' for n, item in zip(block.nodes, block.items)]
+            for first in range(0, days, days_per_chunk):
+                rounded = np.round(block.amounts(first, first + days_per_chunk), DECIMALS) + 0.0
+                rows, cols = np.nonzero(rounded)
+                if not len(rows):
+                    continue
+                amounts = orjson.dumps(rounded[rows, cols].tolist())[1:-1].split(b",")
+                yield b",".join([day_text[first + d] + column_text[c] + a + b"}"
+                                 for d, c, a in zip(rows.tolist(), cols.tolist(), amounts)])
+
     def trace(self) -> list[dict]:
         return [entry for chunk in self.trace_chunks() for entry in chunk]
 
@@ -94,9 +114,8 @@ class SimulationOutput:
             out.write(b'],"pnl":' + orjson.dumps(pnl) + b',"plan":' + orjson.dumps(self._plan_section())
                       + b',"cost_trace":[')
             separator = b""
-            for chunk in self.trace_chunks():
-                if chunk:
-                    out.write(separator + orjson.dumps(chunk)[1:-1])
-                    separator = b","
+            for chunk in self.trace_json():
+                out.write(separator + chunk)
+                separator = b","
             out.write(b"]}")
         return buffer.getvalue()
