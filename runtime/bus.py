@@ -44,6 +44,13 @@ def stream_config(max_bytes: int = MAX_STORAGE_BYTES, replicas: int = 1) -> Stre
     )
 
 
+def servers(nats_url: str) -> list[str]:
+    """The servers a NATS URL names: one, or a cluster's as a comma-separated list
+    (``nats://u:p@host1:4222,nats://u:p@host2:4222``); each may carry its credentials. The client
+    connects to any of them and fails over to the others (and to those the cluster announces)."""
+    return [part.strip() for part in nats_url.split(",") if part.strip()]
+
+
 def public_url(nats_url: str) -> str:
     """The first server of a NATS URL list, without credentials."""
     parts = urlsplit(nats_url.split(",")[0].strip())
@@ -62,7 +69,7 @@ async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: in
         tried += 1
         try:
             client = await nats.connect(
-                url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
+                servers(url), name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
                 allow_reconnect=True, **outage.callbacks(),  # type: ignore[arg-type]
             )
         except Exception as exc:
@@ -82,7 +89,7 @@ def broker(url: str, outage: OutageLog):  # type: ignore[no-untyped-def]
     ``outage``."""
     from faststream.nats import NatsBroker
 
-    return NatsBroker(url, logger=None, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+    return NatsBroker(servers(url), logger=None, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
                       **outage.callbacks())  # type: ignore[arg-type]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import nats
 from nats.aio.client import Client
 
-from runtime.bus import public_url
+from runtime.bus import public_url, servers
 from runtime.nats_credentials import operator_url
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
@@ -69,10 +69,10 @@ async def connect(url: str, errors: list[str] | None = None) -> Client:
     """The bus, or ``Unreachable`` within seconds (no retries, no traceback). The server's
     errors on the connection (a permissions violation) are appended to ``errors``."""
     try:  # a first attempt that gives up at once; the connection kept then rides out short outages
-        probe = await nats.connect(url, connect_timeout=3, max_reconnect_attempts=1, allow_reconnect=False,
+        probe = await nats.connect(servers(url), connect_timeout=3, max_reconnect_attempts=1, allow_reconnect=False,
                                    error_cb=_quiet)
         await probe.close()
-        return await nats.connect(url, error_cb=_collect(errors if errors is not None else []))
+        return await nats.connect(servers(url), error_cb=_collect(errors if errors is not None else []))
     except Exception as exc:  # noqa: BLE001 - any way of not reaching it: said in one line
         raise Unreachable(f"cannot reach NATS at {public_url(url)} ({type(exc).__name__}: {exc}); is the system up "
                           "(scpln up)? else give --data-dir / SCPLN_DATA_DIR or --nats-url / NATS_URL") from None

@@ -22,7 +22,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from contracts import subjects
 from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
 from contracts.events import JobProgress, JobState, JobType, ReadModelReplaced
-from runtime.bus import last_stream_seq, public_url
+from runtime.bus import last_stream_seq, public_url, servers
 from runtime.publisher import JetStreamPublisher
 from scpln import locate, maintenance
 from scpln.progress import ProgressBar
@@ -194,9 +194,9 @@ def writable_target(path: Path, settings: Settings) -> Path:
 async def connect(settings: Settings):  # type: ignore[no-untyped-def]
     """The bus, or a one-line refusal within seconds when it cannot be reached."""
     try:  # a first attempt that gives up at once; the connection kept then rides out short outages
-        probe = await nats.connect(settings.nats_url, connect_timeout=3, max_reconnect_attempts=1, error_cb=_quiet)
+        probe = await nats.connect(servers(settings.nats_url), connect_timeout=3, max_reconnect_attempts=1, error_cb=_quiet)
         await probe.close()
-        return await nats.connect(settings.nats_url)
+        return await nats.connect(servers(settings.nats_url))
     except Exception as exc:  # noqa: BLE001 - any way of not reaching it: said in one line
         raise Refused(f"cannot reach NATS at {public_url(settings.nats_url)} ({type(exc).__name__}: {exc}); "
                       "start it, or give --nats-url / NATS_URL") from None
