@@ -143,6 +143,12 @@ class PlanningInputs(Part):
     inventory_snapshots: list[dict[str, Any]] = Field(default_factory=list, description="node_code, item_code, on_hand.")
     inbound_orders: list[dict[str, Any]] = Field(default_factory=list, description="item_code, week or day, quantity.")
     calendar: list[dict[str, Any]] = Field(default_factory=list, description="period, week, weight.")
+    period_costs: list[dict[str, Any]] = Field(
+        default_factory=list, description="period, cost: what supplying in the period costs (relative); a family's "
+        "shortfall is carried rather into a cheaper neighbouring period.")
+    period_scores: list[dict[str, Any]] = Field(
+        default_factory=list, description="period, score: how much the period is preferred (relative); a family's "
+        "shortfall is carried rather into a higher-scored neighbouring period.")
 
 
 class CanonicalConfig(Part):

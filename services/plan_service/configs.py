@@ -9,9 +9,12 @@ from contracts import subjects
 from contracts.canonical import CanonicalConfig
 from contracts.commands import ConfigImported, ErrorReply, ImportConfig
 from contracts.events import ArtifactRef, ConfigVersionCreated
+from contracts.input_sets import KEY as INPUT_SET
+from contracts.input_sets import InputSetError, is_input_set
 from contracts.sourcing import unsourced_components
 from runtime.objects import ObjectMissing
 from services.plan_service import ids
+from services.plan_service.domain.input_set import read_input_set
 from services.plan_service.domain.original_format import to_canonical
 from services.plan_service.domain.validation import canonical_bytes, validate_document
 from services.plan_service.metrics import CONFIGS_IMPORTED
@@ -36,12 +39,16 @@ async def import_config(cmd: ImportConfig, ports: Ports, *, causation_id: str | 
     """Validate completely; store the document; publish ConfigVersionCreated. Identical content
     (same sha256 of the canonical bytes) answers with the existing version. A staged document
     is read from the object store first. A document in the original scpln's layout is read as
-    canonical-1.0 first (domain/original_format.py); its notes lead the warnings."""
+    canonical-1.0 first (domain/original_format.py), and an original planning input set
+    (``{"input_set": …}``, contracts/input_sets.py) is turned into one (domain/input_set.py); their
+    notes lead the warnings."""
     document = cmd.document if cmd.staged is None else await _staged(cmd.staged, ports)
+    if not isinstance(document, ErrorReply) and is_input_set(document):
+        document = await _from_input_set(document[INPUT_SET], ports)
     if isinstance(document, ErrorReply):
         CONFIGS_IMPORTED.labels("rejected").inc()
         return document
-    document, mapping_notes = to_canonical(document)
+    document, mapping_notes = document if isinstance(document, tuple) else to_canonical(document)
     validation = validate_document(document)
     if not validation.ok or validation.config is None:
         CONFIGS_IMPORTED.labels("rejected").inc()
@@ -81,6 +88,30 @@ def sourcing_warnings(config: CanonicalConfig) -> list[dict[str, str]]:
         return []
     return [{"code": w.code, "path": f"$.nodes[{index.get(w.node, 0)}].production_policies", "message": w.message,
              "node": w.node, "item": w.item} for w in found]
+
+
+async def _from_input_set(given: dict[str, Any], ports: Ports) -> tuple[dict[str, Any], list] | ErrorReply:
+    """The canonical document of an input set and its notes, laid over the ``base`` config version
+    when one is named; ``config_invalid`` with one detail (code ``input_set_invalid``) per file, row and
+    column that cannot be read."""
+    files = given.get("files")
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return ErrorReply(error="config_invalid", message="an input set's files are {name: text}")
+    base = None
+    if given.get("base"):
+        version = ports.state.configs.get(str(given["base"]))
+        if version is None:
+            return ErrorReply(error="config_not_found", message=f"no config version {given['base']} to lay the input set over")
+        try:
+            base = json.loads(await ports.objects.get(version.document.bucket, version.document.key))
+        except ObjectMissing:
+            return ErrorReply(error="config_invalid", message=f"the document of config version {given['base']} is missing")
+        base.setdefault("meta", {})["parent_version_id"] = version.config_version_id
+    try:
+        return read_input_set(files, given.get("name") or None, base)
+    except InputSetError as exc:
+        return ErrorReply(error="config_invalid", message=f"the input set cannot be read: {len(exc.problems)} problem(s)",
+                          details=listed(exc.problems, "problems"))
 
 
 async def _staged(ref: ArtifactRef, ports: Ports) -> dict[str, Any] | ErrorReply:

@@ -29,6 +29,9 @@ class PlanInputs:
     """Per item and period: the item's share of its family; the shares of one family sum to 1."""
     capacity_day: np.ndarray
     """Per family and day; ``inf`` where nothing limits the family."""
+    period_preference: np.ndarray | None = None
+    """Per period: (1 + score / max |score|) / (1 + cost / max |cost|) from the planning inputs' period
+    scores and costs (a period without a row counts 0); None when the config gives neither."""
 
 
 def horizon_of(config: CanonicalConfig, start: date) -> int:
@@ -120,6 +123,26 @@ def mix_shares(config: CanonicalConfig, items: list[str], item_family: np.ndarra
     return share
 
 
+def period_preference(config: CanonicalConfig, calendar: Calendar) -> np.ndarray | None:
+    """How much each period is preferred for a family's shortfall, as the original scpln weighs a
+    neighbouring period's headroom: raised by its score, lowered by its cost, both relative to the
+    largest given."""
+    given = config.planning_inputs
+    if not given.period_costs and not given.period_scores:
+        return None
+    index = {p.label: k for k, p in enumerate(calendar.periods)}
+
+    def relative(rows: list[dict], field: str) -> np.ndarray:
+        values = np.zeros(len(calendar.periods))
+        for row in rows:
+            if str(row.get("period")) in index:
+                values[index[str(row["period"])]] = float(row[field])
+        largest = np.abs(values).max(initial=0.0)
+        return np.maximum(values / largest, 0.0) if largest > 0 else values
+
+    return (1 + relative(given.period_scores, "score")) / (1 + relative(given.period_costs, "cost"))
+
+
 def planning_inputs(config: CanonicalConfig, options: dict) -> PlanInputs:
     start = start_date_of(config.meta.attributes)
     horizon = horizon_of(config, start)
@@ -139,4 +162,5 @@ def planning_inputs(config: CanonicalConfig, options: dict) -> PlanInputs:
     capacity = family_capacity_per_day(config, items, item_family, families, daily, calendar, start)
     if options.get("ignore_capacity"):
         capacity = np.full_like(capacity, np.inf)
-    return PlanInputs(start, calendar, families, items, item_family, family_demand, shares, capacity)
+    return PlanInputs(start, calendar, families, items, item_family, family_demand, shares, capacity,
+                      period_preference(config, calendar))
