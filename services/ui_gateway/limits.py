@@ -32,6 +32,8 @@ FORM_OVERHEAD = 64 * KiB
 BODY_LIMITS: dict[tuple[str, str], int] = {
     ("POST", "/configs"): CONFIG_BODY_MAX,
     ("POST", "/ui/configs"): CONFIG_BODY_MAX + FORM_OVERHEAD,
+    ("POST", "/configs/input-sets"): CONFIG_BODY_MAX + FORM_OVERHEAD,
+    ("POST", "/ui/configs/input-sets"): CONFIG_BODY_MAX + FORM_OVERHEAD,
 }
 """Routes that take more than ``BODY_MAX``, by method and path."""
 HEADERS_MAX = 16 * KiB

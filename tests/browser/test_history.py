@@ -1,6 +1,9 @@
 """The run history in the browser: filter by plan version and scenario name, compare two runs;
 the retired scenario-run path leads to the Plan UI."""
 
+import zipfile
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import shot
@@ -85,6 +88,30 @@ def test_the_other_pages_render(context, path):
     assert page.goto(path).status == 200
     assert page.locator("nav.nav a.active").count() == 1
     shot(page, path.strip("/").replace("/", "-"))
+
+
+def test_an_input_set_uploaded_on_the_configs_page_becomes_a_config(context, tmp_path):
+    seed = Path(__file__).resolve().parents[3] / "shared" / "seed" / "input_set"
+    if not seed.is_dir():
+        pytest.skip("../shared/seed/input_set is not here")
+    archive = tmp_path / "input_set.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(seed.iterdir()):
+            zipped.write(path, f"input_set/{path.name}")
+    broken = tmp_path / "mix_share.csv"
+    broken.write_text("family,sku,share\nF1,SKU1,sixty\n")
+    page = context.new_page()
+    page.goto("/ui/configs")
+    page.set_input_files('#import-input-set input[name="files"]', [str(seed / "demand_family.csv"), str(broken)])
+    page.click("#import-input-set button[type=submit]")
+    assert "mix_share.csv row 2 column share" in page.locator(".banner.error").inner_text()
+    shot(page, "configs-input-set-refused")
+    page.set_input_files('#import-input-set input[name="files"]', str(archive))
+    page.fill('#import-input-set input[name="name"]', "seed input set (browser)")
+    page.click("#import-input-set button[type=submit]")
+    page.wait_for_url("**/ui/configs/cfg_*")
+    assert "Read from the input set" in page.locator("#input-set").inner_text()
+    shot(page, "config-from-input-set")
 
 
 def test_an_aggregate_job_from_the_form_runs_to_success(context, runs):

@@ -19,6 +19,7 @@ from tests.e2e.system import ROOT, start_system, stop_system
 pytestmark = pytest.mark.e2e
 
 SEED = ROOT.parent / "shared" / "seed" / "canonical"
+INPUT_SET = ROOT.parent / "shared" / "seed" / "input_set"
 
 
 def env_of(system, **extra: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -84,6 +85,32 @@ def test_post_configs_and_the_configs_page_take_the_originals_canonical_json(sys
         again = client.post("/ui/configs", files={"file": (path.name, path.read_bytes(), "application/json")},
                             follow_redirects=True)
         assert again.status_code == 200 and 'id="original-format"' in again.text and "already a version" in again.text
+
+
+@pytest.mark.skipif(not INPUT_SET.is_dir(), reason="../shared/seed/input_set is not here")
+def test_an_original_input_set_imported_by_the_cli_and_the_api_is_planned_and_run(system):
+    said = system.scpln("configs", "import-input-set", str(INPUT_SET), "--name", "seed input set (cli)").stdout
+    assert "read from the input set:" in said and "derived (the input set does not give it):" in said, said
+    from_cli = said.splitlines()[0].rsplit(": ", 1)[1]
+    files = [("files", (p.name, p.read_bytes(), "text/csv")) for p in sorted(INPUT_SET.iterdir())]
+    with system.client() as client:
+        broken = [f if f[1][0] != "item.csv" else ("files", ("item.csv", b"item,lt,lot,moq\nSKU1,x,1,0\n", "text/csv"))
+                  for f in files]
+        refused = client.post("/configs/input-sets", files=broken)
+        assert refused.status_code == 422, refused.text
+        assert [(e["file"], e["row"], e["column"]) for e in refused.json()["detail"]["errors"]] == [("item.csv", 2, "lt")]
+        imported = client.post("/configs/input-sets", files=files)
+        assert imported.status_code == 201, imported.text
+        version = imported.json()["config_version_id"]
+        assert version != from_cli and "input_set_derived" in {w["code"] for w in imported.json()["warnings"]}
+        page = client.get(f"/ui/configs/{version}")
+        assert page.status_code == 200 and 'id="input-set"' in page.text
+        plan = client.post("/plans", json={"base_scenario_id": "scn_baseline", "config_version_id": version})
+        assert plan.status_code == 202, plan.text
+        plan_id = plan.json()["plan_version_id"]
+    found = system.wait_for(f"/runs?plan_version_id={plan_id}", lambda body: body["total"] == 1, timeout=60)
+    summary = found["runs"][0]["summary"]
+    assert summary["store_demand_total"] == pytest.approx(3780.0) and summary["fill_rate"] > 0.5
 
 
 def test_after_a_clean_stop_a_copy_of_the_database_file_is_a_backup(tmp_path):

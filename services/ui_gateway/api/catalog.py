@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, File, Form, HTTPException, Query, UploadFile
 
 from contracts import subjects
 from contracts.commands import (
@@ -13,6 +13,8 @@ from contracts.commands import (
     ScenarioAction,
     UpdateScenario,
 )
+from contracts.input_sets import InputSetError, gather
+from contracts.input_sets import document as input_set_document
 from contracts.queries import (
     ConfigDetail,
     ConfigsPage,
@@ -114,6 +116,32 @@ async def list_configs(query: Annotated[ListConfigs, Query()], bus: BusDep) -> C
 async def import_config(document: Annotated[dict[str, Any], Body()], bus: BusDep) -> ConfigImported:
     """Import a canonical JSON document; 422 lists every validation error."""
     command = await sendable(bus, validated(ImportConfig, {"document": document}))
+    return await ask(bus, subjects.CMD_CONFIG_IMPORT, command, ConfigImported)
+
+
+async def input_set_command(bus: BusDep, files: list[UploadFile], name: str | None, base: str | None) -> ImportConfig:
+    """The import command of the uploaded files of an input set (or a zip of them); 422 naming the
+    file (and row) that cannot be read."""
+    uploads = [f for f in files if f.filename]
+    if not uploads:
+        raise HTTPException(422, "choose the files of an input set (or one zip of them)")
+    try:
+        gathered = gather([(f.filename or "", await f.read()) for f in uploads])
+    except InputSetError as exc:
+        raise HTTPException(422, detail={"message": "the input set cannot be read", "errors": exc.problems}) from exc
+    return await sendable(bus, validated(ImportConfig, {"document": input_set_document(gathered, name, base)}))
+
+
+@router.post("/configs/input-sets", status_code=201, response_model=ConfigImported, tags=["configs"],
+             dependencies=[allow("configs.import")])
+async def import_input_set(bus: BusDep, files: Annotated[list[UploadFile], File()],
+                           name: Annotated[str | None, Form()] = None,
+                           base: Annotated[str | None, Form()] = None) -> ConfigImported:
+    """Turn an original scpln planning input set into a config version: multipart ``files`` (its
+    CSV files, ``planning_calendar.json``, ``meta.json``; or one zip of them), ``name`` (default:
+    meta.json's label), ``base`` (a config version to lay it over). 422 lists each problem with
+    its file, row and column; nothing is stored then."""
+    command = await input_set_command(bus, files, name, base)
     return await ask(bus, subjects.CMD_CONFIG_IMPORT, command, ConfigImported)
 
 

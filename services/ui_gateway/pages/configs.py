@@ -1,15 +1,17 @@
-"""Config versions: list, import a canonical JSON file (every validation error shown), detail."""
+"""Config versions: list, import a canonical JSON file or an original planning input set (every
+validation error shown), detail."""
 
 import asyncio
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
 from contracts import subjects
 from contracts.commands import ConfigImported, ImportConfig
 from contracts.queries import ConfigDetail, ConfigsPage, GetConfig, ListConfigs, ListPlans, PlansPage
+from services.ui_gateway.api.catalog import input_set_command
 from services.ui_gateway.auth.guard import allow
 from services.ui_gateway.deps import BusDep, MinSeq, ask, sendable, written_seq
 from services.ui_gateway.limits import CONFIG_BODY_MAX
@@ -20,11 +22,11 @@ MAX_UPLOAD = CONFIG_BODY_MAX
 
 
 async def _list(request: Request, bus: BusDep, min_seq: MinSeq = 0, error: HTTPException | None = None,
-                filename: str = "", flash: str = "") -> Response:
+                filename: str = "", flash: str = "", form: str = "import-config") -> Response:
     page = await ask(bus, subjects.QRY_CONFIGS_LIST, ListConfigs(min_seq=min_seq), ConfigsPage)
     message, errors = error_text(error.detail) if error else ("", [])
     return render(request, "configs.html", status_code=error.status_code if error else 200, page=page,
-                  message=message, errors=errors, filename=filename, flash=flash)
+                  message=message, errors=errors, filename=filename, flash=flash, failed_form=form)
 
 
 @router.get("", dependencies=[allow("read")])
@@ -62,6 +64,21 @@ async def import_config(request: Request, bus: BusDep, file: Annotated[UploadFil
                     flash=f"{filename}: {what}.")
 
 
+@router.post("/input-sets", dependencies=[allow("configs.import")])
+async def import_input_set(request: Request, bus: BusDep, files: Annotated[list[UploadFile] | None, File()] = None,
+                           name: Annotated[str, Form()] = "") -> Response:
+    """The files of an original planning input set (several at once, or one zip) → a config version."""
+    filename = ", ".join(f.filename or "" for f in files or [] if f.filename)
+    try:
+        command = await input_set_command(bus, files or [], name.strip() or None, None)
+        imported = await ask(bus, subjects.CMD_CONFIG_IMPORT, command, ConfigImported)
+    except HTTPException as exc:
+        return await _list(request, bus, error=exc, filename=filename, form="import-input-set")
+    what = "imported as a new version" if imported.created else "already a version (identical content)"
+    return redirect(f"/ui/configs/{imported.config_version_id}", min_seq=await written_seq(bus),
+                    flash=f"Input set ({filename}): {what}.")
+
+
 @router.get("/{config_version_id}", dependencies=[allow("read")])
 async def config_page(request: Request, config_version_id: str, bus: BusDep, min_seq: MinSeq = 0,
                       flash: str = "") -> Response:
@@ -69,4 +86,4 @@ async def config_page(request: Request, config_version_id: str, bus: BusDep, min
         ask(bus, subjects.QRY_CONFIG_GET, GetConfig(config_version_id=config_version_id, min_seq=min_seq), ConfigDetail),
         ask(bus, subjects.QRY_PLANS_LIST, ListPlans(config_version_id=config_version_id, limit=20), PlansPage),
     )
-    return render(request, "config.html", c=detail.config, plans=plans, flash=flash)
+    return render(request, "config.html", c=detail.config, plans=plans, flash=flash, imported=detail.imported)
