@@ -105,6 +105,12 @@ def test_an_original_input_set_imported_by_the_cli_and_the_api_is_planned_and_ru
         assert version != from_cli and "input_set_derived" in {w["code"] for w in imported.json()["warnings"]}
         page = client.get(f"/ui/configs/{version}")
         assert page.status_code == 200 and 'id="input-set"' in page.text
+        small = next(c for c in client.get("/configs").json()["configs"] if c["name"] == "Small network")
+        over = client.post("/configs/input-sets", data={"name": "over small", "base": small["config_version_id"]}, files=[
+            ("files", ("demand_family.csv", b"family,period,demand\nFAM1,2025-01,300\n", "text/csv")),
+            ("files", ("mix_share.csv", b"family,sku,share\nFAM1,P1,1\n", "text/csv"))])
+        assert over.status_code == 201, over.text
+        assert any("laid over 'Small network'" in w["message"] for w in over.json()["warnings"])
         plan = client.post("/plans", json={"base_scenario_id": "scn_baseline", "config_version_id": version})
         assert plan.status_code == 202, plan.text
         plan_id = plan.json()["plan_version_id"]

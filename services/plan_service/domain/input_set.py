@@ -508,8 +508,9 @@ def _over_base(r: _Reader, base: dict[str, Any], doc_meta: dict[str, Any], items
                    "attributes": {**((doc.get("meta") or {}).get("attributes") or {}), **doc_meta["attributes"]}}
     by_code = {i["code"]: i for i in doc.get("items") or []}
     for item in items:
-        by_code[item["code"]] = {**by_code.get(item["code"], {}), **item,
-                                 "attributes": {**by_code.get(item["code"], {}).get("attributes", {}), **item["attributes"]}}
+        own = by_code.get(item["code"], {})
+        given = item if item["code"] in data["items"] or not own else {}  # item.csv's figures, else the base's
+        by_code[item["code"]] = {**own, **given, "attributes": {**own.get("attributes", {}), **item["attributes"]}}
     doc["items"] = list(by_code.values())
     nodes = [n["code"] for n in doc.get("nodes") or []]
     sellers = {d.get("node_code") for d in doc.get("demands") or []} & set(nodes)

@@ -156,3 +156,18 @@ def test_a_run_of_the_derived_network_conserves_stock_and_sells():
 
     out = run(config_of(seed_files()))
     assert out.summary.store_demand_total == pytest.approx(3780.0) and out.summary.fill_rate > 0.9
+
+
+def test_laid_over_a_base_config_its_network_stays_and_the_input_set_plans():
+    base = json.loads((Path(__file__).resolve().parents[3] / "samples" / "small.json").read_text())
+    files = {**SHORT, "demand_family.csv": "family,period,demand\nFAM1,2025-01,300\nFAM1,2025-02,280\n",
+             "mix_share.csv": "family,sku,share\nFAM1,P1,1\n", "item.csv": "item,lt,lot,moq\nP1,2,5,0\n",
+             "open_po.csv": "item,due,qty\nC1,2025-01-05,50\n"}
+    document, notes = read_input_set(files, "over small", base)
+    config = CanonicalConfig.model_validate(document)
+    assert [n.code for n in config.nodes] == [n["code"] for n in base["nodes"]] and config.meta.name == "over small"
+    items = {i.code: i for i in config.items}
+    assert (items["P1"].lot_size, items["C1"].lot_size) == (5, 10)  # C1 is not in item.csv: the base's stays
+    assert {d.item_code for d in config.demands} == {"P1"} and sum(d.mean for d in config.demands) == 580
+    assert run_pipeline(config, options={}).kpis["demand_total"] == 580
+    assert any("laid over 'Small network'" in n["message"] for n in notes)
