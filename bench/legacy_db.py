@@ -8,7 +8,9 @@ Runs are spread over scenarios, configs and plans like the original's (several r
 one in ten without a plan: the retired scenario-run path), a third with a runs_meta row
 (approved, baseline per scenario, archived, notes). Summaries are the template DB's; daily
 results are empty arrays (``results`` is the bulk of a real file and the import does not carry
-it over)."""
+it over). Each ``--seed`` gives another database: its rows were created at other times (so its
+source key differs) and its plan and run ids are its own, while its integer ids (scenarios 1..,
+config versions 1..) are the same as every other's, as two installations of the original have."""
 
 import argparse
 import json
@@ -31,12 +33,15 @@ def generate(template: Path, out: Path, runs: int, *, plans_per_scenario: int = 
     configs = [c for (c,) in db.execute("SELECT id FROM canonical_config_versions")]
     for table in ("runs", "runs_meta", "plan_versions", "plan_artifacts", "jobs", "plan_kpis", "plan_series"):
         db.execute(f'DELETE FROM "{table}"')
+    shift = (seed - 7) * 86_400_000  # another day per seed: the database was created at another time
+    for table in ("scenarios", "canonical_config_versions"):
+        db.execute(f'UPDATE "{table}" SET created_at = created_at + ?, updated_at = updated_at + ?', (shift, shift))
     scenarios = max(2, runs // 2000)
     db.executemany("INSERT OR IGNORE INTO scenarios (id, name, parent_id, tag, description, locked, created_at, "
                    "updated_at) VALUES (?, ?, 1, 'gen', '', ?, 1796605811346, 1796605811346)",
                    [(i, f"generated-{i}", int(i % 5 == 0)) for i in range(3, scenarios + 1)])
     plans = max(1, runs // 4)
-    plan_rows = [(f"vgen-{p:07d}", 1796605867766 + p, rng.randint(1, scenarios), rng.choice(configs)) for p in range(plans)]
+    plan_rows = [(f"vgen{seed}-{p:07d}", 1796605867766 + p, rng.randint(1, scenarios), rng.choice(configs)) for p in range(plans)]
     db.executemany("INSERT INTO plan_versions (version_id, created_at, base_scenario_id, status, config_version_id) "
                    "VALUES (?, ?, ?, 'executed', ?)", plan_rows)
     run_rows, meta_rows, baseline_of = [], [], {}
@@ -74,8 +79,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--template", type=Path, default=SEED)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=7, help="another seed, another database (same integer ids)")
     args = parser.parse_args()
-    generate(args.template, args.out, args.runs)
+    generate(args.template, args.out, args.runs, seed=args.seed)
     print(f"wrote {args.out}: {args.runs} runs ({args.out.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -50,6 +50,16 @@ class ListRuns(Consistency):
     archived: Literal["hide", "include", "only"] = Field(default="hide", description=(
         "Archived runs: hidden (the default), shown with the others, or only they."))
     tag: str | None = Field(default=None, max_length=200, description="Only runs carrying this tag (exact).")
+    origin: Literal["imported", "legacy"] | None = Field(default=None, description=(
+        "Only runs imported from the original scpln (imported), or only those of them it ran without a plan, by "
+        "its retired scenario-run path (legacy)."))
+    legacy_scenario_id: int | None = Field(default=None, ge=0, le=INT64_MAX, description=(
+        "Only runs imported from the original scpln whose scenario there had this integer id."))
+    legacy_config_version_id: int | None = Field(default=None, ge=0, le=INT64_MAX, description=(
+        "Only runs imported from the original scpln whose config version there had this integer id."))
+    legacy_source: str | None = Field(default=None, max_length=64, description=(
+        "With legacy_scenario_id / legacy_config_version_id: only runs imported from this source database (its "
+        "key, as `scpln legacy import` prints it); without it, from any."))
 
 
 class RunRow(Contract):
@@ -89,11 +99,28 @@ class GetRun(Consistency):
     run_id: str
 
 
+class ImportOrigin(Contract):
+    """Where an imported fact came from: a row of an original scpln database (LegacyRowImported)."""
+
+    source: str = Field(description="Key of the source database (the namespace of the ids it was given here).")
+    source_file: str = Field(description="Name of the database file imported.")
+    imported_from: str = Field(description="sha256 of that file when the row was imported.")
+    source_table: str = Field(description="The original's table: runs, plan_versions, scenarios, canonical_config_versions.")
+    original_id: str = Field(description="The row's id in the original (its integer id, version_id or run_id).")
+
+
+def _import_origins() -> Any:
+    return Field(default_factory=dict, description=(
+        "Where the facts shown came from, by kind (run, plan, scenario, config), for those imported from the "
+        "original scpln."))
+
+
 class RunDetail(ReadModelPosition):
     run: RunRow
     plan: dict[str, Any] | None = None
     scenario: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
+    imported: dict[str, ImportOrigin] = _import_origins()
 
 
 class CompareRuns(Consistency):
@@ -208,6 +235,7 @@ class PlanDetail(ReadModelPosition):
     distribution: list[KpiDistribution] = Field(default_factory=list, description=(
         "Each numeric run KPI over the plan's succeeded runs (count, mean, P10, P50, P90, min, max; "
         "contracts/distribution.py), in the order of contracts/kpis.py."))
+    imported: dict[str, ImportOrigin] = _import_origins()
 
 
 class ComparePlans(Contract):
@@ -338,6 +366,7 @@ class ScenarioDetail(ReadModelPosition):
     scenario: ScenarioRow
     inherited: list[ScenarioOverride] = Field(default_factory=list, description=(
         "What-ifs its ancestors hold, applied before its own (the root's first)."))
+    imported: dict[str, ImportOrigin] = _import_origins()
 
 
 class ListConfigs(Consistency):
@@ -368,6 +397,7 @@ class GetConfig(Consistency):
 
 class ConfigDetail(ReadModelPosition):
     config: ConfigRow
+    imported: dict[str, ImportOrigin] = _import_origins()
 
 
 class DeadLetter(Contract):

@@ -1,4 +1,4 @@
-"""``scpln legacy import --db PATH [--dry-run]``."""
+"""``scpln legacy import --db PATH [--source NAME] [--dry-run]``."""
 
 import argparse
 import asyncio
@@ -20,13 +20,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp = actions.add_parser("import", parents=[after], help=(
         "import an original scpln RunRegistry database (scenarios, configs, plans, runs, approvals) as events"))
     imp.add_argument("--db", type=Path, required=True, help="the original's database file (data/scpln.db)")
-    imp.add_argument("--dry-run", action="store_true", help="print what would be imported; write nothing")
+    imp.add_argument("--source", help=(
+        "key of this database here (lower-case letters, digits, dashes): its scenarios and config versions become "
+        "legacy-<source>-scenario-<id> and legacy-<source>-config-<id>; by default derived from rows of the database "
+        "that never change, so importing it again after it grew adds only what is new"))
+    imp.add_argument("--dry-run", action="store_true", help="print what would be imported and the ids; write nothing")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        src = open_legacy(args.db)
+        src = open_legacy(args.db, args.source)
     except NotLegacyDatabase as refused:
         print(f"scpln legacy import: refused, nothing written: {refused}", file=sys.stderr)
         return 1
@@ -37,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     finally:
         src.db.close()
-    report |= {"source": str(args.db), "imported_from": src.sha256, "dry_run": args.dry_run}
+    report |= {"file": str(args.db), "imported_from": src.sha256, "dry_run": args.dry_run}
     print(json.dumps(report, indent=2) if args.json else _text(report))
     return 0
 
@@ -57,11 +61,14 @@ async def _import(args: argparse.Namespace, src):  # type: ignore[no-untyped-def
 
 def _text(report: dict) -> str:  # type: ignore[type-arg]
     verb = "would import" if report["dry_run"] else "imported"
-    lines = [f"{report['source']} (sha256 {report['imported_from']}): {verb}"]
+    lines = [f"{report['file']} (sha256 {report['imported_from']}), source {report['source']}: {verb}"]
     for table, t in report["tables"].items():
         lines.append(f"  {table:<26} {t['rows']:>8} rows  {t['imported']:>8} {verb.split()[-1]}  "
-                     f"{t['already']:>8} already imported  {t['events']:>8} events")
-    lines.append("  ids here of the original's integer ids:")
+                     f"{t['already']:>8} already imported  {t['conflicts']:>6} conflicts  {t['events']:>8} events")
+    lines.append("  original id -> id here (runs and plans keep their ids):")
     lines += [f"    {source} -> {here}" for source, here in report["ids"].items()]
+    for other, c in report["conflicts"].items():
+        lines.append(f"  {c['rows']} plan/run ids came already from source {other} (e.g. {', '.join(c['first'])}): "
+                     f"skipped. If this is the same database, import it with --source {other}")
     lines.append(f"  {report['rows']} rows in {report['seconds']} s ({report['rows_per_s']} rows/s)")
     return "\n".join(lines)

@@ -1,5 +1,7 @@
 """Reading the source in order (scenarios, configs, plans, runs, run meta) and publishing each
-row's objects, facts and marker; rows whose marker is in the log already are skipped."""
+row's objects, facts and marker; rows whose marker (of this source) is in the log already are
+skipped. A plan or run whose id (kept as the original's) came already from another source is
+skipped too and counted as a conflict: its id names the other database's plan or run here."""
 
 import asyncio
 import time
@@ -23,7 +25,7 @@ ORDER = ("scenarios", "canonical_config_versions", "plan_versions", "runs", "run
 
 
 def context(src: LegacySource) -> Context:
-    ctx = Context()
+    ctx = Context(src.source)
     ctx.scenario_names = {r["id"]: r["name"] for r in src.rows("SELECT id, name FROM scenarios")}
     ctx.run_scenarios = {r["run_id"]: r["scenario_id"] for r in src.rows("SELECT run_id, scenario_id FROM runs")}
     if src.has_table("canonical_nodes"):
@@ -38,7 +40,7 @@ def _configs(src: LegacySource, ctx: Context) -> Iterator[RowImport]:
     for row in src.rows("SELECT * FROM canonical_config_versions ORDER BY id"):
         children = {t: list(src.rows(f'SELECT * FROM "{t}" WHERE config_version_id = ? ORDER BY id', row["id"]))
                     for t in CONFIG_CHILDREN if src.has_table(t)}
-        yield mapping.config(row, children, src.sha256)
+        yield mapping.config(row, children, ctx)
 
 
 def totals(src: LegacySource) -> dict[str, int]:
@@ -51,7 +53,7 @@ def totals(src: LegacySource) -> dict[str, int]:
 def rows(src: LegacySource, ctx: Context) -> Iterator[RowImport]:
     """Every row to import, in the order facts depend on each other."""
     for row in src.rows("SELECT * FROM scenarios ORDER BY id"):
-        yield mapping.scenario(row)
+        yield mapping.scenario(row, ctx)
     yield from _configs(src, ctx)
     runs_of: dict[str, list[str]] = {}
     for r in src.rows("SELECT run_id, plan_version_id FROM runs WHERE plan_version_id IS NOT NULL "
@@ -60,7 +62,7 @@ def rows(src: LegacySource, ctx: Context) -> Iterator[RowImport]:
     for row in src.rows("SELECT * FROM plan_versions ORDER BY created_at, version_id"):
         artifacts = list(src.rows("SELECT name, json_text FROM plan_artifacts WHERE version_id = ? ORDER BY name",
                                   row["version_id"]))
-        yield mapping.plan(row, artifacts, runs_of.get(row["version_id"], []), ctx, src.sha256)
+        yield mapping.plan(row, artifacts, runs_of.get(row["version_id"], []), ctx)
     for row in src.rows("SELECT run_id, started_at, duration_ms, summary, scenario_id, config_version_id, "
                         "plan_version_id, plan_job_id, results, daily_profit_loss, cost_trace FROM runs "
                         "ORDER BY started_at, run_id"):
@@ -69,15 +71,30 @@ def rows(src: LegacySource, ctx: Context) -> Iterator[RowImport]:
         yield mapping.run_meta(row, ctx)
 
 
-async def imported_rows(js: JetStreamContext) -> set[tuple[str, str]]:
-    """(table, key) of every row whose marker is in the log: a fold of LegacyRowImported."""
-    done: set[tuple[str, str]] = set()
+GLOBAL_KEYS = ("plan_versions", "runs", "runs_meta")
+"""Tables whose rows keep their key as their id here: one key is one plan or run, whatever the source."""
+
+
+async def imported_rows(js: JetStreamContext) -> dict[tuple[str, str], set[str]]:
+    """Per (table, key) the sources whose marker of that row is in the log: a fold of LegacyRowImported."""
+    done: dict[tuple[str, str], set[str]] = {}
     async for batch in read_log(js, filter_subjects=(subjects.LEGACY_ROW_IMPORTED,)):
         for msg in batch:
             marker = decode(msg.data, msg.subject)
             if isinstance(marker, LegacyRowImported):
-                done.add((marker.table, marker.source_key))
+                done.setdefault((marker.table, marker.source_key), set()).add(marker.source)
     return done
+
+
+def standing(row: RowImport, done: dict[tuple[str, str], set[str]]) -> str | None:
+    """"already" when this source's row is in, "conflict" when another source's row of the same
+    plan or run id is, None when the row is to be imported."""
+    sources = done.get((row.table, row.key), set())
+    if row.source in sources:
+        return "already"
+    if sources and row.table in GLOBAL_KEYS:
+        return "conflict"
+    return None
 
 
 class Publisher:
@@ -107,17 +124,23 @@ async def run_import(src: LegacySource, js: JetStreamContext | None, *, dry_run:
     how many rows were there, were imported and were already in, the id mapping, and rows/s."""
     ctx = context(src)
     total = totals(src)
-    done = await imported_rows(js) if js is not None else set()
-    report: dict[str, Any] = {t: {"rows": total[t], "imported": 0, "already": 0, "events": 0} for t in ORDER}
+    done = await imported_rows(js) if js is not None else {}
+    report: dict[str, Any] = {t: {"rows": total[t], "imported": 0, "already": 0, "conflicts": 0, "events": 0}
+                              for t in ORDER}
     mapping_shown: dict[str, str] = {}
+    conflicts: dict[str, list[str]] = {}
     publisher = Publisher(js) if js is not None and not dry_run else None
     started, seen, batch = time.monotonic(), 0, []
     for row in rows(src, ctx):
         seen += 1
         if row.table in ("scenarios", "canonical_config_versions"):
             mapping_shown[f"{row.table}/{row.key}"] = next(iter(row.ids.values()))
-        if (row.table, row.key) in done:
+        if (state := standing(row, done)) == "already":
             report[row.table]["already"] += 1
+        elif state == "conflict":
+            report[row.table]["conflicts"] += 1
+            for other in sorted(done[(row.table, row.key)]):
+                conflicts.setdefault(other or "(before sources)", []).append(f"{row.table}/{row.key}")
         else:
             report[row.table]["imported"] += 1
             report[row.table]["events"] += len(row.events) + 1
@@ -133,5 +156,6 @@ async def run_import(src: LegacySource, js: JetStreamContext | None, *, dry_run:
         progress.update(seen, sum(total.values()), time.monotonic() - started, force=True)
         progress.close()
     elapsed = time.monotonic() - started
-    return {"tables": report, "ids": mapping_shown, "rows": seen, "seconds": round(elapsed, 3),
+    return {"tables": report, "source": src.source, "ids": mapping_shown, "rows": seen,
+            "conflicts": {other: {"rows": len(keys), "first": keys[:5]} for other, keys in conflicts.items()}, "seconds": round(elapsed, 3),
             "rows_per_s": round(seen / elapsed, 1) if elapsed > 0 else None}

@@ -3,6 +3,7 @@ checking it is one: an SQLite file with the original's tables at a schema revisi
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,13 @@ CONFIG_CHILDREN = ("canonical_items", "canonical_nodes", "canonical_node_items",
                    "canonical_arcs", "canonical_boms", "canonical_demands", "canonical_capacities",
                    "canonical_calendars", "canonical_hierarchies")
 SQLITE_MAGIC = b"SQLite format 3\x00"
+ANCHORS = (("scenarios", "SELECT id, created_at FROM scenarios ORDER BY id LIMIT 1"),
+           ("canonical_config_versions", "SELECT id, created_at FROM canonical_config_versions ORDER BY id LIMIT 1"),
+           ("runs", "SELECT run_id, started_at FROM runs ORDER BY started_at, run_id LIMIT 1"))
+"""Rows that name a database and never change as it grows: its first scenario (the original
+creates ``default`` when it starts on an empty database), else its first config version, else its
+first run; with its creation time, which two databases do not share."""
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 
 class NotLegacyDatabase(Exception):
@@ -38,6 +46,8 @@ class LegacySource:
     sha256: str
     revision: str
     db: sqlite3.Connection
+    source: str
+    """The database's key: the namespace of the ids its rows get here (``source_key``)."""
 
     def rows(self, sql: str, *args: object) -> Iterator[dict[str, Any]]:
         cursor = self.db.execute(sql, args)
@@ -60,8 +70,22 @@ def digest(path: Path) -> str:
     return sha.hexdigest()
 
 
-def open_legacy(path: Path) -> LegacySource:
-    """The database, or ``NotLegacyDatabase``. Nothing is written to it (opened read-only)."""
+def source_key(db: sqlite3.Connection, named: str | None = None) -> str:
+    """``named`` when given (lower-case letters, digits and dashes), else ``db-`` and 8 hex digits of
+    the database's first anchor row (``ANCHORS``), the same however much the database grew since."""
+    if named is not None:
+        if not SOURCE_NAME.match(named):
+            raise NotLegacyDatabase(f"--source {named!r}: use 1 to 32 lower-case letters, digits and dashes")
+        return named
+    for table, sql in ANCHORS:
+        if (row := db.execute(sql).fetchone()) is not None:
+            return "db-" + hashlib.sha256(f"{table}/{row[0]}/{row[1]}".encode()).hexdigest()[:8]
+    return "db-empty"
+
+
+def open_legacy(path: Path, source: str | None = None) -> LegacySource:
+    """The database, or ``NotLegacyDatabase``. Nothing is written to it (opened read-only).
+    ``source`` names its key instead of deriving it (``source_key``)."""
     if not path.is_file():
         raise NotLegacyDatabase(f"{path}: no such file")
     with path.open("rb") as f:
@@ -70,13 +94,14 @@ def open_legacy(path: Path) -> LegacySource:
     db = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
     try:
         revision = _check(db, path)
+        key = source_key(db, source)
     except sqlite3.DatabaseError as exc:
         db.close()
         raise NotLegacyDatabase(f"{path}: the database cannot be read whole ({exc}); is it truncated or damaged?") from None
     except NotLegacyDatabase:
         db.close()
         raise
-    return LegacySource(path, digest(path), revision, db)
+    return LegacySource(path, digest(path), revision, db, key)
 
 
 def _check(db: sqlite3.Connection, path: Path) -> str:

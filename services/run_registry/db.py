@@ -35,7 +35,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from services.run_registry import wal
 
-READ_MODEL_VERSION = 14
+READ_MODEL_VERSION = 15
 """Raised when the same events make other rows (2: plans have a row from their request on; 3:
 scenarios say who archived them and when; 6: runs hold their approval and archive, scenarios their
 baseline, runs their notes and tags; 9: the stored objects of runs deleted or dropped by retention, and
@@ -45,7 +45,8 @@ from the config; 11: jobs keep every change as it came, ``job_events``; 12: plan
 weights, audit trail and revisions, and the supply plan each simulation was asked to execute; 13: runs hold
 their replication index, plans how many replications they were asked for and their warnings; 14: each
 simulation job names the supply plan it executes, ``simulation_requests``, so a run says which revision of
-its plan it simulated). A
+its plan it simulated; 15: where each fact imported from the original scpln came from, ``imported_facts``, and which
+databases were imported, ``imported_sources``). A
 read model projected by an older version is projected again from the whole log (``outdated``)."""
 NULL_SORT = literal_column("-1e308")
 """Where runs without a KPI (failed runs) sort: below every value, in both orders' index."""
@@ -360,6 +361,24 @@ simulation_requests = Table(
     Column("job_id", String, primary_key=True),
     Column("plan_version_id", String, nullable=False, index=True),
     Column("supply_plan_sha256", String),
+)
+
+imported_facts = Table(
+    "imported_facts", metadata,  # LegacyRowImported: the original's row each imported run, plan, scenario, config came from
+    Column("id", String, primary_key=True),
+    Column("kind", String, primary_key=True),
+    Column("source", String, nullable=False),
+    Column("source_file", String, nullable=False),
+    Column("imported_from", String, nullable=False),
+    Column("source_table", String, nullable=False),
+    Column("original_id", String, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+imported_sources = Table(
+    "imported_sources", metadata,  # the original databases imported (a few): the history's original-id filter reads them
+    Column("source", String, primary_key=True),
+    Column("source_file", String, nullable=False),
 )
 
 deleted_runs = Table(

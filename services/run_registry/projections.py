@@ -334,4 +334,4 @@ def _(event: ev.RunTagsChanged, seq: int) -> list[Change]:
     return [*added, *(Delete("run_tags", {"run_id": event.run_id, "tag": tag}) for tag in dict.fromkeys(event.removed))]
 
 
-from services.run_registry import review_projection  # noqa: F401 - registers the plan review facts' steps
+from services.run_registry import imports, review_projection  # noqa: F401 - register their facts' steps

@@ -30,7 +30,7 @@ from contracts.envelope import INT64_MAX
 from contracts.events import RunSummary
 from contracts.kpis import KPIS
 from contracts.overrides import ScenarioOverride
-from services.run_registry import db, meta_queries
+from services.run_registry import db, imports, meta_queries
 from services.run_registry.job_history import job_history
 from services.run_registry.run_counts import DROPPED, DUPLICATE_FINAL_FACTS, UNDECODABLE
 
@@ -182,6 +182,8 @@ def _scan_sort_index(query: q.ListRuns, total: int, all_runs: int, offset: int) 
     be broad (``plan_``): its range is read in its index only when it holds a small share of the runs."""
     if any(getattr(query, name) is not None for name in _SELECTIVE) or meta_queries.selective(query):
         return False
+    if imports.selective(query) or query.origin is not None:
+        return False
     if query.sort == "started_at" and query.scenario_name is None and not query.plan_version_prefix:
         return False
     return total > 0 and (offset + query.limit) * all_runs < total * total
@@ -208,7 +210,8 @@ def list_runs(conn: Connection, query: q.ListRuns) -> q.RunsPage:
     offset = 0 if query.cursor else query.offset
     counts, names = _counts(conn, query)
     at = {"last_seq": counts.pop(_LAST_SEQ), "lag": 0}
-    where = _run_filters(query, names) + meta_queries.filters(query)
+    legacy = imports.run_filters(conn, query)
+    where = _run_filters(query, names) + meta_queries.filters(query) + legacy
     total, all_runs = (0, 0) if names == [] else _totals(conn, query, where, counts, names)
     hidden = meta_queries.hidden(query)
     if hidden and total:
@@ -217,7 +220,7 @@ def list_runs(conn: Connection, query: q.ListRuns) -> q.RunsPage:
     if count == 0:
         return q.RunsPage(runs=[], total=total, limit=query.limit, offset=offset, **at)
     if where and _scan_sort_index(query, total, all_runs, skip):
-        where = _run_filters(query, names, indexed=False) + meta_queries.filters(query, indexed=False)
+        where = _run_filters(query, names, indexed=False) + meta_queries.filters(query, indexed=False) + legacy
     key, order = _order(query, backwards)
     page = select(ROWID).select_from(runs).where(*where, *hidden)
     if query.cursor:
@@ -288,7 +291,9 @@ def get_plan(conn: Connection, query: q.GetPlan) -> q.PlanDetail:
     done = conn.execute(jobs.order_by(aggregates.c.requested_at.desc(), aggregates.c.job_id).limit(200))
     return q.PlanDetail(plan=plan_row(found[0]), runs=meta_queries.annotate(conn, [run_row(r) for r in rows]),
                         aggregates=[q.AggregateRow.model_validate(dict(a._mapping)) for a in done],
-                        distribution=plan_distribution(conn, query.plan_version_id), **position(conn))
+                        distribution=plan_distribution(conn, query.plan_version_id),
+                        imported=imports.origins(conn, plan=query.plan_version_id, scenario=found[0]["base_scenario_id"],
+                                                 config=found[0]["config_version_id"]), **position(conn))
 
 
 def plan_distribution(conn: Connection, plan_version_id: str) -> list[KpiDistribution]:
@@ -317,7 +322,8 @@ def get_run(conn: Connection, query: q.GetRun) -> q.RunDetail:
     scenario = _one(conn, db.scenarios, "scenario_id", run.scenario_id)
     config = _one(conn, db.configs, "config_version_id", run.config_version_id)
     return q.RunDetail(
-        run=run, plan=plan,
+        run=run, plan=plan, imported=imports.origins(conn, run=run.run_id, plan=run.plan_version_id,
+                                                     scenario=run.scenario_id, config=run.config_version_id),
         scenario=q.ScenarioRow.model_validate(dict(scenario._mapping)).model_dump(mode="json") if scenario else None,
         config=q.ConfigRow.model_validate(dict(config._mapping)).model_dump(mode="json") if config else None,
         **position(conn))
@@ -436,7 +442,8 @@ def get_scenario(conn: Connection, query: q.GetScenario) -> q.ScenarioDetail:
     if row is None:
         raise NotFound("scenario", query.scenario_id)
     scenario = q.ScenarioRow.model_validate(dict(row._mapping))
-    return q.ScenarioDetail(scenario=scenario, inherited=_inherited(conn, scenario), **position(conn))
+    return q.ScenarioDetail(scenario=scenario, inherited=_inherited(conn, scenario),
+                            imported=imports.origins(conn, scenario=scenario.scenario_id), **position(conn))
 
 
 def _inherited(conn: Connection, scenario: q.ScenarioRow) -> list[ScenarioOverride]:
@@ -460,7 +467,8 @@ def get_config(conn: Connection, query: q.GetConfig) -> q.ConfigDetail:
     row = _one(conn, db.configs, "config_version_id", query.config_version_id)
     if row is None:
         raise NotFound("config", query.config_version_id)
-    return q.ConfigDetail(config=q.ConfigRow.model_validate(dict(row._mapping)), **position(conn))
+    return q.ConfigDetail(config=q.ConfigRow.model_validate(dict(row._mapping)),
+                          imported=imports.origins(conn, config=query.config_version_id), **position(conn))
 
 
 LATEST_DEAD_LETTERS = 5

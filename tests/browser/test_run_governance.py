@@ -1,7 +1,11 @@
 """A run's governance in Chromium: an approver approves a run and promotes it to its scenario's
 baseline from the run page (confirming), a note is written in Markdown and shown rendered, tags
 are added, the history shows and filters it, and the preset compares the latest run of the
-scenario with its baseline. A planner's run page has no approve button."""
+scenario with its baseline. A planner's run page has no approve button. A run imported from the
+original scpln says where it came from, and the history's origin filter finds its legacy runs."""
+
+import json
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +68,29 @@ def test_a_planner_sees_no_approve_button_but_may_note(browser, system, run):  #
         assert page.locator("#run-note").count() == 1 and "can't approve" in page.locator("#governance").inner_text()
     finally:
         ctx.close()
+
+
+SEED_DB = Path(__file__).resolve().parents[3] / "shared" / "seed" / "legacy-small.db"
+
+
+@pytest.mark.skipif(not SEED_DB.exists(), reason="../shared/seed/legacy-small.db is not here")
+def test_an_imported_run_says_where_it_came_from_and_the_history_finds_legacy_runs(context, system):  # type: ignore[no-untyped-def]
+    report = json.loads(system.scpln("legacy", "import", "--db", str(SEED_DB), "--json").stdout)
+    manifest = json.loads((SEED_DB.parent / "legacy-small.manifest.json").read_text())
+    imported = next(r for r in manifest["runs"] if r["plan_version_id"])
+    system.wait_for(f"/runs/{imported['run_id']}", lambda body: body["imported"].get("run"))
+    page = context.new_page()
+    page.goto(f"/ui/runs/{imported['run_id']}")
+    origin = page.locator("#import-origin").inner_text()
+    assert f"Imported from the original scpln: {SEED_DB.name}, sha256 {manifest['sha256'][:12]}" in origin
+    assert f"original id {imported['run_id']}" in origin and report["source"] in origin
+    shot(page, "run-imported")
+
+    page.goto("/ui/runs")
+    page.select_option('select[name="origin"]', "legacy")
+    page.select_option('select[name="archived"]', "include")
+    page.click("#run-filters button[type=submit]")
+    page.wait_for_url("**origin=legacy**")
+    legacy = {r["run_id"] for r in manifest["runs"] if not r["plan_version_id"]}
+    shown = set(page.locator('#runs tbody input[name="run_id"]').evaluate_all("els => els.map(e => e.value)"))
+    assert shown == legacy

@@ -28,7 +28,7 @@ def manifest() -> dict:  # type: ignore[type-arg]
 
 
 def _facts() -> list:  # type: ignore[type-arg]
-    src = open_legacy(DB)
+    src = open_legacy(DB, "seed")
     try:
         return list(rows(src, context(src)))
     finally:
@@ -39,19 +39,19 @@ def test_the_shared_database_becomes_the_facts_of_its_manifest(manifest) -> None
     facts = _facts()
     events = [e for row in facts for e in row.events]
     of = lambda kind: [e for e in events if isinstance(e, kind)]
-    assert {e.scenario_id for e in of(ev.ScenarioCreated)} == {f"legacy-scenario-{s['id']}" for s in manifest["scenarios"]}
+    assert {e.scenario_id for e in of(ev.ScenarioCreated)} == {f"legacy-seed-scenario-{s['id']}" for s in manifest["scenarios"]}
     assert {e.scenario_id for e in of(ev.ScenarioLocked)} == {
-        f"legacy-scenario-{s['id']}" for s in manifest["scenarios"] if s["locked"]}
+        f"legacy-seed-scenario-{s['id']}" for s in manifest["scenarios"] if s["locked"]}
     assert {e.config_version_id for e in of(ev.ConfigVersionCreated)} == {
-        f"legacy-config-{c['version_id']}" for c in manifest["canonical_configs"]}
+        f"legacy-seed-config-{c['version_id']}" for c in manifest["canonical_configs"]}
     assert {e.plan_version_id for e in of(ev.PlanCreated)} == {p["version_id"] for p in manifest["plans"]}
     runs = {e.run_id: e for e in of(ev.RunCompleted)}
     assert set(runs) == {r["run_id"] for r in manifest["runs"]}
     for source in manifest["runs"]:
         run = runs[source["run_id"]]
         assert run.plan_version_id == (source["plan_version_id"] or "legacy-no-plan")
-        assert run.config_version_id == f"legacy-config-{source['config_version_id']}"
-        assert run.scenario_id == f"legacy-scenario-{source['scenario_id']}"
+        assert run.config_version_id == f"legacy-seed-config-{source['config_version_id']}"
+        assert run.scenario_id == f"legacy-seed-scenario-{source['scenario_id']}"
         assert (run.summary.fill_rate, run.summary.profit_total, run.summary.planning_days) == pytest.approx(
             (source["fill_rate"], source["profit_total"], source["planning_days"]))
         assert run.duration_ms == source["duration_ms"]
@@ -87,15 +87,16 @@ def test_the_same_rows_give_the_same_event_ids() -> None:
 
 
 async def test_a_dry_run_counts_without_a_bus() -> None:
-    src = open_legacy(DB)
+    src = open_legacy(DB, "seed")
     try:
         report = await run_import(src, None, dry_run=True)
     finally:
         src.db.close()
-    assert report["tables"]["runs"] == {"rows": 6, "imported": 6, "already": 0, "events": 18}
-    assert report["ids"] == {"scenarios/1": "legacy-scenario-1", "scenarios/2": "legacy-scenario-2",
-                             "canonical_config_versions/1": "legacy-config-1",
-                             "canonical_config_versions/2": "legacy-config-2"}
+    assert report["tables"]["runs"] == {"rows": 6, "imported": 6, "already": 0, "conflicts": 0, "events": 18}
+    assert report["source"] == "seed"
+    assert report["ids"] == {"scenarios/1": "legacy-seed-scenario-1", "scenarios/2": "legacy-seed-scenario-2",
+                             "canonical_config_versions/1": "legacy-seed-config-1",
+                             "canonical_config_versions/2": "legacy-seed-config-2"}
 
 
 def _copy(tmp_path: Path) -> Path:

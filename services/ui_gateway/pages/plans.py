@@ -114,7 +114,7 @@ async def plan_page(request: Request, plan_version_id: str, bus: BusDep, min_seq
     return render(request, "plan.html", plan=detail.plan, runs=detail.runs,
                   artifacts=artifact_views(detail.plan.artifacts, documents, params),
                   aggregates=aggregate_views(detail.aggregates, tables, start_of(*documents), params),
-                  plan_dates=plan_horizon(documents), flash=flash, **runs,
+                  plan_dates=plan_horizon(documents), flash=flash, imported=detail.imported, **runs,
                   review=await review_context(request, bus, plan_version_id, min_seq), **spread(detail))
 
 

@@ -23,7 +23,7 @@ async def run_page(request: Request, run_id: str, bus: BusDep, min_seq: MinSeq =
     detail = await ask(bus, subjects.QRY_RUN_GET, GetRun(run_id=run_id, min_seq=min_seq), RunDetail)
     return render(request, "run.html", run=detail.run, plan=detail.plan, scenario=detail.scenario,
                   config=detail.config, cards=CARDS, meta=await run_meta_of(bus, run_id), note_html=markdown.render,
-                  flash=flash)
+                  imported=detail.imported, flash=flash)
 
 
 @router.get("/{run_id}/chart.json", dependencies=[allow("read")])

@@ -18,7 +18,8 @@ from services.ui_gateway.deps import BusDep, ask
 from services.ui_gateway.pages.common import redirect
 
 router = APIRouter(prefix="/ui/runs", include_in_schema=False)
-META_FILTERS = ("approved", "baseline", "archived", "tag")
+META_FILTERS = ("approved", "baseline", "archived", "tag", "origin", "legacy_source", "legacy_scenario_id",
+                "legacy_config_version_id")
 _YES_NO = {"yes": True, "no": False}
 
 
@@ -34,6 +35,9 @@ def meta_filters(params: dict[str, str]) -> dict[str, Any]:
         values["archived"] = archived
     if tag := params.get("tag", "").strip():
         values["tag"] = tag
+    for name in ("origin", "legacy_source", "legacy_scenario_id", "legacy_config_version_id"):
+        if given := params.get(name, "").strip():
+            values[name] = given
     return values
 
 

@@ -88,7 +88,7 @@ async def _scenario(request: Request, bus: BusDep, scenario_id: str, min_seq: in
     return render(request, "scenario.html", status_code=refused.status_code if refused else 200, s=s, plans=plans,
                   flash=flash, form=typed, message=message, errors=errors,
                   parents=[o for o in others.scenarios if o.scenario_id != scenario_id],
-                  inherited=detail.inherited, names=names, ov_form=ov_form, ov_message=ov_message,
+                  inherited=detail.inherited, imported=detail.imported, names=names, ov_form=ov_form, ov_message=ov_message,
                   ov_errors=ov_errors, ov_digest=digest(s.overrides), field_types=FIELD_TYPES, type_help=TYPE_HELP)
 
 
