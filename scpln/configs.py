@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     input_set = actions.add_parser("import-input-set", parents=[after],
                                    help="import an original scpln planning input set (a folder of CSV files, or a zip)")
     input_set.add_argument("dir", type=Path, help="the input set's folder (or a zip of its files)")
-    input_set.add_argument("--name", default=None, help="the config's name (default: meta.json's label)")
+    input_set.add_argument("--name", default=None, help="the config's name (default: meta.json's label, else the folder's name)")
     input_set.add_argument("--base", default=None, metavar="CONFIG_VERSION_ID",
                            help="lay the input set over this config version (its network stays)")
 
@@ -64,7 +64,8 @@ def read_input_set(path: Path) -> dict[str, str]:
 
 async def _import_input_set(args: argparse.Namespace) -> str:
     files = read_input_set(args.dir)
-    return await _send(args.dir, input_set_document(files, args.name, args.base), args)
+    name = args.name or (None if "meta.json" in files else args.dir.stem)
+    return await _send(args.dir, input_set_document(files, name, args.base), args)
 
 
 def read_document(path: Path) -> dict:  # type: ignore[type-arg]

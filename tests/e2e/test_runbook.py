@@ -103,8 +103,8 @@ def test_an_original_input_set_imported_by_the_cli_and_the_api_is_planned_and_ru
         assert imported.status_code == 201, imported.text
         version = imported.json()["config_version_id"]
         assert version != from_cli and "input_set_derived" in {w["code"] for w in imported.json()["warnings"]}
-        page = client.get(f"/ui/configs/{version}")
-        assert page.status_code == 200 and 'id="input-set"' in page.text
+        system.wait_for_status(client, f"/ui/configs/{version}", 200)  # once the registry has the new version
+        assert 'id="input-set"' in client.get(f"/ui/configs/{version}").text
         small = next(c for c in client.get("/configs").json()["configs"] if c["name"] == "Small network")
         over = client.post("/configs/input-sets", data={"name": "over small", "base": small["config_version_id"]}, files=[
             ("files", ("demand_family.csv", b"family,period,demand\nFAM1,2025-01,300\n", "text/csv")),

@@ -129,6 +129,9 @@ async def input_set_command(bus: BusDep, files: list[UploadFile], name: str | No
         gathered = gather([(f.filename or "", await f.read()) for f in uploads])
     except InputSetError as exc:
         raise HTTPException(422, detail={"message": "the input set cannot be read", "errors": exc.problems}) from exc
+    zips = [f.filename for f in uploads if (f.filename or "").lower().endswith(".zip")]
+    if not name and "meta.json" not in gathered and len(zips) == 1:
+        name = (zips[0] or "")[:-4]
     return await sendable(bus, validated(ImportConfig, {"document": input_set_document(gathered, name, base)}))
 
 
@@ -139,7 +142,7 @@ async def import_input_set(bus: BusDep, files: Annotated[list[UploadFile], File(
                            base: Annotated[str | None, Form()] = None) -> ConfigImported:
     """Turn an original scpln planning input set into a config version: multipart ``files`` (its
     CSV files, ``planning_calendar.json``, ``meta.json``; or one zip of them), ``name`` (default:
-    meta.json's label), ``base`` (a config version to lay it over). 422 lists each problem with
+    meta.json's label, else the zip's name), ``base`` (a config version to lay it over). 422 lists each problem with
     its file, row and column; nothing is stored then."""
     command = await input_set_command(bus, files, name, base)
     return await ask(bus, subjects.CMD_CONFIG_IMPORT, command, ConfigImported)
