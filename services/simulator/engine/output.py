@@ -20,7 +20,17 @@ DECIMALS = 6
 
 
 def _numbers(values: np.ndarray) -> list[float]:
-    return (np.round(values, DECIMALS) + 0.0).tolist()
+    return _rounded(values).tolist()
+
+
+def _rounded(values: np.ndarray) -> np.ndarray:
+    """Rounded to DECIMALS, without negative zeros."""
+    return np.round(values, DECIMALS) + 0.0
+
+
+def _json_array(values: np.ndarray) -> bytes:
+    """orjson's text of ``values.tolist()``, written from the array."""
+    return orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 @dataclass
@@ -68,7 +78,8 @@ class SimulationOutput:
     def trace_json(self, days_per_chunk: int = 32) -> Iterator[bytes]:
         """The cost trace as ``trace_chunks`` gives it, each chunk's entries as compact JSON
         without the brackets, byte for byte what orjson makes of the entries; the entries are
-        never built as dicts (a day's and a column's fixed text is made once)."""
+        never built as dicts (a day's and a column's fixed text is made once, the amounts are
+        written by orjson from the array)."""
         codes, days = self.network.node_codes, self.network.days
         day_text = [b'{"day":%d,"category":' % (day + 1) for day in range(days)]
         for block in self.blocks:
@@ -80,9 +91,11 @@ class SimulationOutput:
                 rows, cols = np.nonzero(rounded)
                 if not len(rows):
                     continue
-                amounts = orjson.dumps(rounded[rows, cols].tolist())[1:-1].split(b",")
-                yield b",".join([day_text[first + d] + column_text[c] + a + b"}"
-                                 for d, c, a in zip(rows.tolist(), cols.tolist(), amounts)])
+                parts = [b"},"] * (4 * len(rows))  # day, column, amount, "},": one entry
+                parts[0::4] = map(day_text.__getitem__, (rows + first).tolist())
+                parts[1::4] = map(column_text.__getitem__, cols.tolist())
+                parts[2::4] = _json_array(rounded[rows, cols])[1:-1].split(b",")
+                yield b"".join(parts)[:-1]
 
     def trace(self) -> list[dict]:
         return [entry for chunk in self.trace_chunks() for entry in chunk]
@@ -108,10 +121,11 @@ class SimulationOutput:
             out.write(orjson.dumps(head)[:-1] + b',"series":[')
             for k, (node, item) in enumerate(self.pairs):
                 entry = {"node": node, "item": item, "node_type": net.node_types[net.pair_node[k]]}
-                entry |= {m: _numbers(self.column(m, k)) for m in SERIES_MEASURES}
-                out.write((b"," if k else b"") + orjson.dumps(entry))
-            pnl = {m: _numbers(v) for m, v in self.pnl.items()}
-            out.write(b'],"pnl":' + orjson.dumps(pnl) + b',"plan":' + orjson.dumps(self._plan_section())
+                entry |= {m: _rounded(self.column(m, k)) for m in SERIES_MEASURES}
+                out.write((b"," if k else b"") + orjson.dumps(entry, option=orjson.OPT_SERIALIZE_NUMPY))
+            pnl = {m: _rounded(v) for m, v in self.pnl.items()}
+            out.write(b'],"pnl":' + orjson.dumps(pnl, option=orjson.OPT_SERIALIZE_NUMPY) + b',"plan":'
+                      + orjson.dumps(self._plan_section())
                       + b',"cost_trace":[')
             separator = b""
             for chunk in self.trace_json():
