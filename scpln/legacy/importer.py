@@ -31,7 +31,8 @@ def context(src: LegacySource) -> Context:
     if src.has_table("canonical_nodes"):
         for r in src.rows("SELECT config_version_id, node_code, node_type FROM canonical_nodes"):
             ctx.node_types.setdefault(r["config_version_id"], {})[r["node_code"]] = r["node_type"] or ""
-    for row in _configs(src, ctx):
+    ctx.configs = list(_configs(src, ctx))
+    for row in ctx.configs:
         ctx.config_refs[int(row.key)] = row.objects[0].ref()
     return ctx
 
@@ -54,7 +55,7 @@ def rows(src: LegacySource, ctx: Context) -> Iterator[RowImport]:
     """Every row to import, in the order facts depend on each other."""
     for row in src.rows("SELECT * FROM scenarios ORDER BY id"):
         yield mapping.scenario(row, ctx)
-    yield from _configs(src, ctx)
+    yield from ctx.configs
     runs_of: dict[str, list[str]] = {}
     for r in src.rows("SELECT run_id, plan_version_id FROM runs WHERE plan_version_id IS NOT NULL "
                       "ORDER BY started_at, run_id"):

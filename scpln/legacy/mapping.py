@@ -84,6 +84,8 @@ class Context:
 
     source: str
     scenario_names: dict[int, str] = field(default_factory=dict)
+    configs: list["RowImport"] = field(default_factory=list)
+    """The config versions, converted once (plans name their documents)."""
     config_refs: dict[int, ev.ArtifactRef] = field(default_factory=dict)
     run_scenarios: dict[str, int | None] = field(default_factory=dict)
     node_types: dict[int, dict[str, str]] = field(default_factory=dict)
