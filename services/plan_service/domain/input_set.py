@@ -13,7 +13,8 @@ What the files mean (as the original's planning scripts read them) and where the
 - ``bom.csv`` (parent, child, qty): the BOM MRP explodes; rows with qty 0 are left out, as in the original.
 - ``capacity.csv`` (workcenter, period, capacity): the workcenters of one period summed (the original
   plans them as one pool) → capacity rows of the plant; the aggregate and reconcile steps and the
-  simulator's production limit read them.
+  simulator's production limit read them. A demand period it does not list has no capacity, as in
+  the original; without the file production is not limited.
 - ``inventory.csv`` (item, loc, qty): ``planning_inputs.inventory_snapshots`` (MRP's on hand) and
   the locations' opening stock in runs.
 - ``open_po.csv`` (item, due, qty): ``planning_inputs.inbound_orders``, MRP's scheduled receipts in
@@ -403,6 +404,13 @@ def _document(r: _Reader, data: dict[str, Any], start: date, horizon: int, label
         r.notes.append(_note(MAPPED, "planning_calendar.json", f"→ planning_inputs.calendar ({len(calendar_rows)} "
                                                                "period/week rows with their weights)"))
     capacity = {periods[p]: sum(by_wc.values()) for p, by_wc in data["capacity"].items() if p in periods}
+    uncovered = [p for p in dict.fromkeys(p for _, p in data["demand"]) if capacity and periods[p] not in capacity]
+    if uncovered:
+        capacity |= {periods[p]: 0.0 for p in uncovered}
+        r.notes.append(_note(DERIVED, "capacity.csv", f"no capacity for period(s) {', '.join(uncovered[:10])}: none "
+                                                      "there, as the original reads a period capacity.csv does not list"))
+    elif not capacity:
+        r.notes.append(_note(DERIVED, "capacity.csv", "no capacity given: production is not limited"))
     workcenters = sorted({wc for by_wc in data["capacity"].values() for wc in by_wc})
     label = str(meta.get("label") or "").strip()
     title = name or label or "input set"

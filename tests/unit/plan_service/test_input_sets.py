@@ -171,3 +171,9 @@ def test_laid_over_a_base_config_its_network_stays_and_the_input_set_plans():
     assert {d.item_code for d in config.demands} == {"P1"} and sum(d.mean for d in config.demands) == 580
     assert run_pipeline(config, options={}).kpis["demand_total"] == 580
     assert any("laid over 'Small network'" in n["message"] for n in notes)
+
+
+def test_a_demand_period_capacity_csv_does_not_list_has_no_capacity_as_in_the_original():
+    files = {**SHORT, "capacity.csv": "workcenter,period,capacity\nWC1,2025-01,100\nWC2,2025-01,50\n"}
+    rows = run_pipeline(config_of(files), options={}).artifacts["aggregate"]["rows"]
+    assert [(r["capacity"], r["supply"]) for r in rows] == [(150, 60), (0, 0), (0, 0)]
