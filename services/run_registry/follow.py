@@ -20,6 +20,8 @@ from services.run_registry import metrics
 from services.run_registry.position import Position
 
 log = logging.getLogger("run_registry.follow")
+FETCH_MORE_S = 0.005
+"""How long the fetch after a linger waits when nothing came meanwhile."""
 
 
 async def subscribe_from(js: JetStreamContext, start_seq: int, durable: str = subjects.REGISTRY_DURABLE):
@@ -74,10 +76,25 @@ async def apply_when_stored(writer, batch: list, position: Position, storage: St
         return outcome
 
 
+async def gathered(sub, msgs: list, batch_size: int, linger_s: float, position: Position) -> list:  # type: ignore[no-untyped-def]
+    """``msgs`` and the messages that come within ``linger_s`` (up to ``batch_size`` in all):
+    a trickle of events is applied a few at a time, in one transaction, rather than one by one.
+    A full batch, or a reader waiting for the read model to move (read-your-writes), is not
+    held back."""
+    if linger_s <= 0 or len(msgs) >= batch_size or position.readers_waiting:
+        return msgs
+    await position.until_a_reader_waits(linger_s)
+    try:
+        return msgs + await sub.fetch(batch_size - len(msgs), timeout=FETCH_MORE_S)
+    except TimeoutError:
+        return msgs
+
+
 async def follow(js: JetStreamContext, writer, position: Position, *, batch_size: int = 500,  # type: ignore[no-untyped-def]
-                 fetch_timeout: float = 1.0, stop: asyncio.Event | None = None, storage: Storage | None = None,
-                 outage: OutageLog | None = None) -> None:
-    """Apply the log to the read models until ``stop`` is set."""
+                 fetch_timeout: float = 1.0, linger_s: float = 0.0, stop: asyncio.Event | None = None,
+                 storage: Storage | None = None, outage: OutageLog | None = None) -> None:
+    """Apply the log to the read models until ``stop`` is set, gathering each batch for up to
+    ``linger_s`` (``gathered``)."""
     stop = stop or asyncio.Event()
     outage = outage or OutageLog(log)
     sub = await subscribe_from(js, writer.last_seq() + 1)
@@ -93,6 +110,10 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
             continue
         if not msgs:
             continue
+        try:
+            msgs = await gathered(sub, msgs, batch_size, linger_s, position)
+        except OUTAGE_ERRORS as exc:
+            outage.failed(exc)
         batch = [(m.metadata.sequence.stream, m.subject, m.data) for m in msgs]
         outcome = await apply_when_stored(writer, batch, position, storage, stop)
         if outcome is None:

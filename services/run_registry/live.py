@@ -69,7 +69,7 @@ class LiveReadModel:
         self._halt = asyncio.Event()
         self.follower = asyncio.create_task(follow(
             js, self.writer, self.position, batch_size=self.settings.batch_size,
-            fetch_timeout=self.settings.fetch_timeout_s, stop=self._halt, storage=self.storage, outage=self.outage))
+            fetch_timeout=self.settings.fetch_timeout_s, linger_s=self.settings.apply_linger_s, stop=self._halt, storage=self.storage, outage=self.outage))
         return self.follower
 
     async def stop(self) -> None:

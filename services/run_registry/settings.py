@@ -15,6 +15,9 @@ class Settings(CommonSettings):
     runs_db_max_rows: int | None = None
     batch_size: int = 500
     fetch_timeout_s: float = 1.0
+    apply_linger_s: float = Field(default=0.02, ge=0, description=(
+        "How long the live projection gathers a batch that is not full before applying it, unless a reader waits "
+        "for the read model to move (0: apply what came at once)."))
     min_seq_wait_s: float = 2.0
     backup_dir: Path | None = None
     backup_every_s: float = 0.0

@@ -196,10 +196,12 @@ async def test_a_rebuild_reaches_the_same_dead_letters_and_first_final_facts_as_
 
 
 async def test_rebuilt_equals_live_digest_for_a_stopped_service(settings, js, tmp_path):
-    registry = Running(main, settings)
+    registry = Running(main, settings.model_copy(update={"apply_linger_s": 0.05}))
     try:
-        seq = await publish_runs(js, range(6))
+        seq = await publish_runs(js, range(6))  # a trickle: the live projection gathers a few a batch
         await runs_at(js, seq)
+        for n in range(6, 9):  # a reader waits for each: applied as they come
+            await runs_at(js, await publish_runs(js, [n]))
     finally:
         await registry.stop()
     before = table_digests(open_engine("db", str(settings.scpln_db)))
