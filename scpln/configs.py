@@ -64,7 +64,7 @@ def read_input_set(path: Path) -> dict[str, str]:
 
 async def _import_input_set(args: argparse.Namespace) -> str:
     files = read_input_set(args.dir)
-    name = args.name or (None if "meta.json" in files else args.dir.stem)
+    name = args.name or (None if {"meta.json", "input_set_meta.json"} & set(files) else args.dir.stem)
     return await _send(args.dir, input_set_document(files, name, args.base), args)
 
 

@@ -35,7 +35,11 @@ set over an existing config instead: its network stays, the input set replaces i
 items and demand.
 
 Cells: surrounding blanks dropped; blank lines skipped; numbers may group thousands with commas
-(``1,000``); extra columns and unknown files are kept out and named in a note. Every problem names
+(``1,000``); the column names the original's importer also reads (``family_code``, ``sku_code``,
+``resource_code``, ``node_code``, ``item_code``, ``initial_qty``, ``due_date``) are read as theirs;
+extra columns and unknown files are kept out and named in a note. What the original's export
+writes besides (``input_set_meta.json``: its label names the config when meta.json is absent;
+``planning_params.json``) is read or recorded. Every problem names
 the file, the row (the header is row 1) and the column; all are reported at once.
 """
 
@@ -59,14 +63,17 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mix_share.csv": (("family", "sku", "share"), ()),
     "item.csv": (("item",), ("lt", "lot", "moq")),
     "bom.csv": (("parent", "child", "qty"), ()),
-    "capacity.csv": (("workcenter", "period", "capacity"), ()),
+    "capacity.csv": (("workcenter", "period", "capacity"), ("resource_type",)),
     "inventory.csv": (("item", "qty"), ("loc",)),
-    "open_po.csv": (("item", "due", "qty"), ()),
+    "open_po.csv": (("item", "due", "qty"), ("po_id",)),
     "period_cost.csv": (("period", "cost"), ()),
     "period_score.csv": (("period", "score"), ()),
 }
+ALIASES = {"family_code": "family", "sku_code": "sku", "resource_code": "workcenter", "node_code": "loc",
+           "item_code": "item", "initial_qty": "qty", "due_date": "due"}
+"""Column names the original's importer also reads, as the names here."""
 REQUIRED_FILES = ("demand_family.csv", "mix_share.csv")
-JSON_FILES = ("planning_calendar.json", "meta.json")
+JSON_FILES = ("planning_calendar.json", "meta.json", "input_set_meta.json", "planning_params.json")
 NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?([eE][+-]?\d+)?$")
 PLANT, SUPPLIER, STOCKPOINT = "PLANT", "SUPPLIER", "STOCKPOINT"
 
@@ -95,6 +102,7 @@ class _Reader:
                     continue
                 if header is None:
                     header = [c.strip().lstrip("\ufeff").strip().lower() for c in cells]
+                    header = [ALIASES[c] if c in ALIASES and ALIASES[c] not in header else c for c in header]
                     missing = [c for c in required if c not in header]
                     for column in missing:
                         self.fail(file, f"no column {column!r} (the header has {', '.join(header)})", 1, column)
@@ -160,14 +168,20 @@ def read_input_set(files: dict[str, str], name: str | None = None,
     unknown = sorted(set(files) - set(COLUMNS) - set(JSON_FILES))
     if unknown:
         r.notes.append(_note(UNUSED, ", ".join(unknown), "not a file of an input set; not read"))
-    meta = _json(r, "meta.json")
+    meta = _json(r, "meta.json") or _json(r, "input_set_meta.json")  # the latter: what the original's export writes
     calendar = _json(r, "planning_calendar.json")
+    params = _json(r, "planning_params.json") or calendar.get("planning_params")
     data = _read_tables(r, calendar)
     if r.problems:
         raise InputSetError(r.problems)
     start, horizon, labels, calendar_rows = _periods(r, data, calendar)
     if r.problems:
         raise InputSetError(r.problems)
+    if isinstance(params, dict) and params:
+        meta = {**meta, "planning_params": params}
+        r.notes.append(_note(UNUSED, "planning_params", "kept under meta.attributes.original_input_set, not used: the "
+                                                        "original's anchor policy, tolerances and reconcile window have "
+                                                        "no counterpart in this system's pipeline"))
     document = _document(r, data, start, horizon, labels, calendar_rows, meta, name, base)
     if r.problems:
         raise InputSetError(r.problems)
@@ -415,7 +429,7 @@ def _document(r: _Reader, data: dict[str, Any], start: date, horizon: int, label
     label = str(meta.get("label") or "").strip()
     title = name or label or "input set"
     attributes: dict[str, Any] = {"planning_horizon": horizon, "start_date": start.isoformat(),
-                                  "original_input_set": {k: meta[k] for k in meta if isinstance(meta[k], (str, int, float))}
+                                  "original_input_set": {k: meta[k] for k in meta if isinstance(meta[k], (str, int, float, dict))}
                                   | {"files": sorted(r.files)}}
     r.notes.append(_note(MAPPED, "demand_family.csv, mix_share.csv, inventory.csv, open_po.csv",
                          f"→ planning_inputs: {len(family_demand)} family demand rows, {len(mix_rows)} mix shares, "

@@ -130,7 +130,7 @@ async def input_set_command(bus: BusDep, files: list[UploadFile], name: str | No
     except InputSetError as exc:
         raise HTTPException(422, detail={"message": "the input set cannot be read", "errors": exc.problems}) from exc
     zips = [f.filename for f in uploads if (f.filename or "").lower().endswith(".zip")]
-    if not name and "meta.json" not in gathered and len(zips) == 1:
+    if not name and not {"meta.json", "input_set_meta.json"} & set(gathered) and len(zips) == 1:
         name = (zips[0] or "")[:-4]
     return await sendable(bus, validated(ImportConfig, {"document": input_set_document(gathered, name, base)}))
 

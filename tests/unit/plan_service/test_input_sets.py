@@ -177,3 +177,16 @@ def test_a_demand_period_capacity_csv_does_not_list_has_no_capacity_as_in_the_or
     files = {**SHORT, "capacity.csv": "workcenter,period,capacity\nWC1,2025-01,100\nWC2,2025-01,50\n"}
     rows = run_pipeline(config_of(files), options={}).artifacts["aggregate"]["rows"]
     assert [(r["capacity"], r["supply"]) for r in rows] == [(150, 60), (0, 0), (0, 0)]
+
+
+def test_what_the_originals_export_writes_is_read_column_aliases_too():
+    files = {"demand_family.csv": "family,period,demand\nF,2025-01,60\n",
+             "mix_share.csv": "family_code,sku_code,share\nF,A,1\n",
+             "inventory.csv": "loc,item,qty\nDC,A,5\n", "open_po.csv": "item_code,due_date,qty,po_id\nA,2025-01-20,7,PO1\n",
+             "input_set_meta.json": json.dumps({"id": 3, "label": "exported_set", "status": "ready"}),
+             "planning_params.json": json.dumps({"carryover_mode": "auto", "recon_window_days": 14})}
+    document, notes = read_input_set(files)
+    assert document["meta"]["name"] == "exported_set"
+    assert document["planning_inputs"]["inbound_orders"][0]["quantity"] == 7
+    assert document["meta"]["attributes"]["original_input_set"]["planning_params"]["recon_window_days"] == 14
+    assert any(n["path"] == "planning_params" for n in notes)
