@@ -87,9 +87,9 @@ async def held(msg, every_s: float) -> AsyncIterator[None]:  # type: ignore[no-u
 
 
 def trigger_handler(ports: Ports, durable: str, max_deliver: int, ack_wait_s: float = 60.0):  # type: ignore[no-untyped-def]
-    """Each trigger is worked on alone (one at a time, one pulled at a time): while its writes
-    wait for space or for the bus (``runtime.patience``), nothing more is pulled, and the
-    trigger stays unacknowledged until its run is stored."""
+    """Each trigger of a fetch is worked on in its own task (``subscribe``): while the writes
+    of a fetch's runs wait for space or for the bus (``runtime.patience``), nothing more is
+    pulled, and each trigger stays unacknowledged until its run is stored."""
 
     async def handler(message: NatsMessage) -> None:  # type: ignore[valid-type]
         raw = message.raw_message  # type: ignore[attr-defined]
@@ -125,12 +125,15 @@ def deadlines(settings: Settings) -> Deadlines:
 
 
 def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
-    """One durable pull consumer per trigger subject, shared by every simulator process."""
+    """One durable pull consumer per trigger subject, shared by every simulator process. A
+    fetch takes up to ``max_concurrent_runs`` triggers, simulated side by side (one's simulation
+    while another's input is read or its results stored), and the next fetch waits for them
+    all: never more at once, and no trigger waits pulled but not started."""
     stream = JStream(subjects.STREAM_NAME, declare=False)
     for subject, durable in subjects.SIMULATOR_DURABLES.items():
         config = ConsumerConfig(ack_wait=settings.ack_wait_s, max_deliver=settings.max_deliver)
         broker.subscriber(subject, stream=stream, durable=durable, config=config,
-                          pull_sub=PullSub(batch_size=1, timeout=2.0))(
+                          pull_sub=PullSub(batch_size=settings.max_concurrent_runs, timeout=2.0))(
             trigger_handler(ports, durable, settings.max_deliver, settings.ack_wait_s))
 
 
@@ -147,7 +150,8 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     publisher = JetStreamPublisher(js, storage=storage)
     objects = PatientObjects(NatsObjectStore(js, storage=storage), read_wait_s=0)  # a read not answered: delivered again
     ports = Ports(publisher=PatientPublisher(publisher), objects=objects,
-                  stub=settings.scpln_skip_simulation_api, job_state=partial(registry_job_state, nc, js))
+                  stub=settings.scpln_skip_simulation_api, job_state=partial(registry_job_state, nc, js),
+                  progress_interval_s=settings.progress_interval_s)
     broker = bus.broker(settings.nats_url, outage)
     subscribe(broker, ports, settings)
     await broker.start()

@@ -29,6 +29,7 @@ from contracts.supply_plan import SupplyPlan
 from services.simulator.execution import RunInput, run_input
 from services.simulator.metrics import RUNS_FAILED, SIMULATION_SECONDS
 from services.simulator.ports import PRODUCER, SIMULATOR_VERSION, Ports
+from services.simulator.progress import ProgressReporter
 
 log = logging.getLogger("simulator.handlers")
 BUS_FAILURES = (TimeoutError, ConnectionClosedError, NoServersError, ConnectionReconnectingError, ServiceUnavailableError)
@@ -72,22 +73,26 @@ async def simulate_plan(trigger: Trigger, ports: Ports, *, last_attempt: bool = 
         log.info("job %s was cancelled while queued; skipping run %s", job_id_for(trigger), run_id)
         return
     started = datetime.now(UTC)
-    await ports.publisher.publish(_progress(trigger, run_id, JobState.running, 0.0, "starting"))
+    progress = ProgressReporter(ports.publisher.publish, ports.progress_interval_s)
+    progress.offer(_progress(trigger, run_id, JobState.running, 0.0, "starting"))
     try:
         document = json.loads(await ports.objects.get(trigger.config.bucket, trigger.config.key))
         config = CanonicalConfig.model_validate(document)
         executing = await run_input(trigger, ports.objects)
-        summary, results = await _simulate(config, trigger, run_id, ports, executing)
+        summary, results = await _simulate(config, trigger, run_id, ports, executing, progress)
     except BUS_FAILURES as exc:
+        await progress.close()
         if not last_attempt:
             raise
         log.warning("run %s failed: the bus did not answer on its last delivery: %s", run_id, exc)
         await _fail(trigger, run_id, started, f"the message bus did not answer: {type(exc).__name__}: {exc}", ports)
         return
     except Exception as exc:
+        await progress.close()
         log.warning("run %s failed: %s", run_id, exc, exc_info=True)
         await _fail(trigger, run_id, started, f"{type(exc).__name__}: {exc}", ports)
         return
+    await progress.close()
     finished = datetime.now(UTC)
     duration_ms = (finished - started).total_seconds() * 1000
     SIMULATION_SECONDS.observe(duration_ms / 1000)
@@ -104,15 +109,15 @@ async def simulate_plan(trigger: Trigger, ports: Ports, *, last_attempt: bool = 
 
 
 async def _simulate(config: CanonicalConfig, trigger: Trigger, run_id: str, ports: Ports,  # type: ignore[no-untyped-def]
-                    executing: RunInput):
-    summary, ref = await _summary(config, trigger, run_id, ports, executing.plan)
+                    executing: RunInput, progress: ProgressReporter):
+    summary, ref = await _summary(config, trigger, run_id, ports, executing.plan, progress)
     if executing.warnings:
         summary = summary.model_copy(update={"warnings": [*summary.warnings, *executing.warnings]})
     return summary, ref
 
 
 async def _summary(config: CanonicalConfig, trigger: Trigger, run_id: str, ports: Ports,  # type: ignore[no-untyped-def]
-                   supply_plan: SupplyPlan | None):
+                   supply_plan: SupplyPlan | None, progress: ProgressReporter):
     if ports.stub:
         from services.simulator.stub import estimate_summary
 
@@ -122,8 +127,7 @@ async def _summary(config: CanonicalConfig, trigger: Trigger, run_id: str, ports
     loop = asyncio.get_running_loop()
 
     def on_progress(day: int, days: int) -> None:
-        event = _progress(trigger, run_id, JobState.running, day / days, f"day {day}/{days}")
-        asyncio.run_coroutine_threadsafe(ports.publisher.publish(event), loop).result()
+        progress.offer_threadsafe(loop, _progress(trigger, run_id, JobState.running, day / days, f"day {day}/{days}"))
 
     t0 = time.perf_counter()
     output = await asyncio.to_thread(simulate, config, seed=trigger.seed, run_id=run_id, supply_plan=supply_plan,

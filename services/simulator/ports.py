@@ -18,3 +18,5 @@ class Ports:
     job_state: Callable[[str], Awaitable[str | None]] | None = None
     """The registry's view of a job (None when unknown or unreachable): a job cancelled while
     queued is skipped."""
+    progress_interval_s: float = 0.5
+    """A run publishes its progress at most once per this many seconds (and its final state)."""
