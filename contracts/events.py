@@ -365,6 +365,17 @@ class JobProgress(Envelope):
     run_id: str | None = Field(default=None, description="Run the job produces or reads.")
 
 
+class JobCancelled(Envelope):
+    """A queued job was cancelled. Workers follow these facts and skip a cancelled job when they
+    pick it up; its ``JobProgress(state=cancelled)`` tells everyone else."""
+
+    event_type: Literal["JobCancelled"] = "JobCancelled"
+    job_id: str = Field(description="Id of the job.")
+    job_type: JobType = Field(description="planning, simulation, aggregate or rebuild.")
+    plan_version_id: str | None = Field(default=None, description="Plan the job belongs to.")
+    cancelled_by: str = Field(default="", description="Who cancelled it.")
+
+
 class RunCompleted(Envelope):
     """A simulation finished and its results are stored."""
 
@@ -646,7 +657,7 @@ PLAN_REVIEW_FACTS: tuple[type[Envelope], ...] = (
 
 EVENT_TYPES: tuple[type[Envelope], ...] = (
     ScenarioCreated, ScenarioUpdated, ScenarioLocked, ScenarioUnlocked, ScenarioArchived, ScenarioUnarchived,
-    ConfigVersionCreated, PlanRequested, PlanCreated, RunRequested, JobProgress, RunCompleted, RunFailed,
+    ConfigVersionCreated, PlanRequested, PlanCreated, RunRequested, JobProgress, JobCancelled, RunCompleted, RunFailed,
     RunDeleted, AggregateRequested, AggregateCompleted, ReadModelReplaced, MaintenanceStarted, MaintenanceEnded,
     *STORED_OBJECT_EVENTS,
     *IDENTITY_EVENTS, *RUN_META_EVENTS, *PLAN_REVIEW_FACTS, *LEGACY_EVENTS,
@@ -664,6 +675,7 @@ SUBJECT_OF: dict[str, str] = {
     "PlanCreated": subjects.PLAN_CREATED,
     "RunRequested": subjects.RUN_REQUESTED,
     "JobProgress": subjects.JOB_PROGRESS,
+    "JobCancelled": subjects.JOB_CANCELLED,
     "RunCompleted": subjects.RUN_COMPLETED,
     "RunFailed": subjects.RUN_FAILED,
     "RunDeleted": subjects.RUN_DELETED,
@@ -716,8 +728,28 @@ class UnknownSchemaVersion(UnknownEvent):
         self.event_type, self.version, self.known = event_type, version, known
 
 
+AGGREGATE_ID_OF: dict[str, str] = {
+    "ScenarioCreated": "scenario_id", "ScenarioUpdated": "scenario_id", "ScenarioLocked": "scenario_id",
+    "ScenarioUnlocked": "scenario_id", "ScenarioArchived": "scenario_id", "ScenarioUnarchived": "scenario_id",
+    "ConfigVersionCreated": "config_version_id", "PlanRequested": "plan_version_id", "PlanCreated": "plan_version_id",
+}
+"""The field naming the aggregate a fact is about, for the types stored per aggregate
+(``subjects.AGGREGATE_SUBJECTS``)."""
+
+
 def subject_for(event: Envelope) -> str:
-    return SUBJECT_OF[event.event_type]  # type: ignore[attr-defined]
+    """Where the event is stored: its type's subject, and for a fact about an aggregate, its id."""
+    subject = SUBJECT_OF[event.event_type]  # type: ignore[attr-defined]
+    field = AGGREGATE_ID_OF.get(event.event_type)  # type: ignore[attr-defined]
+    return subject if field is None else subjects.aggregate_subject(subject, getattr(event, field))
+
+
+def aggregate_filter_for(event: Envelope) -> str | None:
+    """Every stored fact about the aggregate this event is about (None: it is about no aggregate)."""
+    field = AGGREGATE_ID_OF.get(event.event_type)  # type: ignore[attr-defined]
+    if field is None:
+        return None
+    return subjects.aggregate_filter(SUBJECT_OF[event.event_type], getattr(event, field))  # type: ignore[attr-defined]
 
 
 def encode(event: Envelope) -> bytes:
@@ -743,6 +775,8 @@ def decode(data: bytes | str, subject: str | None = None) -> Event:
     type in its current version. Anything else (an old version to upcast, another type, an
     error) is read again the careful way: upcast when upcasters are registered, then validated
     by the discriminated union, which gives the same result or the error."""
+    if subject is not None and subject not in _VALIDATOR_OF_SUBJECT:
+        subject = subjects.type_subject(subject)
     validator = _VALIDATOR_OF_SUBJECT.get(subject) if subject is not None else None
     if validator is None and isinstance(data, bytes):
         validator = _named_validator(data)

@@ -5,6 +5,8 @@ Commands (``scpln.cmd.<service>.<verb>``) and queries (``scpln.qry.registry.<nam
 core NATS request/reply and are not stored.
 """
 
+import hashlib
+
 STREAM_NAME = "SCPLN_EVENTS"
 EVENTS_PREFIX = "scpln.events"
 EVENTS_WILDCARD = f"{EVENTS_PREFIX}.>"
@@ -56,8 +58,53 @@ SCENARIO_ARCHIVED = f"{EVENTS_PREFIX}.scenario.archived"
 SCENARIO_UNARCHIVED = f"{EVENTS_PREFIX}.scenario.unarchived"
 SCENARIO_EVENTS = f"{EVENTS_PREFIX}.scenario.>"
 CONFIG_VERSION_CREATED = f"{EVENTS_PREFIX}.config.created"
+JOB_CANCELLED = f"{EVENTS_PREFIX}.job.cancelled"
+"""A queued job was cancelled: the worker that later picks it up skips it (the simulator follows these)."""
 AGGREGATE_REQUESTED = f"{EVENTS_PREFIX}.aggregate.requested"
 AGGREGATE_COMPLETED = f"{EVENTS_PREFIX}.aggregate.completed"
+AGGREGATE_SUBJECTS = (
+    SCENARIO_CREATED, SCENARIO_UPDATED, SCENARIO_LOCKED, SCENARIO_UNLOCKED, SCENARIO_ARCHIVED, SCENARIO_UNARCHIVED,
+    CONFIG_VERSION_CREATED, PLAN_REQUESTED, PLAN_CREATED,
+)
+"""Facts about one aggregate of plan_service (a scenario, a config version, a plan): each is
+stored on its type's subject followed by the aggregate's id (``scpln.events.scenario.locked.<id>``),
+so the log keeps a last sequence per aggregate and a writer stores the next fact about it only
+if none was stored since it decided (``Nats-Expected-Last-Subject-Sequence`` over
+``aggregate_filter``). Facts stored before ids were in subjects sit on the bare type subject;
+``of_type`` matches both."""
+_AGGREGATE_SUBJECTS = frozenset(AGGREGATE_SUBJECTS)
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def subject_token(aggregate_id: str) -> str:
+    """The id as one subject token: itself when it is letters, digits, ``_`` and ``-`` only (every
+    id this system mints), else ``h`` and the first 32 hex digits of its sha256."""
+    if aggregate_id and len(aggregate_id) <= 128 and set(aggregate_id) <= _TOKEN_CHARS:
+        return aggregate_id
+    return "h" + hashlib.sha256(aggregate_id.encode()).hexdigest()[:32]
+
+
+def aggregate_subject(type_subject: str, aggregate_id: str) -> str:
+    """Where a fact of this type about this aggregate is stored."""
+    return f"{type_subject}.{subject_token(aggregate_id)}"
+
+
+def aggregate_filter(type_subject: str, aggregate_id: str) -> str:
+    """Every fact about the aggregate, of any type of its family: ``scpln.events.scenario.*.<id>``."""
+    return f"{type_subject.rpartition('.')[0]}.*.{subject_token(aggregate_id)}"
+
+
+def of_type(type_subject: str) -> tuple[str, ...]:
+    """Filters that match every stored fact of this type: on the bare subject, and per aggregate."""
+    return (type_subject, f"{type_subject}.*") if type_subject in _AGGREGATE_SUBJECTS else (type_subject,)
+
+
+def type_subject(subject: str) -> str:
+    """The type subject of a stored fact's subject (the subject without an aggregate's id)."""
+    parent = subject.rpartition(".")[0]
+    return parent if parent in _AGGREGATE_SUBJECTS else subject
+
+
 READ_MODEL_REPLACED = f"{EVENTS_PREFIX}.registry.read_model_replaced"
 STORED_OBJECTS_DELETED = f"{EVENTS_PREFIX}.registry.objects_deleted"
 REGISTRY_EVENTS = f"{EVENTS_PREFIX}.registry.>"
@@ -144,6 +191,7 @@ def storage_status(service: str) -> str:
 
 # durable consumers
 SIMULATOR_DURABLES = {PLAN_CREATED: "simulator_plans", RUN_REQUESTED: "simulator_reruns"}
+"""Per trigger type, the durable pull consumer simulators share (it filters on ``of_type`` of it)."""
 REGISTRY_DURABLE = "run_registry"
 NOTIFIER_DURABLE_PREFIX = "notifier_"
 """One durable consumer per webhook receiver: this prefix and a digest of its URL."""

@@ -4,7 +4,7 @@ identity facts and maintenance mode this way; the ``scpln`` commands fold them o
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -13,15 +13,18 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from contracts import subjects
 
 
-async def follow(js: JetStreamContext, filter_subject: str, apply: Callable[[Msg], None], after_seq: int,
-                 ready: asyncio.Event) -> None:
-    """``apply`` every message on ``filter_subject`` stored after ``after_seq`` (0: from the
-    start), then every new one, for as long as it runs. ``ready`` is set once the messages
-    stored when following began are applied."""
+async def follow(js: JetStreamContext, filter_subject: str | Sequence[str], apply: Callable[[Msg], None],
+                 after_seq: int, ready: asyncio.Event) -> None:
+    """``apply`` every message on ``filter_subject`` (one filter or several) stored after
+    ``after_seq`` (0: from the start), then every new one, for as long as it runs. ``ready`` is
+    set once the messages stored when following began are applied."""
+    filters = [filter_subject] if isinstance(filter_subject, str) else list(filter_subject)
     config = ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
     if after_seq:
         config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=after_seq + 1)
-    sub = await js.subscribe(filter_subject, stream=subjects.STREAM_NAME, ordered_consumer=True, config=config)
+    if len(filters) > 1:
+        config.filter_subjects = filters
+    sub = await js.subscribe(filters[0], stream=subjects.STREAM_NAME, ordered_consumer=True, config=config)
     try:
         info = await sub.consumer_info()  # nothing delivered yet and nothing pending: no fact at all
         if info.num_pending == 0 and not info.delivered.consumer_seq:
@@ -34,7 +37,7 @@ async def follow(js: JetStreamContext, filter_subject: str, apply: Callable[[Msg
         await sub.unsubscribe()
 
 
-async def fold_once(js: JetStreamContext, filter_subject: str, apply: Callable[[Msg], None],
+async def fold_once(js: JetStreamContext, filter_subject: str | Sequence[str], apply: Callable[[Msg], None],
                     timeout: float = 10.0) -> None:
     """``apply`` every message on ``filter_subject`` stored now, then stop. ``TimeoutError``
     when the log does not deliver them within ``timeout``; the follower's own error when it

@@ -47,7 +47,8 @@ def notifier_durable(stream: str, name: str) -> tuple[str, ...]:
 
 
 def ordered(stream: str) -> tuple[str, ...]:
-    """Ephemeral ordered push consumers (``runtime.identity.follow``, job progress): create,
+    """Ephemeral ordered push consumers (``runtime.follow``: identity, job progress, plan_service's
+    own facts, cancellations): create,
     ask how far it is, answer the server's flow control."""
     return (f"{API}.CONSUMER.CREATE.{stream}", f"{API}.CONSUMER.INFO.{stream}.*", f"$JS.FC.{stream}.>")
 
@@ -96,7 +97,8 @@ def unique(*groups: tuple[str, ...] | str) -> tuple[str, ...]:
 
 
 INBOX = "_INBOX.>"
-LEGACY_IMPORT = (s.SCENARIO_CREATED, s.SCENARIO_LOCKED, s.CONFIG_VERSION_CREATED, s.PLAN_CREATED, s.RUN_COMPLETED,
+LEGACY_IMPORT = (f"{s.SCENARIO_CREATED}.*", f"{s.SCENARIO_LOCKED}.*", f"{s.CONFIG_VERSION_CREATED}.*",
+                 f"{s.PLAN_CREATED}.*", s.RUN_COMPLETED,
                  s.RUN_APPROVED, s.BASELINE_PROMOTED, s.RUN_ARCHIVED, s.RUN_NOTE_ADDED, s.RUN_TAGS_CHANGED,
                  s.LEGACY_ROW_IMPORTED, bucket_writer(s.CONFIGS_BUCKET), bucket_writer(s.ARTIFACTS_BUCKET),
                  bucket_writer(s.RESULTS_BUCKET))
@@ -106,18 +108,21 @@ EVENT_LOG = f"{API}.STREAM.INFO.{EVENTS}"
 
 TABLE: dict[str, Permissions] = {
     "plan_service": Permissions(
-        publish=unique(s.PLAN_REQUESTED, s.PLAN_CREATED, s.RUN_REQUESTED, s.SCENARIO_EVENTS, s.CONFIG_VERSION_CREATED,
-                       s.AGGREGATE_REQUESTED, s.AGGREGATE_COMPLETED, s.MAINTENANCE_EVENTS, s.JOB_PROGRESS,
-                       s.PSI_EVENTS, s.PLAN_REVISED, s.PLAN_REVIEW_EVENTS,
+        publish=unique(f"{s.PLAN_REQUESTED}.*", f"{s.PLAN_CREATED}.*", s.RUN_REQUESTED, s.SCENARIO_EVENTS,
+                       f"{s.CONFIG_VERSION_CREATED}.*", s.AGGREGATE_REQUESTED, s.AGGREGATE_COMPLETED,
+                       s.MAINTENANCE_EVENTS, s.JOB_PROGRESS, s.JOB_CANCELLED, s.PSI_EVENTS, s.PLAN_REVISED,
+                       s.PLAN_REVIEW_EVENTS,
                        s.QRY_RUN_GET, s.QRY_RUNS_LIST, s.QRY_JOB_GET, s.QRY_JOBS_LIST, stream_owner(EVENTS),
-                       log_reader(EVENTS),
+                       log_reader(EVENTS), ordered(EVENTS),
                        bucket_writer(s.CONFIGS_BUCKET), bucket_reader(s.CONFIGS_BUCKET), bucket_writer(s.ARTIFACTS_BUCKET),
                        bucket_reader(s.ARTIFACTS_BUCKET), bucket_reader(s.RESULTS_BUCKET), bucket_reader(s.UPLOADS_BUCKET),
                        s.storage_status("plan_service")),
         subscribe=(f"{s.CMD_PREFIX}.plan.>", INBOX), allow_responses=True),
     "simulator": Permissions(
-        publish=unique(s.RUN_COMPLETED, s.RUN_FAILED, s.JOB_PROGRESS, s.QRY_JOB_GET, s.QRY_JOBS_LIST, EVENT_LOG,
+        publish=unique(s.RUN_COMPLETED, s.RUN_FAILED, s.JOB_PROGRESS, s.QRY_JOBS_LIST, EVENT_LOG, ordered(EVENTS),
                        *(durable(EVENTS, name) for name in s.SIMULATOR_DURABLES.values()),
+                       *(f"{API}.CONSUMER.CREATE.{EVENTS}.{name}" for subject, name in s.SIMULATOR_DURABLES.items()
+                         if len(s.of_type(subject)) > 1),  # a durable with two filters has no filter token
                        bucket_reader(s.CONFIGS_BUCKET), bucket_reader(s.ARTIFACTS_BUCKET), bucket_writer(s.RESULTS_BUCKET),
                        s.storage_status("simulator")),
         subscribe=(INBOX,)),

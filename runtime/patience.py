@@ -17,7 +17,7 @@ from contracts.envelope import Envelope
 from contracts.events import ArtifactRef
 from runtime.logs import first_line
 from runtime.objects import ObjectStore
-from runtime.publisher import EventPublisher
+from runtime.publisher import EventPublisher, Expected
 from runtime.storage import UNCONFIRMED, StorageFull
 
 log = logging.getLogger("runtime.patience")
@@ -59,8 +59,10 @@ class PatientPublisher:
     def __init__(self, inner: EventPublisher) -> None:
         self.inner = inner
 
-    async def publish(self, event: Envelope) -> int:
-        return await until_done(lambda: self.inner.publish(event),
+    async def publish(self, event: Envelope, expected: Expected | None = None) -> int:
+        """A ``Conflict`` is no failure to wait out: it is raised at once."""
+        store = (lambda: self.inner.publish(event)) if expected is None else (lambda: self.inner.publish(event, expected))
+        return await until_done(store,
                                   f"storing {getattr(event, 'event_type', 'event')} {event.event_id}")
 
 

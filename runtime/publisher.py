@@ -1,8 +1,16 @@
-"""The event publisher port: a publish is done only once the stream has stored the event."""
+"""The event publisher port: a publish is done only once the stream has stored the event.
 
+A publish may name what it expects (``Expected``): the event is stored only if the last fact
+stored on a subject filter (an aggregate's subjects) is still the one its writer decided on;
+``Conflict`` otherwise, so two writers never both act on one aggregate.
+"""
+
+import re
+from dataclasses import dataclass
 from typing import Protocol
 
 from nats.js import JetStreamContext
+from nats.js.errors import APIError
 
 from contracts import subjects
 from contracts.envelope import Envelope
@@ -10,9 +18,45 @@ from contracts.events import encode, subject_for
 from runtime.storage import Storage
 
 
+@dataclass(frozen=True)
+class Expected:
+    """Store only if the last message on ``subject_filter`` is at ``last_seq`` (0: none)."""
+
+    subject_filter: str
+    last_seq: int
+
+
+class Conflict(Exception):
+    """Another fact about the aggregate was stored since the writer decided; ``stored_seq`` is
+    the last one's stream sequence where the server said it (None: it did not)."""
+
+    def __init__(self, message: str, stored_seq: int | None = None) -> None:
+        super().__init__(message)
+        self.stored_seq = stored_seq
+
+
+WRONG_LAST_SEQUENCE = 10071
+"""JetStream's error code for a publish whose expected last (subject) sequence is not the stored one."""
+_STORED_SEQ = re.compile(r"(\d+)\s*$")
+
+
+def expected_headers(expected: Expected) -> dict[str, str]:
+    return {"Nats-Expected-Last-Subject-Sequence": str(expected.last_seq),
+            "Nats-Expected-Last-Subject-Sequence-Subject": expected.subject_filter}
+
+
+def conflict_of(exc: APIError) -> Conflict | None:
+    """The ``Conflict`` an API error means (a wrong last sequence), or None."""
+    if exc.err_code != WRONG_LAST_SEQUENCE:
+        return None
+    found = _STORED_SEQ.search(str(exc.description or ""))
+    return Conflict(str(exc.description), int(found.group(1)) if found else None)
+
+
 class EventPublisher(Protocol):
-    async def publish(self, event: Envelope) -> int:
-        """Store the event in the log; return its stream sequence."""
+    async def publish(self, event: Envelope, expected: Expected | None = None) -> int:
+        """Store the event in the log (only as ``expected`` says, else ``Conflict``); return its
+        stream sequence."""
         ...
 
 
@@ -25,12 +69,20 @@ class JetStreamPublisher:
         self._timeout = timeout
         self._storage = storage
 
-    async def publish(self, event: Envelope) -> int:
+    async def publish(self, event: Envelope, expected: Expected | None = None) -> int:
+        headers = {"Nats-Msg-Id": str(event.event_id)}
+        if expected is not None:
+            headers |= expected_headers(expected)
         try:
             ack = await self._js.publish(
-                subject_for(event), encode(event), timeout=self._timeout,
-                stream=subjects.STREAM_NAME, headers={"Nats-Msg-Id": str(event.event_id)},
+                subject_for(event), encode(event), timeout=self._timeout, stream=subjects.STREAM_NAME, headers=headers,
             )
+        except APIError as exc:
+            if (conflict := conflict_of(exc)) is not None:
+                raise conflict from exc
+            if self._storage is None or (full := await self._storage.failed(exc)) is None:
+                raise
+            raise full from exc
         except Exception as exc:
             if self._storage is None or (full := await self._storage.failed(exc)) is None:
                 raise
@@ -40,19 +92,39 @@ class JetStreamPublisher:
         return ack.seq
 
 
+def subject_matches(subject: str, subject_filter: str) -> bool:
+    """Whether a NATS subject filter (``*`` one token, ``>`` the rest) matches the subject."""
+    tokens, wanted = subject.split("."), subject_filter.split(".")
+    for i, want in enumerate(wanted):
+        if want == ">":
+            return len(tokens) > i
+        if i >= len(tokens) or (want != "*" and want != tokens[i]):
+            return False
+    return len(tokens) == len(wanted)
+
+
 class InMemoryPublisher:
-    """Fake for unit tests: keeps events in order and drops duplicates by event_id, like the stream."""
+    """Fake for unit tests: keeps events in order and drops duplicates by event_id, like the
+    stream, and checks what a publish expects as the stream does."""
 
     def __init__(self) -> None:
         self.events: list[Envelope] = []
-        self._seen: set[str] = set()
+        self._seen: dict[str, int] = {}
 
-    async def publish(self, event: Envelope) -> int:
+    async def publish(self, event: Envelope, expected: Expected | None = None) -> int:
         key = str(event.event_id)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.events.append(event)
+        if key in self._seen:
+            return self._seen[key]
+        if expected is not None and (last := self.last_seq(expected.subject_filter)) != expected.last_seq:
+            raise Conflict(f"wrong last sequence: {last}", last)
+        self.events.append(event)
+        self._seen[key] = len(self.events)
         return len(self.events)
+
+    def last_seq(self, subject_filter: str) -> int:
+        """The sequence of the last event stored on a subject the filter matches (0: none)."""
+        return next((seq for seq in range(len(self.events), 0, -1)
+                     if subject_matches(subject_for(self.events[seq - 1]), subject_filter)), 0)
 
     def of_type(self, event_type: str) -> list[Envelope]:
         return [e for e in self.events if e.event_type == event_type]  # type: ignore[attr-defined]

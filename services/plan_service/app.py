@@ -11,9 +11,10 @@ from nats.errors import TimeoutError as NatsTimeout
 from contracts import commands as c
 from contracts import review as rv
 from contracts import subjects
-from contracts.events import JobType, decode
+from contracts.events import JobType
 from runtime import bus
 from runtime.deadlines import Deadlines, watch_deadlines
+from runtime.follow import follow
 from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import first_line, setup_logging
 from runtime.metrics import serve_metrics
@@ -35,10 +36,12 @@ from services.plan_service import (
     review_moves,
     scenarios,
 )
+from services.plan_service.following import StateFollower, decided_again
 from services.plan_service.ports import PRODUCER, Ports
 from services.plan_service.psi_workspace import PsiWorkspace
 from services.plan_service.sample_data import load_samples
 from services.plan_service.settings import Settings
+from services.plan_service.state import PlanServiceState
 
 log = logging.getLogger("plan_service")
 
@@ -48,10 +51,11 @@ REVIEW_FACTS = (
 )
 """Plan review's facts plan_service folds (not the PSI baselines: it reads a plan's PSI from its artifacts)."""
 OWN_EVENTS = (
-    subjects.SCENARIO_EVENTS, subjects.CONFIG_VERSION_CREATED, subjects.PLAN_REQUESTED, subjects.PLAN_CREATED,
-    subjects.RUN_REQUESTED, subjects.AGGREGATE_REQUESTED, subjects.MAINTENANCE_EVENTS,
-    *REVIEW_FACTS,
+    subjects.SCENARIO_EVENTS, *subjects.of_type(subjects.CONFIG_VERSION_CREATED), *subjects.of_type(subjects.PLAN_REQUESTED),
+    *subjects.of_type(subjects.PLAN_CREATED), subjects.RUN_REQUESTED, subjects.AGGREGATE_REQUESTED,
+    subjects.MAINTENANCE_EVENTS, *REVIEW_FACTS,
 )
+"""The facts plan_service folds into its state: restored at start, then followed live."""
 
 
 def subscribe(broker: NatsBroker, ports: Ports) -> None:
@@ -78,19 +82,29 @@ def subscribe(broker: NatsBroker, ports: Ports) -> None:
     }
     refuse = ports.storage.refusal if ports.storage else None  # every command writes: none while short of space
     for subject, (model, handler) in routes.items():
-        broker.subscriber(subject, queue="plan_service")(responder(model, partial(handler, ports=ports), refuse))
+        broker.subscriber(subject, queue="plan_service")(
+            responder(model, partial(decided_again, handler, ports=ports), refuse))
 
 
-async def restore_state(ports: Ports, js) -> None:  # type: ignore[no-untyped-def]
+async def restore_state(follower: StateFollower, js) -> None:  # type: ignore[no-untyped-def]
     """Fold plan_service's own events from the log: the log is its source of truth. A message
     that is no such event is logged and skipped: it never keeps the service from starting."""
     async for batch in read_log(js, filter_subjects=OWN_EVENTS):
         for msg in batch:
-            try:
-                ports.state.apply(decode(msg.data, msg.subject))
-            except Exception as exc:  # noqa: BLE001 - a poison message is skipped, never fatal
-                log.warning("skipped seq %d on %s at start: not an event plan_service reads (%s)",
-                            msg.seq, msg.subject, first_line(exc))
+            follower.fold(msg.data, msg.subject, msg.seq)
+
+
+async def keep_following(follower: StateFollower, js) -> None:  # type: ignore[no-untyped-def]
+    """Fold, live, what any replica records after the restored state; started again after a failure."""
+    while True:
+        try:
+            await follow(js, OWN_EVENTS, follower.fold_message, follower.position, asyncio.Event())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the follower resumes where it stands
+            log.warning("following the log stopped (%s); following again from seq %d", first_line(exc),
+                        follower.position)
+            await asyncio.sleep(1.0)
 
 
 def deadlines(settings: Settings) -> Deadlines:
@@ -130,11 +144,14 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
         return c.parse_reply(answer.data, reply)
 
     storage = for_service("plan_service", settings)
+    state = PlanServiceState()
+    follower = StateFollower(state)
     ports = Ports(publisher=JetStreamPublisher(js, COMMAND_WRITE_TIMEOUT_S, storage), objects=NatsObjectStore(js, storage),
-                  storage=storage, spawn=spawn,
+                  state=state, storage=storage, spawn=spawn, follower=follower,
                   ask_registry=ask_registry, psi=PsiWorkspace(settings.scpln_allow_self_approval))
-    await restore_state(ports, js)
+    await restore_state(follower, js)
     restored_to = await bus.last_stream_seq(js)  # the registry answers about jobs once it has read this far
+    following = asyncio.create_task(keep_following(follower, js))
     if settings.load_samples:
         await load_samples(ports, settings.samples_dir)
     broker = bus.broker(settings.nats_url, outage)
@@ -150,4 +167,6 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     await broker.stop()
     if tasks:
         await asyncio.wait(tasks, timeout=10)
+    following.cancel()
+    await asyncio.gather(following, return_exceptions=True)
     await nc.drain()

@@ -17,3 +17,9 @@ def config_version_id(sha256: str) -> str:
 def stable_event_id(*parts: str) -> uuid.UUID:
     """An event id derived from what the event is about, so a repeated publish is deduplicated."""
     return uuid.uuid5(NAMESPACE, "/".join(parts))
+
+
+def requested_plan_id(request_id: str) -> str:
+    """The plan a client's ``request_id`` asks for: every replica names it alike, so the log
+    stores one plan request per request_id (the plan's facts are checked by their subject)."""
+    return f"plan_{uuid.uuid5(NAMESPACE, 'plan-request/' + request_id).hex[:16]}"

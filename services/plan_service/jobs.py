@@ -10,7 +10,7 @@ from contracts.commands import (
     RerunPlan,
     RetryJob,
 )
-from contracts.events import JobProgress, JobState, JobType
+from contracts.events import JobCancelled, JobProgress, JobState, JobType
 from contracts.queries import GetJob, JobDetail, JobRow
 from services.plan_service import aggregates, plans
 from services.plan_service.domain.pipeline import PipelineError, read_options
@@ -23,12 +23,16 @@ async def _job(job_id: str, ports: Ports) -> JobRow | ErrorReply:
 
 
 async def cancel_job(cmd: CancelJob, ports: Ports) -> JobAccepted | ErrorReply:
-    """Only a queued job can be cancelled; the worker that later picks it up skips it."""
+    """Only a queued job can be cancelled: JobCancelled, which the worker that later picks it up
+    follows and obeys (it skips the job), then the job's progress, cancelled."""
     job = await _job(cmd.job_id, ports)
     if isinstance(job, ErrorReply):
         return job
     if job.state != JobState.queued:
         return ErrorReply(error="not_allowed", message=f"job {job.job_id} is {job.state.value}; only a queued job can be cancelled")
+    await ports.publisher.publish(JobCancelled(
+        correlation_id=job.job_id, producer=PRODUCER, job_id=job.job_id, job_type=job.job_type,
+        plan_version_id=job.plan_version_id, cancelled_by=cmd.by))
     await ports.publisher.publish(JobProgress(
         correlation_id=job.job_id, producer=PRODUCER, job_id=job.job_id, job_type=job.job_type,
         state=JobState.cancelled, progress=job.progress, step="cancelled", message=f"cancelled by {cmd.by}",

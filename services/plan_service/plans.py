@@ -13,6 +13,7 @@ from contracts.commands import CreatePlan, ErrorReply, PlanAccepted, RerunPlan, 
 from contracts.events import JobProgress, JobState, JobType, PlanCreated, PlanRequested, RunRequested
 from contracts.overrides import ScenarioOverride
 from contracts.queries import GetJob, JobDetail
+from runtime.publisher import Conflict
 from services.plan_service import ids, replications, review
 from services.plan_service.domain.pipeline import PipelineError, read_options, run_pipeline
 from services.plan_service.effective import effective_config
@@ -35,8 +36,9 @@ def _progress(job_id: str, plan_id: str, state: JobState, progress: float, step:
 
 async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run_pipeline) -> PlanAccepted | ErrorReply:
     """Check the request, answer with the ids at once, and run the planning job in the background.
-    A request with the ``request_id`` of an earlier one is answered with that one's ids; any
-    other is refused while maintenance is on."""
+    A request with the ``request_id`` of an earlier one is answered with that one's ids (its plan
+    id derives from the request_id, so the log stores one request per id whichever replica is
+    asked); any other is refused while maintenance is on."""
     if cmd.request_id is not None and (earlier := ports.state.requests_by_client_id.get(cmd.request_id)):
         if _same_request(earlier, cmd):
             return PlanAccepted(plan_version_id=earlier.plan_version_id, job_id=earlier.job_id)
@@ -52,21 +54,15 @@ async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run
         return ErrorReply(error="config_not_found", message=f"config version {cmd.config_version_id} does not exist")
     if config.planning_days <= 0:
         return ErrorReply(error="empty_horizon", message=f"config version {config.config_version_id} has no planning horizon")
-    plan_id, job_id = ids.new_id("plan"), ids.new_id("job")
+    plan_id = ids.new_id("plan") if cmd.request_id is None else ids.requested_plan_id(cmd.request_id)
+    job_id = ids.new_id("job")
     overrides = ports.state.overrides_of(cmd.base_scenario_id)
     request = PlanRequested(
         correlation_id=plan_id, producer=PRODUCER, plan_version_id=plan_id, config_version_id=config.config_version_id,
         base_scenario_id=cmd.base_scenario_id, scenario_name=scenario.name, job_id=job_id, seed=cmd.seed,  # type: ignore[union-attr]
         options=cmd.options.model_dump(), requested_by=cmd.requested_by, request_id=cmd.request_id,
         overrides=overrides, replications=cmd.replications)
-    if cmd.request_id is not None:  # taken now: the same request arriving while this one is stored finds it
-        ports.state.requests_by_client_id[cmd.request_id] = request
-    try:
-        await ports.record(request)
-    except BaseException:
-        if cmd.request_id is not None:
-            ports.state.requests_by_client_id.pop(cmd.request_id, None)
-        raise
+    await ports.record(request)  # the same request_id is the same plan: asked of two replicas at once, one stores it
     try:
         await ports.publisher.publish(_progress(job_id, plan_id, JobState.queued, 0.0, "queued"))
     except Exception as exc:  # noqa: BLE001 - the request is stored (its job queued in the log): it is planned
@@ -123,6 +119,15 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
             replications=cmd.replications, warnings=await asyncio.to_thread(replications.plan_warnings, effective.config),
         ))
         await review.open_after_planning(ports, plan_id, result.artifacts)
+    except Conflict as conflict:
+        await ports.caught_up(conflict.stored_seq)
+        if plan_id in ports.state.plans:
+            log.info("planning job %s: plan %s was made by another replica; this one's work is dropped", job_id, plan_id)
+            return
+        log.warning("planning job %s of plan %s: another writer changed the plan meanwhile", job_id, plan_id)
+        await ports.publisher.publish(_progress(job_id, plan_id, JobState.failed, 1.0, "plan_final",
+                                                "another writer changed the plan while it was planned"))
+        return
     except PipelineError as exc:
         log.warning("planning job %s of plan %s failed at %s: %s", job_id, plan_id, exc.step, exc.message)
         await ports.publisher.publish(_progress(job_id, plan_id, JobState.failed, 1.0, exc.step, exc.message))

@@ -2,11 +2,12 @@
 
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
+from contracts.events import aggregate_filter_for
 from runtime.objects import ObjectStore
 from runtime.patience import PatientObjects, PatientPublisher
-from runtime.publisher import EventPublisher
+from runtime.publisher import EventPublisher, Expected
 from runtime.storage import Storage
 from services.plan_service.psi_workspace import PsiWorkspace
 from services.plan_service.state import PlanServiceState
@@ -22,6 +23,14 @@ async def no_registry(subject: str, request: Any, reply: Any) -> Any:  # pragma:
     raise RuntimeError("no registry client configured")
 
 
+class Follower(Protocol):
+    position: int
+
+    async def reached(self, seq: int, timeout: float = ...) -> bool:
+        """Wait until the fact stored at ``seq`` is folded into the state."""
+        ...
+
+
 @dataclass
 class Ports:
     publisher: EventPublisher
@@ -35,13 +44,33 @@ class Ports:
     storage: Storage | None = None
     """How plan_service's writes fare: its commands are refused while it is short of space."""
 
+    follower: Follower | None = None
+    """What folds the log into ``state`` (services/plan_service/following.py): a write waits until
+    it has folded it. None (unit tests with one writer): a write is folded at once."""
+
     def patient(self) -> "Ports":
         """These ports for work already accepted: each write waits until it is stored, however
         long the disk is full or the bus away (``runtime.patience``); the state is shared."""
         return replace(self, publisher=PatientPublisher(self.publisher), objects=PatientObjects(self.objects))
 
     async def record(self, event: Any) -> int:
-        """Publish an event and, once the log has stored it, fold it into the state."""
-        seq = await self.publisher.publish(event)
+        """Publish an event and, once the log has stored it, wait until the state holds it. A
+        fact about an aggregate is stored only if no other fact about it was stored since the
+        state last saw one: ``Conflict`` otherwise (``following.decided_again``)."""
+        aggregate = aggregate_filter_for(event)
+        if aggregate is None:
+            seq = await self.publisher.publish(event)
+        else:
+            seq = await self.publisher.publish(event, Expected(aggregate, self.state.positions.get(aggregate, 0)))
+        if self.follower is not None:
+            await self.follower.reached(seq)
+            return seq
         self.state.apply(event)
+        if aggregate is not None:
+            self.state.positions[aggregate] = seq
         return seq
+
+    async def caught_up(self, seq: int | None) -> None:
+        """Wait until the state holds the fact stored at ``seq`` (None: the next one folded)."""
+        if self.follower is not None:
+            await self.follower.reached(seq if seq else self.follower.position + 1, 30.0 if seq else 1.0)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from contracts.commands import CreateScenario, ImportConfig, ScenarioAction
 from services.plan_service.configs import import_config
+from services.plan_service.following import decided_again
 from services.plan_service.ports import Ports
 from services.plan_service.scenarios import create_scenario, lock_scenario
 
@@ -39,11 +40,11 @@ async def load_samples(ports: Ports, samples_dir: Path) -> None:
         if not path.exists():
             log.warning("sample %s missing", path)
             continue
-        reply = await import_config(ImportConfig(document=json.loads(path.read_text())), ports)
+        reply = await decided_again(import_config, ImportConfig(document=json.loads(path.read_text())), ports=ports)
         log.info("sample config %s: %s", name, reply.model_dump_json())
     for sid, name, description, tag, locked_by, overrides in SAMPLE_SCENARIOS:
         command = CreateScenario(name=name, description=description, tag=tag, overrides=list(overrides))
-        await create_scenario(command, ports, scenario_id=sid)
+        await decided_again(create_scenario, command, ports=ports, scenario_id=sid)  # another replica may load them too
         if locked_by:
-            await lock_scenario(ScenarioAction(scenario_id=sid, by=locked_by), ports)
+            await decided_again(lock_scenario, ScenarioAction(scenario_id=sid, by=locked_by), ports=ports)
     log.info("sample data loaded: %d configs, %d scenarios", len(ports.state.configs), len(ports.state.scenarios))

@@ -22,6 +22,8 @@ def _missing(scenario_id: str) -> ErrorReply:
 
 
 async def create_scenario(cmd: CreateScenario, ports: Ports, *, scenario_id: str | None = None) -> ScenarioAccepted | ErrorReply:
+    if scenario_id is not None and scenario_id in ports.state.scenarios:
+        return ScenarioAccepted(scenario_id=scenario_id)  # a scenario of a given id is created once
     parent = cmd.parent_id or None
     if parent is not None and parent not in ports.state.scenarios:
         return _missing(parent)

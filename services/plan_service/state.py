@@ -1,4 +1,5 @@
-"""What plan_service knows: a fold over its own events, rebuilt from the log at start-up."""
+"""What plan_service knows: a fold over its own events, restored from the log at start-up and kept
+up with it live (services/plan_service/following.py)."""
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -77,6 +78,9 @@ class PlanServiceState:
     maintenance: Maintenance = field(default_factory=Maintenance)
     reviews: ReviewFold = field(default_factory=ReviewFold)
     """Plan reviews (services/plan_service/review_state.py)."""
+    positions: dict[str, int] = field(default_factory=dict)
+    """Per aggregate (its subject filter, ``contracts.subjects.aggregate_filter``), the stream
+    sequence of the last fact about it folded in: what its next fact expects (optimistic concurrency)."""
 
     def apply(self, event: object) -> None:
         """Fold one event in. Events of other types are ignored."""

@@ -12,13 +12,13 @@ from faststream.nats.annotations import NatsMessage
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
 from contracts import subjects
 from contracts.commands import ErrorReply, parse_reply
 from contracts.events import JobType, PlanCreated, RunRequested, UnknownEvent, decode
 from contracts.legacy import LEGACY_PRODUCER
-from contracts.queries import GetJob, JobDetail
 from runtime import bus
 from runtime.deadlines import Deadlines, watch_deadlines
 from runtime.lifecycle import wait_for_shutdown
@@ -30,6 +30,7 @@ from runtime.patience import PatientObjects, PatientPublisher
 from runtime.publisher import JetStreamPublisher
 from runtime.storage import for_service
 from runtime.storage_report import announce
+from services.simulator.cancellations import Cancellations, keep_following
 from services.simulator.handlers import BUS_FAILURES, simulate_plan
 from services.simulator.metrics import POISON_MESSAGES
 from services.simulator.ports import PRODUCER, Ports
@@ -100,23 +101,39 @@ def trigger_handler(ports: Ports, durable: str, max_deliver: int, ack_wait_s: fl
     return handler
 
 
-async def registry_job_state(nc, js, job_id: str) -> str | None:  # type: ignore[no-untyped-def]
-    """The job's state as the registry knows it once it has read the whole log so far."""
-    try:
-        query = GetJob(job_id=job_id, min_seq=await bus.last_stream_seq(js))
-        reply = await nc.request(subjects.QRY_JOB_GET, query.model_dump_json().encode(), timeout=3)
-    except (TimeoutError, NoRespondersError, NatsTimeout):
-        return None
-    answer = parse_reply(reply.data, JobDetail)
-    return answer.job.state if isinstance(answer, JobDetail) else None
-
-
 async def ask_registry(nc, subject: str, request, reply):  # type: ignore[no-untyped-def]
     try:
         answer = await nc.request(subject, request.model_dump_json().encode(), timeout=5)
     except (TimeoutError, NoRespondersError, NatsTimeout):
         return ErrorReply(error="unavailable", message="the run registry does not answer")
     return parse_reply(answer.data, reply)
+
+
+async def start_following(js, cancellations: Cancellations, wait_s: float = 10.0) -> asyncio.Task:  # type: ignore[no-untyped-def]
+    """Follow the cancellations; the triggers are taken once those stored already are known."""
+    ready = asyncio.Event()
+    following = asyncio.create_task(keep_following(js, cancellations, ready))
+    try:
+        await asyncio.wait_for(ready.wait(), wait_s)
+    except TimeoutError:
+        log.warning("the cancellations in the log were not all read within %.0f s; taking work all the same", wait_s)
+    return following
+
+
+async def filter_both_ways(js) -> None:  # type: ignore[no-untyped-def]
+    """A trigger durable made before facts about a plan carried its id filters on the bare type
+    subject: it is given both filters (``subjects.of_type``), so neither old nor new triggers are missed."""
+    for subject, durable in subjects.SIMULATOR_DURABLES.items():
+        wanted = list(subjects.of_type(subject))
+        try:
+            info = await js.consumer_info(subjects.STREAM_NAME, durable)
+        except NotFoundError:
+            continue  # made with both filters when the simulator subscribes
+        config = info.config
+        if sorted(config.filter_subjects or [config.filter_subject or ""]) != sorted(wanted):
+            config.filter_subject, config.filter_subjects = None, wanted
+            await js.add_consumer(subjects.STREAM_NAME, config)
+            log.info("trigger consumer %s now filters %s", durable, ", ".join(wanted))
 
 
 def deadlines(settings: Settings) -> Deadlines:
@@ -132,6 +149,8 @@ def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
     stream = JStream(subjects.STREAM_NAME, declare=False)
     for subject, durable in subjects.SIMULATOR_DURABLES.items():
         config = ConsumerConfig(ack_wait=settings.ack_wait_s, max_deliver=settings.max_deliver)
+        if len(filters := subjects.of_type(subject)) > 1:
+            config.filter_subjects = list(filters)
         broker.subscriber(subject, stream=stream, durable=durable, config=config,
                           pull_sub=PullSub(batch_size=settings.max_concurrent_runs, timeout=2.0))(
             trigger_handler(ports, durable, settings.max_deliver, settings.ack_wait_s))
@@ -149,9 +168,12 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     storage = for_service("simulator", settings)
     publisher = JetStreamPublisher(js, storage=storage)
     objects = PatientObjects(NatsObjectStore(js, storage=storage), read_wait_s=0)  # a read not answered: delivered again
+    cancellations = Cancellations()
     ports = Ports(publisher=PatientPublisher(publisher), objects=objects,
-                  stub=settings.scpln_skip_simulation_api, job_state=partial(registry_job_state, nc, js),
+                  stub=settings.scpln_skip_simulation_api, cancelled=cancellations,
                   progress_interval_s=settings.progress_interval_s)
+    following = await start_following(js, cancellations)
+    await filter_both_ways(js)
     broker = bus.broker(settings.nats_url, outage)
     subscribe(broker, ports, settings)
     await broker.start()
@@ -162,5 +184,6 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     await wait_for_shutdown(stop)
     watchdog.cancel()
     reporting.cancel()
+    following.cancel()
     await broker.stop()
     await nc.drain()

@@ -1,6 +1,6 @@
 """What the simulator's handler works with."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Container
 from dataclasses import dataclass
 
 from runtime.objects import ObjectStore
@@ -15,8 +15,8 @@ class Ports:
     publisher: EventPublisher
     objects: ObjectStore
     stub: bool = False
-    job_state: Callable[[str], Awaitable[str | None]] | None = None
-    """The registry's view of a job (None when unknown or unreachable): a job cancelled while
-    queued is skipped."""
+    cancelled: Container[str] = frozenset()
+    """The jobs the log says were cancelled while queued (``cancellations.Cancellations``): such
+    a job is skipped."""
     progress_interval_s: float = 0.5
     """A run publishes its progress at most once per this many seconds (and its final state)."""

@@ -10,10 +10,19 @@ import sys
 from pathlib import Path
 
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
 from contracts import subjects
-from contracts.events import ArtifactRef, JobProgress, PlanCreated, RunCompleted, RunFailed, ScenarioCreated
+from contracts.events import (
+    ArtifactRef,
+    JobCancelled,
+    JobProgress,
+    PlanCreated,
+    RunCompleted,
+    RunFailed,
+    ScenarioCreated,
+)
 from contracts.results import DailyResults
 from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
@@ -176,3 +185,27 @@ async def test_a_bus_that_stalls_during_a_run_has_its_trigger_delivered_again_no
         await simulator.stop()
     [run] = runs_of(events, "plan_1")
     assert isinstance(run, RunCompleted) and stalls == [0]
+
+
+async def test_a_job_cancelled_in_the_log_is_skipped_and_an_older_queue_takes_new_triggers(fresh_nats, js):
+    """No registry runs: the simulator learns of the cancellation from the log. Its queue, made
+    before plans' facts carried their id (filtering the bare subject), is given both filters."""
+    config = await store_config(js, "small", json.loads((SAMPLES / "small.json").read_text()))
+    await js.add_consumer(subjects.STREAM_NAME, ConsumerConfig(
+        durable_name=subjects.SIMULATOR_DURABLES[subjects.PLAN_CREATED], filter_subject=subjects.PLAN_CREATED,
+        ack_policy=AckPolicy.EXPLICIT))
+    publisher = JetStreamPublisher(js)
+    await publisher.publish(plan_event(1, config))
+    await publisher.publish(JobCancelled(correlation_id="job_s1", producer="plan_service", job_id="job_s1",
+                                         job_type="simulation", plan_version_id="plan_1"))
+    simulator = Running(main, Settings(nats_url=fresh_nats, scpln_skip_simulation_api=True))
+    try:
+        await publisher.publish(plan_event(2, config))
+        await js._nc.publish(subjects.PLAN_CREATED, plan_event(3, config).model_dump_json().encode())  # the old way
+        await wait_events(js, lambda evts: bool(runs_of(evts, "plan_2")) and bool(runs_of(evts, "plan_3")))
+        await work_queue(js, settled)
+    finally:
+        await simulator.stop()
+    events = await log_events(js)
+    assert not runs_of(events, "plan_1")
+    assert not [e for e in events if isinstance(e, JobProgress) and e.job_id == "job_s1"]

@@ -63,7 +63,16 @@ def test_every_event_type_has_exactly_one_subject_under_the_events_prefix():
     assert {m.model_fields["event_type"].default for m in EVENT_TYPES} == set(SUBJECT_OF)
     assert len(set(SUBJECT_OF.values())) == len(SUBJECT_OF)
     assert all(s.startswith(subjects.EVENTS_PREFIX + ".") for s in SUBJECT_OF.values())
-    assert subject_for(plan_created()) == subjects.PLAN_CREATED
+    assert subject_for(plan_created()) == f"{subjects.PLAN_CREATED}.plan_1"  # a fact about a plan names the plan
+
+
+def test_facts_about_an_aggregate_are_stored_per_aggregate_and_read_from_either_subject():
+    created = plan_created()
+    assert subjects.type_subject(subject_for(created)) == subjects.PLAN_CREATED
+    assert decode(encode(created), subject_for(created)) == created
+    assert decode(encode(created), subjects.PLAN_CREATED) == created  # stored before ids were in subjects
+    assert subjects.aggregate_filter(subjects.PLAN_CREATED, "plan_1") == "scpln.events.plan.*.plan_1"
+    assert subjects.subject_token("legacy scenario.7").startswith("h")  # no dot or space inside a token
 
 
 def test_envelope_carries_ids_version_and_time():

@@ -68,11 +68,13 @@ def test_nobody_may_delete_or_purge_the_event_log_and_only_its_owner_and_the_ope
 @pytest.mark.parametrize(("subject", "publishers"), [
     (subjects.RUN_COMPLETED, {"simulator", "operator"}),  # and scpln legacy import
     (subjects.RUN_FAILED, {"simulator"}),
-    (subjects.PLAN_CREATED, {"plan_service", "operator"}),  # and scpln legacy import
-    (subjects.PLAN_REQUESTED, {"plan_service"}),
+    (subjects.aggregate_subject(subjects.PLAN_CREATED, "plan_1"), {"plan_service", "operator"}),  # and legacy import
+    (subjects.aggregate_subject(subjects.PLAN_REQUESTED, "plan_1"), {"plan_service"}),
+    (subjects.PLAN_CREATED, set()),  # facts about a plan name it (stored before they did: read, never written)
     (subjects.RUN_REQUESTED, {"plan_service"}),
-    (subjects.SCENARIO_LOCKED, {"plan_service", "operator"}),  # and scpln legacy import
-    (subjects.CONFIG_VERSION_CREATED, {"plan_service", "operator"}),  # and scpln legacy import
+    (subjects.aggregate_subject(subjects.SCENARIO_LOCKED, "scn_1"), {"plan_service", "operator"}),  # and legacy import
+    (subjects.aggregate_subject(subjects.CONFIG_VERSION_CREATED, "cfg_1"), {"plan_service", "operator"}),  # and legacy
+    (subjects.JOB_CANCELLED, {"plan_service"}),
     (subjects.AGGREGATE_COMPLETED, {"plan_service"}),
     (subjects.RUN_DELETED, {"run_registry"}),
     (subjects.RUN_APPROVED, {"run_registry", "operator"}),  # and scpln legacy import

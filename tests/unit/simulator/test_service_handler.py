@@ -9,10 +9,11 @@ from faststream.exceptions import NackMessage
 from nats.errors import TimeoutError as NatsTimeout
 
 from contracts import subjects
-from contracts.events import ArtifactRef, PlanCreated, RunCompleted, RunFailed
+from contracts.events import ArtifactRef, JobCancelled, PlanCreated, RunCompleted, RunFailed, encode
 from runtime.objects import InMemoryObjectStore
 from runtime.publisher import InMemoryPublisher
 from services.simulator.app import on_trigger
+from services.simulator.cancellations import Cancellations
 from services.simulator.handlers import run_id_for, simulate_plan
 from services.simulator.ports import Ports
 
@@ -53,13 +54,16 @@ async def test_the_full_engine_stores_results_and_a_missing_config_fails_the_run
     assert ports.publisher.events[-1].state == "failed"
 
 
-async def test_a_job_cancelled_while_queued_is_skipped():
-    async def cancelled(job_id: str) -> str:
-        return "cancelled"
-
-    ports, ref = await ports_with_config(stub=True, job_state=cancelled)
+async def test_a_job_the_log_says_was_cancelled_is_skipped_without_asking_anyone():
+    cancellations = Cancellations()
+    cancelled = JobCancelled(correlation_id="job_s", producer="plan_service", job_id="job_s", job_type="simulation")
+    cancellations.fold(encode(cancelled), subjects.JOB_CANCELLED, 7)
+    cancellations.fold(b"not an event", subjects.JOB_CANCELLED, 8)  # a poison message is passed over
+    ports, ref = await ports_with_config(stub=True, cancelled=cancellations)
     await simulate_plan(trigger(ref), ports)
-    assert ports.publisher.events == []
+    assert ports.publisher.events == [] and cancellations.position == 8
+    await simulate_plan(trigger(ref).model_copy(update={"simulation_job_id": "job_other"}), ports)
+    assert len(ports.publisher.of_type("RunCompleted")) == 1
 
 
 class StallingStore(InMemoryObjectStore):
