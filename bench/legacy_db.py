@@ -33,7 +33,7 @@ def generate(template: Path, out: Path, runs: int, *, plans_per_scenario: int = 
     configs = [c for (c,) in db.execute("SELECT id FROM canonical_config_versions")]
     for table in ("runs", "runs_meta", "plan_versions", "plan_artifacts", "jobs", "plan_kpis", "plan_series"):
         db.execute(f'DELETE FROM "{table}"')
-    shift = (seed - 7) * 86_400_000  # another day per seed: the database was created at another time
+    shift = seed * 86_400_000  # a day per seed: the database was created at another time than its template
     for table in ("scenarios", "canonical_config_versions"):
         db.execute(f'UPDATE "{table}" SET created_at = created_at + ?, updated_at = updated_at + ?', (shift, shift))
     scenarios = max(2, runs // 2000)

@@ -58,8 +58,9 @@ def run_filters(conn: Connection, query: q.ListRuns) -> list[Any]:
     (``contracts.legacy``), so runs of a scenario the original deleted are found too; each clause
     is read by its column's index."""
     tags = db.run_tags
+    implied = query.origin == "imported" and selective(query)  # runs of the original's ids are imported ones
     origin = ([db.runs.c.run_id.in_(select(tags.c.run_id).where(tags.c.tag == ORIGIN_TAGS[query.origin]))]
-              if query.origin else [])
+              if query.origin and not implied else [])
     if not selective(query):
         return origin
     known = db.imported_sources
