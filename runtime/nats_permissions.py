@@ -86,6 +86,12 @@ def bucket_cleaner(bucket: str) -> tuple[str, ...]:
     return (info, f"{API}.STREAM.MSG.GET.{stream}", f"{API}.STREAM.PURGE.{stream}", f"$O.{bucket}.M.>")
 
 
+def bucket_owner(bucket: str) -> tuple[str, ...]:
+    """Declares the bucket with the event log's copies at start (``runtime.objects.declare_buckets``)."""
+    stream, info = _object_stream(bucket)
+    return (info, f"{API}.STREAM.CREATE.{stream}", f"{API}.STREAM.UPDATE.{stream}")
+
+
 def bucket_size(bucket: str) -> str:
     """How much the bucket's stream stores (its info)."""
     return _object_stream(bucket)[1]
@@ -113,6 +119,7 @@ TABLE: dict[str, Permissions] = {
                        s.MAINTENANCE_EVENTS, s.JOB_PROGRESS, s.JOB_CANCELLED, s.PSI_EVENTS, s.PLAN_REVISED,
                        s.PLAN_REVIEW_EVENTS,
                        s.QRY_RUN_GET, s.QRY_RUNS_LIST, s.QRY_JOB_GET, s.QRY_JOBS_LIST, stream_owner(EVENTS),
+                       *(bucket_owner(bucket) for bucket in s.OBJECT_BUCKETS),
                        log_reader(EVENTS), ordered(EVENTS),
                        bucket_writer(s.CONFIGS_BUCKET), bucket_reader(s.CONFIGS_BUCKET), bucket_writer(s.ARTIFACTS_BUCKET),
                        bucket_reader(s.ARTIFACTS_BUCKET), bucket_reader(s.RESULTS_BUCKET), bucket_reader(s.UPLOADS_BUCKET),

@@ -38,6 +38,26 @@ UPLOADS_KEPT_S = 24 * 3600.0
 """How long a staged upload stays: its import reads it within seconds."""
 
 
+def bucket_config(bucket: str, replicas: int = 1) -> ObjectStoreConfig:
+    ttl = UPLOADS_KEPT_S if bucket == subjects.UPLOADS_BUCKET else None
+    return ObjectStoreConfig(bucket=bucket, storage=StorageType.FILE, ttl=ttl, replicas=replicas)
+
+
+async def declare_buckets(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create every object bucket with as many copies as the event log (``STREAM_REPLICAS``), or
+    bring a bucket made with fewer up to that: on a JetStream cluster a run's results, a plan's
+    artifacts and the configs outlive a node as the log does. Called by the log's owner."""
+    for bucket in subjects.OBJECT_BUCKETS:
+        try:
+            info = await js.stream_info(f"OBJ_{bucket}")
+        except NotFoundError:
+            await js.create_object_store(bucket, config=bucket_config(bucket, replicas))
+            continue
+        if info.config.num_replicas != replicas:
+            info.config.num_replicas = replicas
+            await js.update_stream(info.config)
+
+
 class NatsObjectStore:
     """Buckets are created on first write by their writer; readers only bind. Staged uploads
     expire by themselves (``UPLOADS_KEPT_S``). With ``storage``, every write's outcome is
@@ -55,9 +75,7 @@ class NatsObjectStore:
             except (BucketNotFoundError, NotFoundError):
                 if not create:
                     raise ObjectMissing(bucket) from None
-                ttl = UPLOADS_KEPT_S if bucket == subjects.UPLOADS_BUCKET else None
-                config = ObjectStoreConfig(bucket=bucket, storage=StorageType.FILE, ttl=ttl)
-                self._stores[bucket] = await self._js.create_object_store(bucket, config=config)
+                self._stores[bucket] = await self._js.create_object_store(bucket, config=bucket_config(bucket))
         return self._stores[bucket]
 
     async def put(self, name: str, bucket: str, key: str, data: bytes, content_type: str = "application/json") -> ArtifactRef:

@@ -18,7 +18,7 @@ from runtime.follow import follow
 from runtime.lifecycle import wait_for_shutdown
 from runtime.logs import first_line, setup_logging
 from runtime.metrics import serve_metrics
-from runtime.objects import NatsObjectStore
+from runtime.objects import NatsObjectStore, declare_buckets
 from runtime.outage import OutageLog
 from runtime.publisher import JetStreamPublisher
 from runtime.replay import read_log
@@ -129,6 +129,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     nc = await bus.connect(settings.nats_url, "plan_service", retry_max_s=settings.connect_retry_max_s, outage=outage)
     js = nc.jetstream()
     await bus.declare_stream(js, settings.stream_max_bytes, settings.stream_replicas)
+    await declare_buckets(js, settings.stream_replicas)
     tasks: set[asyncio.Task] = set()
 
     def spawn(coro) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,9 @@ import pytest
 from nats.js.errors import APIError
 
 from contracts import subjects
-from runtime import bus, nats_server
+from runtime import bus
+from runtime import nats_server
+from runtime.objects import bucket_config, declare_buckets
 
 
 async def _declared(store, max_file_store: str, max_bytes: int):  # type: ignore[no-untyped-def]
@@ -74,6 +76,11 @@ async def test_on_a_three_node_cluster_the_event_log_is_kept_on_every_node(tmp_p
             info = await js.stream_info(subjects.STREAM_NAME)
             assert info.config.num_replicas == 3
             assert info.cluster is not None and len(info.cluster.replicas or []) == 2
+            # the object buckets keep as many copies, also one made before with a single copy
+            await js.create_object_store(subjects.RESULTS_BUCKET, config=bucket_config(subjects.RESULTS_BUCKET))
+            await declare_buckets(js, replicas=3)
+            for bucket in subjects.OBJECT_BUCKETS:
+                assert (await js.stream_info(f"OBJ_{bucket}")).config.num_replicas == 3, bucket
         finally:
             await nc.close()
     finally:
