@@ -24,9 +24,20 @@ NOT_FOUND_CODES = {"run": "run_not_found", "plan": "plan_not_found", "job": "job
 
 
 async def run_query(query: Any, fn: Callable[[Any, Any], Contract], live: LiveReadModel, wait_s: float) -> Contract:
-    """Answer a query from the read model, after waiting (bounded) for ``min_seq``."""
+    """Answer a query from the read model, after waiting (bounded) for ``min_seq``. Something not
+    found is looked for again once the read model holds every event stored when it was asked
+    for (bounded by ``wait_s``): a plan, run or scenario just accepted is found without a
+    ``min_seq`` while its event is still on its way into the read model."""
     if getattr(query, "min_seq", 0):
         await live.position.reached(query.min_seq, wait_s)
+    reply = _answer(query, fn, live)
+    if isinstance(reply, ErrorReply) and reply.error in NOT_FOUND_CODES.values() and wait_s \
+            and await live.caught_up_with_log(wait_s):
+        reply = _answer(query, fn, live)
+    return reply
+
+
+def _answer(query: Any, fn: Callable[[Any, Any], Contract], live: LiveReadModel) -> Contract:
     try:
         with live.engine.connect() as conn:
             reply = fn(conn, query)

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from sqlalchemy.engine import Engine
 
+from runtime.bus import last_stream_seq
 from runtime.outage import OutageLog
 from runtime.storage import for_service
 from runtime.storage_report import StorageBoard
@@ -49,6 +50,17 @@ class LiveReadModel:
         self.storage_board = StorageBoard(self.storage)
         """Its own storage report and the last one of each other service (``/registry/status``)."""
         self.outage: OutageLog | None = None
+
+    async def caught_up_with_log(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` seconds) until the read model holds every event stored so far;
+        False when it already did (nothing newer to wait for), when it cannot tell, or in time."""
+        if self._js is None:
+            return False
+        try:
+            tail = await last_stream_seq(self._js)
+        except Exception:  # noqa: BLE001 - the bus is away: the answer stands as it is
+            return False
+        return tail > self.position.last_seq and await self.position.reached(tail, timeout)
 
     def _open(self) -> Engine:
         if self.settings.registry_backend == "db":
