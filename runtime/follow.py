@@ -14,17 +14,19 @@ from contracts import subjects
 
 
 async def follow(js: JetStreamContext, filter_subject: str | Sequence[str], apply: Callable[[Msg], None],
-                 after_seq: int, ready: asyncio.Event) -> None:
+                 after_seq: int, ready: asyncio.Event, heartbeat_s: float = 5.0) -> None:
     """``apply`` every message on ``filter_subject`` (one filter or several) stored after
     ``after_seq`` (0: from the start), then every new one, for as long as it runs. ``ready`` is
-    set once the messages stored when following began are applied."""
+    set once the messages stored when following began are applied. The server's consumer is
+    made again when two ``heartbeat_s`` pass without a heartbeat (after a restart of the server)."""
     filters = [filter_subject] if isinstance(filter_subject, str) else list(filter_subject)
     config = ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
     if after_seq:
         config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=after_seq + 1)
     if len(filters) > 1:
         config.filter_subjects = filters
-    sub = await js.subscribe(filters[0], stream=subjects.STREAM_NAME, ordered_consumer=True, config=config)
+    sub = await js.subscribe(filters[0], stream=subjects.STREAM_NAME, ordered_consumer=True, config=config,
+                             idle_heartbeat=heartbeat_s)
     try:
         info = await sub.consumer_info()  # nothing delivered yet and nothing pending: no fact at all
         if info.num_pending == 0 and not info.delivered.consumer_seq:

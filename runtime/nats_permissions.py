@@ -53,6 +53,12 @@ def ordered(stream: str) -> tuple[str, ...]:
     return (f"{API}.CONSUMER.CREATE.{stream}", f"{API}.CONSUMER.INFO.{stream}.*", f"$JS.FC.{stream}.>")
 
 
+def own_reader(stream: str) -> tuple[str, ...]:
+    """A pull consumer named by the server, one per registry replica (each projects the whole log
+    into its own read model): create it, ask how far it is, pull from it; nothing is acknowledged."""
+    return (f"{API}.CONSUMER.CREATE.{stream}", f"{API}.CONSUMER.INFO.{stream}.*", f"{API}.CONSUMER.MSG.NEXT.{stream}.*")
+
+
 def log_reader(stream: str) -> tuple[str, ...]:
     """``runtime.replay``: ephemeral pull consumers, deleted when the read is done."""
     return (f"{API}.CONSUMER.CREATE.{stream}", f"{API}.CONSUMER.MSG.NEXT.{stream}.*",
@@ -134,8 +140,8 @@ TABLE: dict[str, Permissions] = {
                        s.storage_status("simulator")),
         subscribe=(INBOX,)),
     "run_registry": Permissions(
-        publish=unique(s.RUN_DELETED, s.RUN_META_EVENTS, s.REGISTRY_EVENTS, EVENT_LOG, durable(EVENTS, s.REGISTRY_DURABLE),
-                       f"{API}.CONSUMER.DELETE.{EVENTS}.{s.REGISTRY_DURABLE}",
+        publish=unique(s.RUN_DELETED, s.RUN_META_EVENTS, s.REGISTRY_EVENTS, EVENT_LOG, own_reader(EVENTS),
+                       f"{API}.CONSUMER.DELETE.{EVENTS}.{s.REGISTRY_DURABLE}",  # the durable of registries before replicas
                        bucket_cleaner(s.RESULTS_BUCKET), bucket_cleaner(s.ARTIFACTS_BUCKET),
                        *(bucket_size(bucket) for bucket in s.OBJECT_BUCKETS), s.storage_status("run_registry")),
         subscribe=(f"{s.QRY_PREFIX}.>", f"{s.CMD_PREFIX}.registry.>", INBOX, s.STORAGE_STATUS_ALL),

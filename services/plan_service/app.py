@@ -57,6 +57,10 @@ OWN_EVENTS = (
 )
 """The facts plan_service folds into its state: restored at start, then followed live."""
 
+FOLLOW_HEARTBEAT_S = 1.0
+"""The live follower is made again within about two of these after the server restarts: a
+command's write waits for it (``following.REACH_WAIT_S``)."""
+
 
 def subscribe(broker: NatsBroker, ports: Ports) -> None:
     """Every command plan_service answers, subject → handler."""
@@ -98,7 +102,8 @@ async def keep_following(follower: StateFollower, js) -> None:  # type: ignore[n
     """Fold, live, what any replica records after the restored state; started again after a failure."""
     while True:
         try:
-            await follow(js, OWN_EVENTS, follower.fold_message, follower.position, asyncio.Event())
+            await follow(js, OWN_EVENTS, follower.fold_message, follower.position, asyncio.Event(),
+                         heartbeat_s=FOLLOW_HEARTBEAT_S)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the follower resumes where it stands

@@ -25,9 +25,10 @@ from services.plan_service.state import PlanServiceState
 
 log = logging.getLogger("plan_service.following")
 
-REACH_WAIT_S = 30.0
+REACH_WAIT_S = 3.0
 """How long a write waits for the state to fold it before answering all the same (the follower
-is behind a bus outage); later decisions about its aggregate are still checked by the log."""
+is being made again after a restart of the server); later decisions about its aggregate are
+still checked by the log."""
 DECISIONS = 5
 """How many times a command is decided again after another replica wrote first."""
 

@@ -73,4 +73,4 @@ class Ports:
     async def caught_up(self, seq: int | None) -> None:
         """Wait until the state holds the fact stored at ``seq`` (None: the next one folded)."""
         if self.follower is not None:
-            await self.follower.reached(seq if seq else self.follower.position + 1, 30.0 if seq else 1.0)
+            await (self.follower.reached(seq) if seq else self.follower.reached(self.follower.position + 1, 1.0))

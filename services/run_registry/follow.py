@@ -11,7 +11,7 @@ import logging
 
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 from contracts import subjects
 from runtime.outage import OUTAGE_ERRORS, OutageLog
@@ -24,17 +24,26 @@ FETCH_MORE_S = 0.005
 """How long the fetch after a linger waits when nothing came meanwhile."""
 
 
-async def subscribe_from(js: JetStreamContext, start_seq: int, durable: str = subjects.REGISTRY_DURABLE):
-    """(Re)create the registry's durable consumer at ``start_seq``."""
+INACTIVE_S = 300.0
+"""A registry's consumer is removed by the server this long after its registry stopped pulling."""
+
+
+async def subscribe_from(js: JetStreamContext, start_seq: int):
+    """A consumer of the whole log from ``start_seq`` for this registry alone: every replica
+    projects every event into its own read model, so each has its own, named by the server and
+    made again at the read model's checkpoint whenever the projection starts (nothing is
+    acknowledged: where the projection stands is the checkpoint). The durable consumer of
+    registries before replicas is removed."""
     try:
-        await js.delete_consumer(subjects.STREAM_NAME, durable)
+        await js.delete_consumer(subjects.STREAM_NAME, subjects.REGISTRY_DURABLE)
     except NotFoundError:
         pass
     config = ConsumerConfig(
-        durable_name=durable, deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start_seq,
-        ack_policy=AckPolicy.ALL, ack_wait=60, max_ack_pending=-1,
+        filter_subject=subjects.EVENTS_WILDCARD, deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+        opt_start_seq=start_seq, ack_policy=AckPolicy.NONE, inactive_threshold=INACTIVE_S,
     )
-    return await js.pull_subscribe(subjects.EVENTS_WILDCARD, durable=durable, stream=subjects.STREAM_NAME, config=config)
+    info = await js.add_consumer(subjects.STREAM_NAME, config)
+    return await js.pull_subscribe_bind(stream=subjects.STREAM_NAME, name=info.name)
 
 
 def apply_counting_once(writer, batch: list, position: Position):  # type: ignore[no-untyped-def]
@@ -90,6 +99,20 @@ async def gathered(sub, msgs: list, batch_size: int, linger_s: float, position: 
         return msgs
 
 
+async def _still_there(js: JetStreamContext, sub, start_seq: int):  # type: ignore[no-untyped-def]
+    """The consumer, or a new one from ``start_seq`` when the server removed it (an outage longer
+    than ``INACTIVE_S``)."""
+    try:
+        await sub.consumer_info()
+    except NotFoundError:
+        log.info("the registry's consumer of the log was removed while it did not pull; following again from %d",
+                 start_seq)
+        return await subscribe_from(js, start_seq)
+    except Exception as exc:  # noqa: BLE001 - the bus is still away: asked again after the next failed fetch
+        log.debug("the registry's consumer could not be checked (%s)", exc)
+    return sub
+
+
 async def follow(js: JetStreamContext, writer, position: Position, *, batch_size: int = 500,  # type: ignore[no-untyped-def]
                  fetch_timeout: float = 1.0, linger_s: float = 0.0, stop: asyncio.Event | None = None,
                  storage: Storage | None = None, outage: OutageLog | None = None) -> None:
@@ -104,9 +127,10 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
             msgs = await sub.fetch(batch_size, timeout=fetch_timeout)
         except TimeoutError:
             continue
-        except OUTAGE_ERRORS as exc:
+        except (*OUTAGE_ERRORS, ServiceUnavailableError) as exc:  # the latter: no consumer answers the pull
             outage.failed(exc)
             await asyncio.sleep(1.0)
+            sub = await _still_there(js, sub, writer.last_seq() + 1)
             continue
         if not msgs:
             continue
@@ -118,7 +142,6 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
         outcome = await apply_when_stored(writer, batch, position, storage, stop)
         if outcome is None:
             break
-        await msgs[-1].ack()
         pending = msgs[-1].metadata.num_pending
         metrics.PROJECTION_LAG.set(pending)
         metrics.LAST_SEQ.set(outcome.last_seq)

@@ -103,3 +103,36 @@ async def test_the_gateway_shows_what_retention_dropped_and_refuses_a_request_to
         finally:
             await bus.close()
             await registry.stop()
+
+
+async def test_two_gateways_and_two_registries_each_answer_from_the_same_log(fresh_nats, js, tmp_path):
+    """Registries answer queries as one queue group, each from its own read model of the whole
+    log; gateways keep nothing of their own: either serves any request."""
+    registries = [Running(registry_main, RegistrySettings(
+        nats_url=fresh_nats, scpln_db=tmp_path / f"registry-{i}.db", scpln_data_dir=tmp_path / f"registry-{i}",
+        fetch_timeout_s=0.2)) for i in range(2)]
+    buses = [NatsBus(fresh_nats, timeout=5) for _ in range(2)]
+    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(Settings(scpln_auth="off"), bus=bus)),
+                                 base_url="http://gateway") for bus in buses]
+    for bus in buses:
+        bus.start()
+    try:
+        seq = await publish_runs(js, range(3))
+        answered: set[tuple[int, str]] = set()  # (gateway, the data directory of the registry that answered)
+        for _ in range(400):
+            for n, client in enumerate(clients):
+                status = await client.get("/registry/status", params={"min_seq": seq})
+                if status.status_code == 200:
+                    assert status.json()["runs"] == 3  # each registry projected every run
+                    answered.add((n, status.json()["storage"][0]["data_dir"]))
+            if {n for n, _ in answered} == {0, 1} and len({d for _, d in answered}) == 2:
+                break
+            if not answered:
+                await asyncio.sleep(0.05)  # no registry answers yet: they are starting
+        assert {n for n, _ in answered} == {0, 1} and len({d for _, d in answered}) == 2, answered
+    finally:
+        for client, bus in zip(clients, buses, strict=True):
+            await client.aclose()
+            await bus.close()
+        for registry in registries:
+            await registry.stop()
