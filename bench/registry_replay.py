@@ -39,7 +39,7 @@ from contracts.events import (
     subject_for,
 )
 from runtime import bus, nats_server
-from runtime.replay import read_log
+from runtime.log_reader import read_log
 from services.run_registry.rebuild import rebuild
 
 REF = ArtifactRef(name="config", bucket="scpln-configs", key="cfg.json", sha256="0" * 64, size=1000)

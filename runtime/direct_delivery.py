@@ -18,8 +18,10 @@ nats-py has no public hook for this; two of its internals are wrapped, once per 
 - the connection's ``_process_msg(sid, subject, reply, data, headers)``, which nats-py's
   parser calls: a registered subscription's message goes to its inbox, any other to nats-py.
 
-Pinned to nats-py 2.16.0 (``tests/integration/test_log_reader.py`` and
-``tests/unit/test_direct_delivery.py`` cover it).
+Checked against nats-py 2.16.0 (``CHECKED_NATS_PY``; ``tests/unit/test_direct_delivery.py``
+and the log readers' contract tests cover it). ``missing_internals`` names what a connection
+lacks of what is wrapped; the log reader reads publicly on any other version or when something
+is missing.
 """
 
 import asyncio
@@ -28,7 +30,13 @@ import re
 from typing import Any
 
 from nats.aio.client import Client
-from nats.protocol.parser import AWAITING_CONTROL_LINE
+
+try:
+    from nats.protocol.parser import AWAITING_CONTROL_LINE
+except ImportError:  # another nats-py: missing_internals says so, and nothing here is used
+    AWAITING_CONTROL_LINE = None  # type: ignore[assignment]
+
+CHECKED_NATS_PY = "2.16.0"
 
 RawMessage = tuple[bytes, bytes, bytes, bytes | None]
 """(reply subject, subject, payload, raw headers or None) as the protocol parser read them."""
@@ -64,6 +72,20 @@ class DirectInbox:
             self._waiter = None
         taken, self._messages = self._messages, []
         return taken
+
+
+def missing_internals(nc: Client) -> list[str]:
+    """The nats-py internals wrapped here that ``nc`` lacks (none on the version checked)."""
+    parser = getattr(nc, "_ps", None)
+    wanted = {
+        "nats.protocol.parser.AWAITING_CONTROL_LINE": AWAITING_CONTROL_LINE is not None,
+        "Client._process_msg": callable(getattr(nc, "_process_msg", None)),
+        "Client._ps": parser is not None,
+        "Parser.parse": callable(getattr(parser, "parse", None)),
+        "Parser.buf": isinstance(getattr(parser, "buf", None), bytearray),
+        "Parser.state": hasattr(parser, "state"),
+    }
+    return [name for name, present in wanted.items() if not present]
 
 
 def _routes(nc: Client) -> dict[int, DirectInbox]:

@@ -23,6 +23,7 @@ from contracts import subjects
 from contracts.commands import ReadModelSwapped, SwapReadModel, parse_reply
 from contracts.events import JobProgress, JobState, JobType, ReadModelReplaced
 from runtime.bus import last_stream_seq, public_url, servers
+from runtime.log_reader import log_reader
 from runtime.publisher import JetStreamPublisher
 from scpln import locate, maintenance
 from scpln.progress import ProgressBar
@@ -259,7 +260,7 @@ async def rebuild_and_swap(nc, js, args, settings: Settings, job_id: str, report
         await finish_job(js, job_id, JobState.failed, f"verify found differences in {', '.join(differences)}")
         return 1
     last_seq = await swap(nc, settings, target, "rebuild", seconds)
-    print(f"rebuilt in {seconds:.1f}s; live read model now at seq {last_seq}")
+    print(f"rebuilt in {seconds:.1f}s (log read by the {log_reader(js).name} reader); live read model now at seq {last_seq}")
     await finish_job(js, job_id, JobState.succeeded, f"rebuilt in {seconds:.1f}s at seq {last_seq}")
     return 0
 

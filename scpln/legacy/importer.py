@@ -14,7 +14,7 @@ from contracts import subjects
 from contracts.events import decode, encode, subject_for
 from contracts.legacy import LegacyRowImported
 from runtime.objects import NatsObjectStore
-from runtime.replay import read_log
+from runtime.log_reader import read_log
 from scpln.legacy import mapping
 from scpln.legacy.mapping import Context, RowImport
 from scpln.legacy.source import CONFIG_CHILDREN, LegacySource

@@ -21,7 +21,7 @@ from runtime.metrics import serve_metrics
 from runtime.objects import NatsObjectStore, declare_buckets
 from runtime.outage import OutageLog
 from runtime.publisher import JetStreamPublisher
-from runtime.replay import read_log
+from runtime.log_reader import read_log
 from runtime.rpc import responder
 from runtime.storage import COMMAND_WRITE_TIMEOUT_S, for_service
 from runtime.storage_report import announce

@@ -20,7 +20,7 @@ from typing import Any
 from nats.js import JetStreamContext
 
 from runtime.bus import last_stream_seq
-from runtime.replay import read_log
+from runtime.log_reader import log_reader
 from services.run_registry.db import create_indexes, create_schema, make_durable, open_engine
 from services.run_registry.projection_process import ProjectionProcess, can_fork
 from services.run_registry.writer import ReadModelWriter
@@ -87,7 +87,8 @@ async def _apply_log(js: JetStreamContext, writer: ReadModelWriter, pipeline: li
                      report: Callable[[], Awaitable[None]]) -> int:
     read = 0
     in_flight: deque[tuple[list[Any], ProjectionProcess]] = deque()  # batches sent, oldest first
-    async for msgs in read_log(js, start_seq=writer.last_seq() + 1, until_seq=target, batch=batch):
+    reader = log_reader(js)
+    async for msgs in reader.read(start_seq=writer.last_seq() + 1, until_seq=target, batch=batch):
         if until_time is not None:
             msgs = [m for m in msgs if m.timestamp <= until_time]
         if msgs:

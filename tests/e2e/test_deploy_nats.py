@@ -21,7 +21,7 @@ from contracts import subjects
 from contracts.events import decode
 from runtime import identity
 from runtime.nats_server import binary, free_port, wait_listening
-from runtime.replay import read_log
+from runtime.log_reader import read_log
 from tests.e2e.system import System, violations_logged
 from tests.webhooks import Receiver
 

@@ -13,7 +13,7 @@ import nats
 import pytest
 
 from contracts.notifications import DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS
-from runtime.replay import read_log
+from runtime.log_reader import read_log
 from tests.e2e.system import System, permission_violations, start_system, stop_system
 from tests.webhooks import Receiver
 

@@ -118,7 +118,7 @@ def test_no_password_or_token_is_in_the_logs_the_metrics_or_the_event_log(system
 
 
 async def _whole_log(url: str) -> bytes:
-    from runtime.replay import read_log
+    from runtime.log_reader import read_log
 
     nc = await nats.connect(url)
     try:

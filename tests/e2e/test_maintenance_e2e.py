@@ -13,7 +13,7 @@ import nats
 import pytest
 
 from contracts import subjects
-from runtime.replay import read_log
+from runtime.log_reader import read_log
 
 pytestmark = pytest.mark.e2e
 MESSAGE = "Restoring the run history from last night's backup; back by 14:00"

@@ -9,7 +9,7 @@ import pytest
 
 from contracts.events import decode
 from runtime import bus
-from runtime.replay import read_log
+from runtime.log_reader import read_log
 
 
 @pytest.fixture()

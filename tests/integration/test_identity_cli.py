@@ -13,7 +13,7 @@ import pytest
 
 from contracts import subjects
 from runtime import bus, identity, nats_credentials, nats_server
-from runtime.replay import read_log
+from runtime.log_reader import read_log
 from scpln.cli import main
 
 

@@ -26,9 +26,9 @@ from tests.integration.conftest import Running, log_events
 from tests.integration.test_registry_bus import ask, plan, run
 
 
-async def scpln(settings: Settings, *args: str) -> tuple[int, str]:
+async def scpln(settings: Settings, *args: str, log_reader: str = "auto") -> tuple[int, str]:
     env = dict(os.environ, NATS_URL=settings.nats_url, SCPLN_DB=str(settings.scpln_db),
-               RUNS_DB_MAX_ROWS=str(settings.runs_db_max_rows or ""))
+               RUNS_DB_MAX_ROWS=str(settings.runs_db_max_rows or ""), SCPLN_LOG_READER=log_reader)
     if not settings.runs_db_max_rows:
         env.pop("RUNS_DB_MAX_ROWS")
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "scpln.cli", "registry", *args, env=env,
@@ -56,14 +56,17 @@ def settings(fresh_nats, tmp_path) -> Settings:
 
 
 async def test_rebuild_verifies_equal_and_swaps_in_while_the_service_keeps_answering(settings, js):
+    """Through each log reader in turn: the public one, then the direct one."""
     registry = Running(main, settings)
     try:
         await JetStreamPublisher(js).publish(plan(0))
         seq = await publish_runs(js, range(20))
         assert len(await runs_at(js, seq)) == 20
-        code, out = await scpln(settings, "rebuild", "--verify")
-        assert code == 0, out
-        assert "every table is identical" in out and "live read model now at seq" in out
+        for reader in ("public", "direct"):
+            code, out = await scpln(settings, "rebuild", "--verify", log_reader=reader)
+            assert code == 0, out
+            assert "every table is identical" in out and "live read model now at seq" in out
+            assert f"log read by the {reader} reader" in out
         seq = await publish_runs(js, range(20, 25))
         assert len(await runs_at(js, seq)) == 25, "the live projection resumed after the swap"
     finally:

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from runtime.replay import REQUEST_BYTES, LogMessage, _Consumer, _Resume
+from runtime.direct_log_reader import REQUEST_BYTES, _Consumer, _Resume
+from runtime.log_reader import LogMessage
 
 
 class FakeConnection:

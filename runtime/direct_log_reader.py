@@ -1,5 +1,4 @@
-"""Reading the event log from a sequence onwards, in batches, up to the position it had when
-reading began: start-up folds, registry rebuilds and tests all read it this way.
+"""The fast ``LogReader``: raw protocol messages taken in bulk, through nats-py internals.
 
 An ephemeral pull consumer (no acks, in memory) is asked for two large batches ahead, in
 requests bounded in bytes as well as in messages, and the delivered messages are taken in bulk
@@ -7,6 +6,10 @@ from a ``DirectInbox`` (raw protocol messages: no ``Msg``, callback, task or hea
 message). Delivery is checked to be gap-free (consumer sequence +1 each time); on a gap, a
 lost consumer or a stall the read resumes on a new consumer right after the last sequence
 read. The pull requests go out on the context's connection (``js._nc``).
+
+Private names used: ``JetStreamContext._nc`` here, and those ``runtime.direct_delivery`` wraps;
+``unsupported(js)`` says why they cannot be relied on (another nats-py version than the one
+they were checked against, or one of them missing), and ``log_reader`` then reads publicly.
 """
 
 import asyncio
@@ -14,8 +17,7 @@ import contextlib
 import json
 import re
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
-from typing import NamedTuple
+from importlib import metadata
 
 import nats.errors
 from nats.js import JetStreamContext
@@ -23,7 +25,15 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from contracts import subjects
 from runtime.bus import last_stream_seq
-from runtime.direct_delivery import DirectInbox, RawMessage, subscribe_direct, unsubscribe_direct
+from runtime.direct_delivery import (
+    CHECKED_NATS_PY,
+    DirectInbox,
+    RawMessage,
+    missing_internals,
+    subscribe_direct,
+    unsubscribe_direct,
+)
+from runtime.log_reader import LogMessage
 
 _ACK_PREFIX = b"$JS.ACK."
 REQUEST_BYTES = 4 * 1024**2
@@ -35,19 +45,6 @@ connection by default (``max_pending``) before it cuts the connection off as a s
 A rebuild blocks its event loop while it writes a batch; a log of large events asked for by
 count alone would overrun that."""
 _PENDING_MESSAGES = re.compile(rb"\r\nNats-Pending-Messages: *(\d+)")
-
-
-class LogMessage(NamedTuple):
-    """One stored message: stream sequence, subject, payload, store time (ns since epoch)."""
-
-    seq: int
-    subject: str
-    data: bytes
-    time_ns: int
-
-    @property
-    def timestamp(self) -> datetime:
-        return datetime.fromtimestamp(self.time_ns / 1e9, UTC)
 
 
 class _Resume(Exception):
@@ -140,29 +137,40 @@ class _Consumer:
                 await self.js.delete_consumer(subjects.STREAM_NAME, self.name)
 
 
-async def read_log(
-    js: JetStreamContext, *, filter_subjects: Sequence[str] = (subjects.EVENTS_WILDCARD,),
-    start_seq: int = 1, until_seq: int | None = None, batch: int = 1000, idle_s: float = 0.05,
-    stall_s: float = 5.0,
-) -> AsyncIterator[list[LogMessage]]:
-    """Yield batches of messages with stream sequence in [start_seq, until_seq], in order.
+def unsupported(js: JetStreamContext) -> str | None:
+    """Why the direct reader cannot be relied on with this nats-py, or None."""
+    installed = metadata.version("nats-py")
+    if installed != CHECKED_NATS_PY:
+        return f"nats-py {installed} is installed and direct delivery was checked against {CHECKED_NATS_PY}"
+    nc = getattr(js, "_nc", None)
+    missing = ["JetStreamContext._nc"] if nc is None else missing_internals(nc)
+    return f"nats-py {installed} lacks {', '.join(missing)}" if missing else None
 
-    ``until_seq`` defaults to the stream's last sequence when reading starts, so the
-    iteration ends even while new events keep arriving.
-    """
-    until = until_seq if until_seq is not None else await last_stream_seq(js)
-    next_seq = max(start_seq, 1)
-    while next_seq <= until:
-        consumer = _Consumer(js, max(batch, 256))
-        try:
-            async for msgs in _read(consumer, filter_subjects, next_seq, until, batch, idle_s, stall_s):
-                next_seq = msgs[-1].seq + 1
-                yield msgs
-            return
-        except _Resume:
-            continue
-        finally:
-            await consumer.close()
+
+class DirectLogReader:
+    """Reads the log through an ephemeral pull consumer asked two batches ahead, its messages
+    taken raw from the connection's parser (see the module's docstring)."""
+
+    name = "direct"
+
+    def __init__(self, js: JetStreamContext, *, idle_s: float = 0.05, stall_s: float = 5.0) -> None:
+        self.js, self.idle_s, self.stall_s = js, idle_s, stall_s
+
+    async def read(self, *, filter_subjects: Sequence[str] = (subjects.EVENTS_WILDCARD,), start_seq: int = 1,
+                   until_seq: int | None = None, batch: int = 1000) -> AsyncIterator[list[LogMessage]]:
+        until = until_seq if until_seq is not None else await last_stream_seq(self.js)
+        next_seq = max(start_seq, 1)
+        while next_seq <= until:
+            consumer = _Consumer(self.js, max(batch, 256))
+            try:
+                async for msgs in _read(consumer, filter_subjects, next_seq, until, batch, self.idle_s, self.stall_s):
+                    next_seq = msgs[-1].seq + 1
+                    yield msgs
+                return
+            except _Resume:
+                continue
+            finally:
+                await consumer.close()
 
 
 async def _read(consumer: _Consumer, filter_subjects: Sequence[str], start: int, until: int, batch: int,
