@@ -7,8 +7,10 @@ messages with the same consumer and ``executemany``s them as raw rows (no projec
 
     .venv/bin/python bench/registry_replay.py [--events 1000000] [--rounds 3]
 
-Each round measures the baseline, then the rebuild; the medians of the rounds are compared (a
-shared machine's speed drifts by a third within minutes).
+Each round measures both log readers reading the whole log (nothing else done with it: the
+public one on nats-py's public API, the direct one through its internals), the baseline, then
+the rebuild; the medians of the rounds are compared (a shared machine's speed drifts by a third
+within minutes). The baseline and the rebuild read through ``log_reader`` (``SCPLN_LOG_READER``).
 
 Goals (issue 5): ≥ 50,000 events/s and ≥ 0.5 of the raw baseline.
 """
@@ -39,7 +41,7 @@ from contracts.events import (
     subject_for,
 )
 from runtime import bus, nats_server
-from runtime.log_reader import read_log
+from runtime.log_reader import log_reader, read_log
 from services.run_registry.rebuild import rebuild
 
 REF = ArtifactRef(name="config", bucket="scpln-configs", key="cfg.json", sha256="0" * 64, size=1000)
@@ -109,8 +111,21 @@ async def raw_baseline(js, path: Path) -> float:  # type: ignore[no-untyped-def]
     return count / (time.perf_counter() - started)
 
 
+async def read_rate(js, reader: str) -> float:  # type: ignore[no-untyped-def]
+    """Events per second one log reader reads the whole log at, in batches of 20,000."""
+    started, count = time.perf_counter(), 0
+    async for msgs in log_reader(js, reader).read(batch=20000):
+        count += len(msgs)
+    return count / (time.perf_counter() - started)
+
+
+def spread(rates: list[float]) -> str:
+    return f"{statistics.median(rates):,.0f} events/s (median of {len(rates)}; {min(rates):,.0f}–{max(rates):,.0f})"
+
+
 async def main(events: int, rounds: int) -> None:
     raw_rates, rebuilds, spent = [], [], []
+    reads: dict[str, list[float]] = {"public": [], "direct": []}
     with tempfile.TemporaryDirectory() as tmp:
         port = nats_server.free_port()
         server = nats_server.start(Path(tmp) / "js", port)
@@ -122,6 +137,10 @@ async def main(events: int, rounds: int) -> None:
         written = await write_log(js, events)
         print(f"wrote {written:,} events in {time.perf_counter() - started:.1f}s")
         for round_ in range(1, rounds + 1):
+            for reader, rates in reads.items():
+                rates.append(await read_rate(js, reader))
+            print(f"round {round_}: read by the public reader {reads['public'][-1]:,.0f} events/s, "
+                  f"by the direct one {reads['direct'][-1]:,.0f} events/s")
             raw_rates.append(await raw_baseline(js, Path(tmp) / "raw.db"))
             before = cpu_seconds(server.pid)
             rebuilds.append(await rebuild(js, Path(tmp) / "rebuilt.db", max_runs=None))
@@ -132,6 +151,9 @@ async def main(events: int, rounds: int) -> None:
         server.terminate()
         server.wait()
     raw_rate, rate = statistics.median(raw_rates), statistics.median(r.rate for r in rebuilds)
+    print(f"log read, public reader (nats-py public API): {spread(reads['public'])}")
+    print(f"log read, direct reader (nats-py internals):  {spread(reads['direct'])}")
+    print(f"ratio direct / public: {statistics.median(reads['direct']) / statistics.median(reads['public']):.1f}")
     print(f"raw baseline (read + executemany): {raw_rate:,.0f} events/s (median of {rounds})")
     print(f"rebuild (projection + writer):     {rate:,.0f} events/s (median of {rounds})")
     print(f"ratio to raw baseline: {rate / raw_rate:.2f}  (goal ≥ 0.5); goal ≥ 50,000 events/s: "

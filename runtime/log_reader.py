@@ -3,8 +3,8 @@ reading began: start-up folds, registry rebuilds, imports and tests all read it 
 
 Two readers keep one contract (``tests/integration/test_log_reader_contract.py``):
 
-- ``PublicLogReader``: an ordered consumer through nats-py's public API only;
-- ``DirectLogReader``: the same read about four times faster, through two nats-py internals
+- ``PublicLogReader``: a pull consumer's ``fetch``, nats-py's public API only;
+- ``DirectLogReader``: the same read about eight times faster, through nats-py internals
   (``runtime.direct_delivery``), used only on the nats-py version they were checked against.
 
 ``log_reader(js)`` picks one: ``SCPLN_LOG_READER=public|direct|auto`` (default ``auto``: the

@@ -4,9 +4,10 @@ One ``fetch`` is on its way at a time, of ``batch`` messages or of as many as fi
 ``FETCH_BYTES`` at the size of the largest message read so far, whichever is fewer: a reader
 whose event loop blocks while it writes a batch never has more waiting for it at the server
 than that (nats-server cuts a connection off as a slow consumer past its ``max_pending``,
-64 MiB by default). nats-py's ordered push consumer reads about twice as fast, but nothing
-bounds what the server pushes while the reader is blocked; the direct reader is several
-times faster than either (no ``Msg`` and queue hand-over per message).
+64 MiB by default). nats-py's ordered push consumer reads about 1.6 times as fast, but
+nothing bounds what the server pushes while the reader is blocked (the contract's large-event
+test cuts it off as a slow consumer). The direct reader is about eight times as fast as this
+one (``bench/registry_replay.py``: no ``Msg``, header parsing or queue hand-over per message).
 
 Each message's stream sequence, store time and how many are still pending are read from its
 reply subject (``$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time

@@ -13,12 +13,19 @@ from runtime.log_reader import read_log
 
 
 @pytest.fixture()
-async def js(fresh_nats: str) -> AsyncIterator:
-    nc = await nats.connect(fresh_nats)
+async def nc(fresh_nats: str) -> AsyncIterator:
+    """A connection to the test's server (empty), drained afterwards."""
+    connection = await nats.connect(fresh_nats)
+    yield connection
+    await connection.drain()
+
+
+@pytest.fixture()
+async def js(nc) -> AsyncIterator:  # type: ignore[no-untyped-def]
+    """``nc``'s JetStream, with the event log declared."""
     context = nc.jetstream()
     await bus.declare_stream(context, max_bytes=256 * 1024**2)
     yield context
-    await nc.drain()
 
 
 def _decoded(data: bytes):  # type: ignore[no-untyped-def]

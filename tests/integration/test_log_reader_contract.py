@@ -80,8 +80,7 @@ async def test_the_read_ends_at_the_position_the_log_had_when_it_began(js, reade
     assert seqs == list(range(1, 501))
 
 
-async def test_a_plain_subscription_on_the_same_connection_keeps_receiving_during_a_read(js, reader):
-    nc = js._nc
+async def test_a_plain_subscription_on_the_same_connection_keeps_receiving_during_a_read(nc, js, reader):
     await _write(js, 2000)
     received: list[bytes] = []
     last = asyncio.Event()
@@ -143,20 +142,19 @@ def tight_nats(tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-async def tight_js(tight_nats):  # type: ignore[no-untyped-def]
+async def tight_nc(tight_nats):  # type: ignore[no-untyped-def]
     nc = await nats.connect(tight_nats)
-    js = nc.jetstream()
-    await bus.declare_stream(js, max_bytes=256 * 1024**2)
-    yield js
+    await bus.declare_stream(nc.jetstream(), max_bytes=256 * 1024**2)
+    yield nc
     await nc.close()
 
 
 @pytest.mark.parametrize("name", sorted(READERS))
-async def test_a_reader_of_large_events_never_has_more_on_its_way_than_the_server_lets_wait(tight_js, name):
+async def test_a_reader_of_large_events_never_has_more_on_its_way_than_the_server_lets_wait(tight_nc, name):
     """Asked by count alone, two requests of 1,000 events of 256 KiB would put 500 MB on the
     way; a reader that blocks between batches (the rebuild writes each one to SQLite) would
     be cut off as a slow consumer and its read restarted on a new connection."""
-    data = b"x" * 256 * 1024
+    data, tight_js = b"x" * 256 * 1024, tight_nc.jetstream()
     for i in range(150):
         await tight_js.publish(subjects.RUN_COMPLETED, data, headers={"Nats-Msg-Id": f"big{i}"})
     seqs: list[int] = []
@@ -165,4 +163,4 @@ async def test_a_reader_of_large_events_never_has_more_on_its_way_than_the_serve
         assert all(m.data == data for m in batch)
         time.sleep(0.3)  # noqa: ASYNC251 - the event loop blocked, as while a batch is written
     assert seqs == list(range(1, 151))
-    assert tight_js._nc.stats["reconnects"] == 0
+    assert tight_nc.stats["reconnects"] == 0
