@@ -5,7 +5,6 @@ same run (and the same event ids, which the stream deduplicates) instead of a se
 """
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -76,8 +75,7 @@ async def simulate_plan(trigger: Trigger, ports: Ports, *, last_attempt: bool = 
     progress = ProgressReporter(ports.publisher.publish, ports.progress_interval_s)
     progress.offer(_progress(trigger, run_id, JobState.running, 0.0, "starting"))
     try:
-        document = json.loads(await ports.objects.get(trigger.config.bucket, trigger.config.key))
-        config = CanonicalConfig.model_validate(document)
+        config = await ports.configs.get(trigger.config, ports.objects)
         executing = await run_input(trigger, ports.objects)
         summary, results = await _simulate(config, trigger, run_id, ports, executing, progress)
     except BUS_FAILURES as exc:
@@ -129,11 +127,14 @@ async def _summary(config: CanonicalConfig, trigger: Trigger, run_id: str, ports
     def on_progress(day: int, days: int) -> None:
         progress.offer_threadsafe(loop, _progress(trigger, run_id, JobState.running, day / days, f"day {day}/{days}"))
 
-    t0 = time.perf_counter()
-    output = await asyncio.to_thread(simulate, config, seed=trigger.seed, run_id=run_id, supply_plan=supply_plan,
-                                     on_progress=on_progress)
-    log.info("run %s simulated in %.3fs", run_id, time.perf_counter() - t0)
-    data = await asyncio.to_thread(output.results_bytes)
+    def compute():  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        output = simulate(config, seed=trigger.seed, run_id=run_id, supply_plan=supply_plan, on_progress=on_progress)
+        log.info("run %s simulated in %.3fs", run_id, time.perf_counter() - t0)
+        return output, output.results_bytes()
+
+    async with ports.computing:
+        output, data = await asyncio.to_thread(compute)
     ref = await ports.objects.put("daily_results", subjects.RESULTS_BUCKET, f"{run_id}.json.gz", data,
                                   content_type="application/gzip")
     return output.summary, ref
