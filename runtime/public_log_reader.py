@@ -87,7 +87,7 @@ class PublicLogReader:
         while True:
             try:
                 fetched = await sub.fetch(pace.count(), timeout=self.stall_s)
-            except (nats.errors.TimeoutError, nats.js.errors.APIError) as gone:
+            except (TimeoutError, nats.js.errors.APIError) as gone:  # nats-py raises asyncio's and its own
                 raise _Resume(str(gone) or "no message for a while") from gone
             msgs: list[LogMessage] = []
             finished = False
