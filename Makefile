@@ -42,7 +42,7 @@ samples: install
 	$(BIN)/scpln samples --write-shipped
 
 bench: install
-	@for script in e2e_latency simulator plans registry_queries registry_replay gateway; do \
+	@for script in e2e_latency simulator plans registry_queries registry_replay gateway throughput; do \
 	  echo "== bench/$$script.py"; $(BIN)/python bench/$$script.py || exit 1; done
 
 clean:
