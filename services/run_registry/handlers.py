@@ -58,12 +58,15 @@ def _answer(query: Any, fn: Callable[[Any, Any], Contract], live: LiveReadModel)
 
 
 async def delete_run(cmd: DeleteRun, live: LiveReadModel, publisher: EventPublisher) -> Contract:
-    """Publish RunDeleted for a run the registry knows; the projection removes it."""
+    """Publish RunDeleted for a run the registry knows; the projection removes it, and the
+    answer waits (bounded) until it has."""
     found = await run_query(GetRun(run_id=cmd.run_id), queries.get_run, live, 0)
     if isinstance(found, ErrorReply):
         return found
-    await publisher.publish(RunDeleted(correlation_id=cmd.run_id, producer=PRODUCER, run_id=cmd.run_id,
-                                       deleted_by=cmd.by))
+    seq = await publisher.publish(RunDeleted(correlation_id=cmd.run_id, producer=PRODUCER, run_id=cmd.run_id,
+                                             deleted_by=cmd.by))
+    if seq:  # answered once this registry's read model has it: a read after the delete finds it gone
+        await live.position.reached(seq, live.settings.min_seq_wait_s)
     return RunDeletedReply(run_id=cmd.run_id)
 
 

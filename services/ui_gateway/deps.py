@@ -1,5 +1,6 @@
 """Typed dependencies of the gateway's routes."""
 
+import contextlib
 import hashlib
 import json
 from typing import Annotated, TypeVar
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 from contracts import subjects
 from contracts.commands import ErrorReply, ImportConfig
 from contracts.envelope import INT64_MAX, Contract
+from contracts.queries import Consistency
 from services.ui_gateway.auth.principal import Principal
 from services.ui_gateway.bus import Bus, ObjectMissing, StorageFull, TooLarge, Unavailable
 from services.ui_gateway.errors import raise_for
@@ -47,6 +49,18 @@ async def ask(bus: Bus, subject: str, request: Contract, reply: type[M]) -> M:
         raise HTTPException(status_code=413, detail=str(exc)) from exc
     raise_for(answer)
     return answer  # type: ignore[return-value]
+
+
+async def ask_settled(bus: Bus, subject: str, command: Contract, reply: type[M]) -> M:
+    """``ask`` a command whose answer names the fact it recorded (``recorded_seq``), then wait
+    (bounded by the registry's MIN_SEQ_WAIT_S) until the read model holds it, so a read sent
+    after the answer sees the change without a ``min_seq``. With several registries the read
+    may reach another one: ``min_seq=recorded_seq`` on the read is the guarantee."""
+    answer = await ask(bus, subject, command, reply)
+    if seq := getattr(answer, "recorded_seq", None):
+        with contextlib.suppress(Unavailable):
+            await bus.ask_raw(subjects.QRY_POSITION, Consistency(min_seq=seq))
+    return answer
 
 
 async def ask_raw(bus: Bus, subject: str, request: Contract) -> bytes:

@@ -41,7 +41,7 @@ from contracts.review_queries import (
 from services.ui_gateway.api import psi_input as body_in
 from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.auth.principal import Principal
-from services.ui_gateway.deps import BusDep, MinSeq, ask, written_seq
+from services.ui_gateway.deps import BusDep, MinSeq, ask, ask_settled, written_seq
 from services.ui_gateway.settings import Settings
 
 router = APIRouter(prefix="/plans", tags=["plan review"])
@@ -109,7 +109,7 @@ async def patch_psi(plan_version_id: str, body: body_in.PatchIn, bus: BusDep, ac
                        cells=body_in.edit_cells(level, body.edits), lock=body.lock,
                        lock_cells=body_in.cells_of_keys(body.lock_keys), distribution=body_in.distribution(body.distribute),
                        auto=not body.no_auto)
-    return await ask(bus, subjects.CMD_PSI_EDIT, command, PsiEdited)
+    return await ask_settled(bus, subjects.CMD_PSI_EDIT, command, PsiEdited)
 
 
 @router.post("/{plan_version_id}/psi/reconcile", dependencies=[allow("plans.edit")])
@@ -118,7 +118,7 @@ async def reconcile(plan_version_id: str, bus: BusDep, actor: Actor, body: body_
     body = body or body_in.ReconcileIn()
     command = _command(ReconcilePsi, plan_version_id, actor, body.text, rounding=body_in.rounding(body.round),
                        family=body.family)
-    done = await ask(bus, subjects.CMD_PSI_RECONCILE, command, PsiReconciled)
+    done = await ask_settled(bus, subjects.CMD_PSI_RECONCILE, command, PsiReconciled)
     return {"ok": True, "updated_artifacts": [], "summary": {"groups": done.groups, "cells": done.cells},
             "revision": done.revision, "recorded_seq": done.recorded_seq}
 
@@ -132,12 +132,12 @@ async def get_weights(plan_version_id: str, bus: BusDep, min_seq: MinSeq = 0) ->
 @router.post("/{plan_version_id}/psi/weights", response_model=PsiWeightsSet, dependencies=[allow("plans.edit")])
 async def post_weights(plan_version_id: str, body: body_in.WeightsIn, bus: BusDep, actor: Actor) -> PsiWeightsSet:
     command = _command(SetPsiWeights, plan_version_id, actor, body.text, weights=body_in.weights(body))
-    return await ask(bus, subjects.CMD_PSI_WEIGHTS, command, PsiWeightsSet)
+    return await ask_settled(bus, subjects.CMD_PSI_WEIGHTS, command, PsiWeightsSet)
 
 
 async def transition(bus: BusDep, plan_version_id: str, actor: Principal, action: str, note: str) -> ReviewDecided:
     command = _command(ReviewPlan, plan_version_id, actor, note, action=action)
-    return await ask(bus, subjects.CMD_PLAN_REVIEW, command, ReviewDecided)
+    return await ask_settled(bus, subjects.CMD_PLAN_REVIEW, command, ReviewDecided)
 
 
 @router.post("/{plan_version_id}/psi/submit", response_model=ReviewDecided, dependencies=[allow("plans.submit")])

@@ -15,7 +15,7 @@ from contracts.queries import BaselinesPage, GetRunMeta, ListBaselines, RunMeta,
 from contracts.run_meta import NOTE_MAX, TAGS_MAX, Tag
 from services.ui_gateway.auth.guard import Actor, allow
 from services.ui_gateway.bus import Bus
-from services.ui_gateway.deps import BusDep, MinSeq, ask, validated
+from services.ui_gateway.deps import BusDep, MinSeq, ask, ask_settled, validated
 from services.ui_gateway.markdown import render
 
 router = APIRouter(prefix="/runs", tags=["run governance"])
@@ -54,7 +54,7 @@ def legacy_meta(meta: RunMeta) -> dict[str, Any]:
 
 async def change(bus: Bus, run_id: str, action: RunMetaAction, actor: Actor, **values: Any) -> RunMetaChanged:
     command = validated(ChangeRunMeta, {"run_id": run_id, "action": action, "by": actor.username, **values})
-    return await ask(bus, subjects.CMD_RUN_META, command, RunMetaChanged)
+    return await ask_settled(bus, subjects.CMD_RUN_META, command, RunMetaChanged)
 
 
 @router.get("/meta", dependencies=[allow("read")])

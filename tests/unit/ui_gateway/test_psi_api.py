@@ -86,6 +86,8 @@ def test_the_originals_patch_body_becomes_an_edit_by_the_signed_in_user(as_role,
     assert {"updated", "skipped", "locked"} <= answer.json().keys() and answer.json()["updated"] == 2
     command = review_bus.requests(subjects.CMD_PSI_EDIT)[0]
     assert isinstance(command, EditPsi) and (command.by, command.role, command.note) == ("planner", "planner", "promo")
+    # answered once the read model holds the edit's fact: a read sent next sees it
+    assert [q.min_seq for q in review_bus.requests(subjects.QRY_POSITION)] == [11]
     assert [(c.measure, c.value) for c in command.cells] == [("supply", 7.0), ("demand", None)]
     assert (command.level, command.lock, command.auto) == ("det", "lock", False)
     assert [(c.period, c.measure) for c in command.lock_cells] == [("W2", "demand")]
