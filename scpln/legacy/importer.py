@@ -13,8 +13,8 @@ from nats.js import JetStreamContext
 from contracts import subjects
 from contracts.events import decode, encode, subject_for
 from contracts.legacy import LegacyRowImported
-from runtime.objects import NatsObjectStore
 from runtime.log_reader import read_log
+from runtime.objects import NatsObjectStore
 from scpln.legacy import mapping
 from scpln.legacy.mapping import Context, RowImport
 from scpln.legacy.source import CONFIG_CHILDREN, LegacySource

@@ -20,8 +20,8 @@ import pytest
 from contracts import subjects
 from contracts.events import decode
 from runtime import identity
-from runtime.nats_server import binary, free_port, wait_listening
 from runtime.log_reader import read_log
+from runtime.nats_server import binary, free_port, wait_listening
 from tests.e2e.system import System, violations_logged
 from tests.webhooks import Receiver
 

@@ -11,8 +11,7 @@ import pytest
 from nats.js.errors import APIError
 
 from contracts import subjects
-from runtime import bus
-from runtime import nats_server
+from runtime import bus, nats_server
 from runtime.objects import bucket_config, declare_buckets
 
 

@@ -6,8 +6,8 @@ import uuid
 import pytest
 
 from contracts.subjects import JOB_PROGRESS
-from runtime.publisher import JetStreamPublisher
 from runtime.log_reader import read_log
+from runtime.publisher import JetStreamPublisher
 from services.run_registry import projections
 from services.run_registry.digest import diff_digests, table_digests
 from services.run_registry.projection_process import ProjectionProcess, ProjectionProcessError
