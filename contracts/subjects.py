@@ -192,6 +192,9 @@ def storage_status(service: str) -> str:
 # durable consumers
 SIMULATOR_DURABLES = {PLAN_CREATED: "simulator_plans", RUN_REQUESTED: "simulator_reruns"}
 """Per trigger type, the durable pull consumer simulators share (it filters on ``of_type`` of it)."""
+PLANNING_DURABLE = "plan_service_planning"
+"""The durable pull consumer plan_service's replicas share over the plan requests (it filters on
+``of_type(PLAN_REQUESTED)``): whichever replica takes a request plans it."""
 REGISTRY_DURABLE = "run_registry"
 NOTIFIER_DURABLE_PREFIX = "notifier_"
 """One durable consumer per webhook receiver: this prefix and a digest of its URL."""

@@ -2,22 +2,26 @@
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import APIError, NotFoundError
+from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
 
 from contracts import subjects
-from runtime.outage import OutageLog
+from runtime.outage import OUTAGE_ERRORS, OutageLog
 
 log = logging.getLogger("runtime.bus")
 
 MAX_STORAGE_BYTES = 50 * 1024**3
 DUPLICATE_WINDOW_S = 120.0
 _INSUFFICIENT_STORAGE = 10047  # JetStream's error code when it cannot reserve a stream's max_bytes
+_CLUSTER_NOT_AVAILABLE = 10008
+T = TypeVar("T")
 
 
 class StreamStorageError(RuntimeError):
@@ -129,3 +133,28 @@ async def wait_for_stream(js: JetStreamContext, *, retry_max_s: float = 2.0) -> 
 async def last_stream_seq(js: JetStreamContext) -> int:
     info = await js.stream_info(subjects.STREAM_NAME)
     return info.state.last_seq
+
+
+def not_ready(exc: BaseException) -> bool:
+    """JetStream not answering yet: the bus away, or a cluster still electing its leaders (its
+    API times out or says it is unavailable)."""
+    return isinstance(exc, (*OUTAGE_ERRORS, ServiceUnavailableError)) or (
+        isinstance(exc, APIError) and exc.err_code == _CLUSTER_NOT_AVAILABLE)
+
+
+async def patiently(step: Callable[[], Awaitable[T]], what: str, *, retry_max_s: float = 2.0) -> T:
+    """``step()``, tried again with capped backoff while JetStream is not ready (``not_ready``),
+    said once while it lasts (``OutageLog``) rather than ending the service at start."""
+    outage, delay = OutageLog(log, f"JetStream ({what})"), 0.2
+    while True:
+        try:
+            done = await step()
+        except Exception as exc:
+            if not not_ready(exc):
+                raise
+            outage.failed(exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, retry_max_s)
+            continue
+        outage.recovered()
+        return done

@@ -126,7 +126,8 @@ TABLE: dict[str, Permissions] = {
                        s.PLAN_REVIEW_EVENTS,
                        s.QRY_RUN_GET, s.QRY_RUNS_LIST, s.QRY_JOB_GET, s.QRY_JOBS_LIST, stream_owner(EVENTS),
                        *(bucket_owner(bucket) for bucket in s.OBJECT_BUCKETS),
-                       log_reader(EVENTS), ordered(EVENTS),
+                       log_reader(EVENTS), ordered(EVENTS), durable(EVENTS, s.PLANNING_DURABLE),
+                       f"{API}.CONSUMER.CREATE.{EVENTS}.{s.PLANNING_DURABLE}",  # two filters: no filter token
                        bucket_writer(s.CONFIGS_BUCKET), bucket_reader(s.CONFIGS_BUCKET), bucket_writer(s.ARTIFACTS_BUCKET),
                        bucket_reader(s.ARTIFACTS_BUCKET), bucket_reader(s.RESULTS_BUCKET), bucket_reader(s.UPLOADS_BUCKET),
                        s.storage_status("plan_service")),

@@ -16,12 +16,12 @@ from runtime import bus
 from runtime.deadlines import Deadlines, watch_deadlines
 from runtime.follow import follow
 from runtime.lifecycle import wait_for_shutdown
+from runtime.log_reader import read_log
 from runtime.logs import first_line, setup_logging
 from runtime.metrics import serve_metrics
 from runtime.objects import NatsObjectStore, declare_buckets
 from runtime.outage import OutageLog
 from runtime.publisher import JetStreamPublisher
-from runtime.log_reader import read_log
 from runtime.rpc import responder
 from runtime.storage import COMMAND_WRITE_TIMEOUT_S, for_service
 from runtime.storage_report import announce
@@ -30,6 +30,7 @@ from services.plan_service import (
     configs,
     jobs,
     maintenance,
+    planning_queue,
     plans,
     psi_edits,
     review,
@@ -53,7 +54,7 @@ REVIEW_FACTS = (
 OWN_EVENTS = (
     subjects.SCENARIO_EVENTS, *subjects.of_type(subjects.CONFIG_VERSION_CREATED), *subjects.of_type(subjects.PLAN_REQUESTED),
     *subjects.of_type(subjects.PLAN_CREATED), subjects.RUN_REQUESTED, subjects.AGGREGATE_REQUESTED,
-    subjects.MAINTENANCE_EVENTS, *REVIEW_FACTS,
+    subjects.MAINTENANCE_EVENTS, subjects.JOB_CANCELLED, *REVIEW_FACTS,
 )
 """The facts plan_service folds into its state: restored at start, then followed live."""
 
@@ -118,10 +119,16 @@ def deadlines(settings: Settings) -> Deadlines:
                                                 JobType.aggregate: settings.aggregate_deadline_s})
 
 
-async def resume_then_watch(ports: Ports, restored_to: int, settings: Settings, log_end) -> None:  # type: ignore[no-untyped-def]
-    """Plan again the jobs a stop interrupted, then fail, from then on, its jobs left without
-    progress past their deadline (a job just resumed has progressed)."""
-    await plans.resume_interrupted(ports, restored_to)
+async def resume_then_watch(ports: Ports, restored_to: int, settings: Settings, log_end,  # type: ignore[no-untyped-def]
+                            queue_made: bool) -> None:
+    """Ask for the replications a stop left missing and, when this replica made the planning
+    queue, plan again the jobs requested before it that a stop interrupted (the queue takes
+    every later one); then fail, from then on, its jobs left without progress past their
+    deadline (a job just resumed has progressed)."""
+    if queue_made:
+        await plans.resume_interrupted(ports, restored_to)
+    else:
+        await plans.complete_replications(ports)
     await watch_deadlines(deadlines(settings), ports.ask_registry, ports.publisher.publish, log_end,
                           settings.deadline_check_s)
 
@@ -133,8 +140,9 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     outage = OutageLog(log)
     nc = await bus.connect(settings.nats_url, "plan_service", retry_max_s=settings.connect_retry_max_s, outage=outage)
     js = nc.jetstream()
-    await bus.declare_stream(js, settings.stream_max_bytes, settings.stream_replicas)
-    await declare_buckets(js, settings.stream_replicas)
+    await bus.patiently(partial(bus.declare_stream, js, settings.stream_max_bytes, settings.stream_replicas),
+                        "declaring the event log")
+    await bus.patiently(partial(declare_buckets, js, settings.stream_replicas), "declaring the buckets")
     tasks: set[asyncio.Task] = set()
 
     def spawn(coro) -> None:  # type: ignore[no-untyped-def]
@@ -154,17 +162,22 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     follower = StateFollower(state)
     ports = Ports(publisher=JetStreamPublisher(js, COMMAND_WRITE_TIMEOUT_S, storage), objects=NatsObjectStore(js, storage),
                   state=state, storage=storage, spawn=spawn, follower=follower,
-                  ask_registry=ask_registry, psi=PsiWorkspace(settings.scpln_allow_self_approval))
-    await restore_state(follower, js)
-    restored_to = await bus.last_stream_seq(js)  # the registry answers about jobs once it has read this far
+                  ask_registry=ask_registry, psi=PsiWorkspace(settings.scpln_allow_self_approval),
+                  planning_queue=True)
+    await bus.patiently(partial(restore_state, follower, js), "restoring the state")
+    restored_to = await bus.patiently(partial(bus.last_stream_seq, js), "reading the log's end")
+    queue_made = await bus.patiently(partial(planning_queue.declare, js, settings, follower.position + 1),
+                                     "declaring the planning queue")
     following = asyncio.create_task(keep_following(follower, js))
     if settings.load_samples:
         await load_samples(ports, settings.samples_dir)
     broker = bus.broker(settings.nats_url, outage)
     subscribe(broker, ports)
+    planning_queue.subscribe(broker, ports, settings)
     await broker.start()
     reporting = asyncio.create_task(announce(nc, storage))
-    watchdog = asyncio.create_task(resume_then_watch(ports, restored_to, settings, partial(bus.last_stream_seq, js)))
+    watchdog = asyncio.create_task(resume_then_watch(ports, restored_to, settings, partial(bus.last_stream_seq, js),
+                                                     queue_made))
     log.info("plan_service ready: %d scenarios, %d configs, %d plans",
              len(ports.state.scenarios), len(ports.state.configs), len(ports.state.plans))
     await wait_for_shutdown(stop)

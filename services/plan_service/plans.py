@@ -35,10 +35,11 @@ def _progress(job_id: str, plan_id: str, state: JobState, progress: float, step:
 
 
 async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run_pipeline) -> PlanAccepted | ErrorReply:
-    """Check the request, answer with the ids at once, and run the planning job in the background.
-    A request with the ``request_id`` of an earlier one is answered with that one's ids (its plan
-    id derives from the request_id, so the log stores one request per id whichever replica is
-    asked); any other is refused while maintenance is on."""
+    """Check the request, record it and answer with the ids at once: the replica that takes it from
+    the planning queue plans it (``planning_queue``; with no queue, unit tests, it is planned in
+    the background here). A request with the ``request_id`` of an earlier one is answered with
+    that one's ids (its plan id derives from the request_id, so the log stores one request per id
+    whichever replica is asked); any other is refused while maintenance is on."""
     if cmd.request_id is not None and (earlier := ports.state.requests_by_client_id.get(cmd.request_id)):
         if _same_request(earlier, cmd):
             return PlanAccepted(plan_version_id=earlier.plan_version_id, job_id=earlier.job_id)
@@ -68,8 +69,9 @@ async def create_plan(cmd: CreatePlan, ports: Ports, *, pipeline: Pipeline = run
     except Exception as exc:  # noqa: BLE001 - the request is stored (its job queued in the log): it is planned
         log.warning("planning job %s: its queued progress was not stored (%s); planning it all the same", job_id,
                     type(exc).__name__)
-    ports.spawn(run_planning(cmd, ports.patient(), plan_id, job_id, config, scenario.name, pipeline,  # type: ignore[union-attr]
-                             overrides=overrides))
+    if not ports.planning_queue:
+        ports.spawn(run_planning(cmd, ports.patient(), plan_id, job_id, config, scenario.name, pipeline,  # type: ignore[union-attr]
+                                 overrides=overrides))
     return PlanAccepted(plan_version_id=plan_id, job_id=job_id)
 
 
@@ -201,9 +203,10 @@ async def resume_interrupted(ports: Ports, min_seq: int, *, pipeline: Pipeline =
     """Planning jobs that the log shows requested but never planned, and that the registry
     still sees queued or running (plan_service stopped during them), are planned again from
     the start under the same job and plan ids. Returns their job ids. ``min_seq``: the log
-    position plan_service restored from; the registry answers once it has read that far."""
-    for plan_id in list(ports.state.plans):
-        await start_replications(ports, plan_id)
+    position plan_service restored from; the registry answers once it has read that far. Only
+    for requests recorded before the planning queue existed (``planning_queue``: it takes every
+    later one, and gives a request whose replica died to another)."""
+    await complete_replications(ports)
     resumed = []
     for request in list(ports.state.plan_requests.values()):
         if request.plan_version_id in ports.state.plans:
@@ -214,25 +217,74 @@ async def resume_interrupted(ports: Ports, min_seq: int, *, pipeline: Pipeline =
             continue
         if state is not None and state not in (JobState.queued, JobState.running):
             continue  # it ended (failed, cancelled) before plan_service stopped
-        config = ports.state.configs.get(request.config_version_id)
-        if config is None:
+        if request.config_version_id not in ports.state.configs:
             continue
-        try:
-            options = read_options(request.options)
-        except PipelineError as exc:  # recorded before options were checked: it fails as it would have then
-            await ports.publisher.publish(_progress(request.job_id, request.plan_version_id, JobState.failed, 1.0,
-                                                    exc.step, exc.message))
+        if await _refused_options(request, ports):
             continue
         await ports.publisher.publish(_progress(request.job_id, request.plan_version_id, JobState.running, 0.0,
                                                 "resumed", "plan_service restarted during the job; planning again"))
-        command = CreatePlan(base_scenario_id=request.base_scenario_id, config_version_id=request.config_version_id,
-                             seed=request.seed, options=options, requested_by=request.requested_by,
-                             replications=request.replications)
-        ports.spawn(run_planning(command, ports.patient(), request.plan_version_id, request.job_id, config,
-                                 request.scenario_name, pipeline, overrides=request.overrides))
+        ports.spawn(plan_request(request, ports.patient(), pipeline))
         log.info("planning job %s resumed after a restart", request.job_id)
         resumed.append(request.job_id)
     return resumed
+
+
+async def complete_replications(ports: Ports) -> None:
+    """Ask for the replications still missing of every plan made (a stop came between them)."""
+    for plan_id in list(ports.state.plans):
+        await start_replications(ports, plan_id)
+
+
+async def plan_request(request: PlanRequested, ports: Ports, pipeline: Pipeline = run_pipeline) -> None:
+    """Plan a recorded request under its own job and plan ids (``run_planning``): the planning
+    queue's work, and a resumed job's. Options refused since it was recorded fail its job."""
+    config = ports.state.configs.get(request.config_version_id)
+    if config is None:
+        await ports.publisher.publish(_progress(request.job_id, request.plan_version_id, JobState.failed, 1.0, "config",
+                                                f"config version {request.config_version_id} does not exist"))
+        return
+    if await _refused_options(request, ports):
+        return
+    command = CreatePlan(base_scenario_id=request.base_scenario_id, config_version_id=request.config_version_id,
+                         seed=request.seed, options=read_options(request.options), requested_by=request.requested_by,
+                         replications=request.replications)
+    await run_planning(command, ports, request.plan_version_id, request.job_id, config, request.scenario_name,
+                       pipeline, overrides=request.overrides)
+
+
+async def planning_again(request: PlanRequested, ports: Ports, taken: int) -> None:
+    """A request taken again after the replica planning it stopped: its job says so."""
+    await ports.publisher.publish(_progress(request.job_id, request.plan_version_id, JobState.running, 0.0, "resumed",
+                                            f"the replica planning it stopped; planning again (time {taken})"))
+
+
+async def planned_already(request: PlanRequested, ports: Ports) -> None:
+    """A request taken again whose plan was made (the replica that made it stopped before saying
+    so): its job succeeded, and the plan's further replications are asked for."""
+    done = _progress(request.job_id, request.plan_version_id, JobState.succeeded, 1.0, "plan_final", "plan ready")
+    await ports.publisher.publish(done.model_copy(update={"event_id": ids.stable_event_id("planned", request.job_id)}))
+    await start_replications(ports, request.plan_version_id)
+
+
+async def never_planned(request: PlanRequested, ports: Ports, taken: int) -> None:
+    """A request taken ``taken`` times without being planned (each replica planning it stopped):
+    its job fails saying so, and it is not taken again."""
+    log.error("planning job %s: taken %d times and never planned; failing it", request.job_id, taken)
+    await ports.publisher.publish(_progress(
+        request.job_id, request.plan_version_id, JobState.failed, 1.0, "planning",
+        f"planning was started {taken - 1} times and never finished (each replica planning it stopped); "
+        "request the plan again"))
+
+
+async def _refused_options(request: PlanRequested, ports: Ports) -> bool:
+    """A request recorded before its options were checked fails as it would have then."""
+    try:
+        read_options(request.options)
+    except PipelineError as exc:
+        await ports.publisher.publish(_progress(request.job_id, request.plan_version_id, JobState.failed, 1.0,
+                                                exc.step, exc.message))
+        return True
+    return False
 
 
 async def _registry_state(ports: Ports, job_id: str, min_seq: int, wait_s: float) -> JobState | None | str:

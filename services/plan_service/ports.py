@@ -48,6 +48,11 @@ class Ports:
     """What folds the log into ``state`` (services/plan_service/following.py): a write waits until
     it has folded it. None (unit tests with one writer): a write is folded at once."""
 
+    planning_queue: bool = False
+    """True: a recorded plan request is planned by the replica that takes it from the log's work
+    queue (services/plan_service/planning_queue.py). False (unit tests): it is planned in the
+    background of the process that recorded it."""
+
     def patient(self) -> "Ports":
         """These ports for work already accepted: each write waits until it is stored, however
         long the disk is full or the bus away (``runtime.patience``); the state is shared."""

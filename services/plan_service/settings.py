@@ -19,6 +19,13 @@ class Settings(CommonSettings):
     """A planning job with no progress for this long is failed (0: never)."""
     aggregate_deadline_s: float = Field(default=600.0, ge=0)
     """An aggregate job with no progress for this long is failed (0: never)."""
+    planning_ack_wait_s: float = Field(default=30.0, gt=0)
+    """A plan request taken by a replica that stops signalling progress on it (it died) is given to
+    another after this long; a replica planning it says so every third of it."""
+    planning_max_deliver: int = Field(default=5, ge=2)
+    """How many times a plan request is taken at most: the last time, its job fails saying why."""
+    planning_concurrency: int = Field(default=4, ge=1)
+    """Plan requests a replica takes at once (one fetch) and plans side by side."""
     deadline_check_s: float = Field(default=30.0, gt=0)
     """How often the deadlines of its jobs are checked."""
     scpln_allow_self_approval: bool = False

@@ -8,6 +8,7 @@ from contracts.events import (
     AggregateRequested,
     ArtifactRef,
     ConfigVersionCreated,
+    JobCancelled,
     MaintenanceEnded,
     MaintenanceStarted,
     PlanCreated,
@@ -75,6 +76,8 @@ class PlanServiceState:
     """Per plan, the replication indices a run was asked for (contracts/replications.py)."""
     run_inputs: dict[str, tuple[int, int | None]] = field(default_factory=dict)
     """Per simulation job, the seed and replication it runs with (a retry runs them again)."""
+    cancelled_jobs: set[str] = field(default_factory=set)
+    """Jobs cancelled while queued: a planning job among them is not planned when it is taken."""
     maintenance: Maintenance = field(default_factory=Maintenance)
     reviews: ReviewFold = field(default_factory=ReviewFold)
     """Plan reviews (services/plan_service/review_state.py)."""
@@ -124,6 +127,8 @@ class PlanServiceState:
                     self.replications_asked.setdefault(event.plan_version_id, set()).add(event.replication)
             case PlanRevised() if (plan := self.plans.get(event.plan_version_id)) and plan.supply_plan is not None:
                 self.plans[event.plan_version_id] = replace(plan, supply_plan=event.supply_plan)
+            case JobCancelled():
+                self.cancelled_jobs.add(event.job_id)
             case MaintenanceStarted() | MaintenanceEnded():
                 self.maintenance.apply(event)
 

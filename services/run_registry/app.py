@@ -87,7 +87,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     live.sweeper = ObjectSweeper(live, NatsObjectStore(js), JetStreamPublisher(js),
                                  grace_hours=settings.object_grace_hours)
     sweeps = asyncio.create_task(periodic_sweeps(live.sweeper, settings.object_sweep_s))
-    behind = await bus.last_stream_seq(js) - live.position.last_seq
+    behind = await bus.patiently(partial(bus.last_stream_seq, js), "reading the log's end") - live.position.last_seq
     log.info("run_registry ready at checkpoint %d (%s)%s", live.position.last_seq, settings.registry_backend,
              f"; applying the {behind:,} events of the log after it" if behind > 0 else "")
     shutdown = asyncio.create_task(wait_for_shutdown(stop))

@@ -7,6 +7,7 @@ until it can (the queries keep answering from what is there); a bus outage is wa
 is said once while it lasts, not per attempt."""
 
 import asyncio
+import contextlib
 import logging
 
 from nats.js import JetStreamContext
@@ -14,6 +15,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 from contracts import subjects
+from runtime.bus import not_ready
 from runtime.outage import OUTAGE_ERRORS, OutageLog
 from runtime.storage import Storage, no_space_cause
 from services.run_registry import metrics
@@ -100,17 +102,44 @@ async def gathered(sub, msgs: list, batch_size: int, linger_s: float, position: 
 
 
 async def _still_there(js: JetStreamContext, sub, start_seq: int):  # type: ignore[no-untyped-def]
-    """The consumer, or a new one from ``start_seq`` when the server removed it (an outage longer
-    than ``INACTIVE_S``)."""
+    """The consumer, or a new one from ``start_seq`` when it is gone: removed by the server (an
+    outage longer than ``INACTIVE_S``), or not answering while the log does (it has one copy, on
+    a node that is down). While the log does not answer either, the same one, asked again after
+    the next failed fetch."""
     try:
         await sub.consumer_info()
+        return sub
     except NotFoundError:
         log.info("the registry's consumer of the log was removed while it did not pull; following again from %d",
                  start_seq)
-        return await subscribe_from(js, start_seq)
-    except Exception as exc:  # noqa: BLE001 - the bus is still away: asked again after the next failed fetch
+    except Exception as exc:  # noqa: BLE001 - its node may be down: a new consumer, if the log answers
         log.debug("the registry's consumer could not be checked (%s)", exc)
-    return sub
+    try:
+        fresh = await subscribe_from(js, start_seq)
+    except Exception as exc:
+        if not not_ready(exc):
+            raise
+        return sub
+    log.info("the registry follows the log again from %d on a new consumer", start_seq)
+    with contextlib.suppress(Exception):
+        await sub.unsubscribe()
+    return fresh
+
+
+async def _first_subscribed(js: JetStreamContext, start_seq: int, outage: OutageLog):  # type: ignore[no-untyped-def]
+    """``subscribe_from`` and how much is pending, tried again quietly with backoff while the bus
+    or a cluster still electing its leaders does not answer (the projection never dies at start)."""
+    delay = 0.2
+    while True:
+        try:
+            sub = await subscribe_from(js, start_seq)
+            return sub, (await sub.consumer_info()).num_pending
+        except Exception as exc:
+            if not not_ready(exc):
+                raise
+            outage.failed(exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 async def follow(js: JetStreamContext, writer, position: Position, *, batch_size: int = 500,  # type: ignore[no-untyped-def]
@@ -120,8 +149,8 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
     ``linger_s`` (``gathered``)."""
     stop = stop or asyncio.Event()
     outage = outage or OutageLog(log)
-    sub = await subscribe_from(js, writer.last_seq() + 1)
-    await position.advance(writer.last_seq(), (await sub.consumer_info()).num_pending)
+    sub, pending = await _first_subscribed(js, writer.last_seq() + 1, outage)
+    await position.advance(writer.last_seq(), pending)
     while not stop.is_set():
         try:
             msgs = await sub.fetch(batch_size, timeout=fetch_timeout)

@@ -1,9 +1,7 @@
 """simulator wiring: shared durable pull consumers (a work queue) feeding ``simulate_plan``."""
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from functools import partial
 
 from faststream.exceptions import NackMessage
@@ -11,7 +9,7 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
-from nats.js.api import ConsumerConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
@@ -30,6 +28,7 @@ from runtime.patience import PatientObjects, PatientPublisher
 from runtime.publisher import JetStreamPublisher
 from runtime.storage import for_service
 from runtime.storage_report import announce
+from runtime.work_queue import held
 from services.simulator.cancellations import Cancellations, keep_following
 from services.simulator.handlers import BUS_FAILURES, simulate_plan
 from services.simulator.metrics import POISON_MESSAGES
@@ -69,24 +68,6 @@ async def on_trigger(body: bytes, subject: str, ports: Ports, delivery: int = 1,
         raise NackMessage(delay=wait) from exc
 
 
-@contextlib.asynccontextmanager
-async def held(msg, every_s: float) -> AsyncIterator[None]:  # type: ignore[no-untyped-def]
-    """Tell the server every ``every_s`` that the trigger is still being worked on, so it is not
-    delivered to another simulator while this one simulates or waits for its writes."""
-
-    async def keep() -> None:
-        while True:
-            await asyncio.sleep(every_s)
-            with contextlib.suppress(Exception):
-                await msg.in_progress()
-
-    keeping = asyncio.create_task(keep())
-    try:
-        yield
-    finally:
-        keeping.cancel()
-
-
 def trigger_handler(ports: Ports, durable: str, max_deliver: int, ack_wait_s: float = 60.0):  # type: ignore[no-untyped-def]
     """Each trigger of a fetch is worked on in its own task (``subscribe``): while the writes
     of a fetch's runs wait for space or for the bus (``runtime.patience``), nothing more is
@@ -120,20 +101,31 @@ async def start_following(js, cancellations: Cancellations, wait_s: float = 10.0
     return following
 
 
-async def filter_both_ways(js) -> None:  # type: ignore[no-untyped-def]
-    """A trigger durable made before facts about a plan carried its id filters on the bare type
-    subject: it is given both filters (``subjects.of_type``), so neither old nor new triggers are missed."""
+async def declare_durables(js, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """The trigger durables, made here when there are none (before the subscribers bind to them).
+    One made before facts about a plan carried its id filters on the bare type subject: it is
+    given both filters (``subjects.of_type``), so neither old nor new triggers are missed."""
     for subject, durable in subjects.SIMULATOR_DURABLES.items():
         wanted = list(subjects.of_type(subject))
         try:
             info = await js.consumer_info(subjects.STREAM_NAME, durable)
         except NotFoundError:
-            continue  # made with both filters when the simulator subscribes
+            await js.add_consumer(subjects.STREAM_NAME, trigger_consumer(settings, subject, durable))
+            continue
         config = info.config
         if sorted(config.filter_subjects or [config.filter_subject or ""]) != sorted(wanted):
             config.filter_subject, config.filter_subjects = None, wanted
             await js.add_consumer(subjects.STREAM_NAME, config)
             log.info("trigger consumer %s now filters %s", durable, ", ".join(wanted))
+
+
+def trigger_consumer(settings: Settings, subject: str, durable: str) -> ConsumerConfig:
+    """The durable simulators share over one trigger type (both its subjects, ``subjects.of_type``)."""
+    filters = subjects.of_type(subject)
+    return ConsumerConfig(name=durable, durable_name=durable, ack_wait=settings.ack_wait_s, max_deliver=settings.max_deliver,
+                          ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                          filter_subject=None if len(filters) > 1 else filters[0],
+                          filter_subjects=list(filters) if len(filters) > 1 else None)
 
 
 def deadlines(settings: Settings) -> Deadlines:
@@ -173,7 +165,7 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
                   stub=settings.scpln_skip_simulation_api, cancelled=cancellations,
                   progress_interval_s=settings.progress_interval_s)
     following = await start_following(js, cancellations)
-    await filter_both_ways(js)
+    await bus.patiently(partial(declare_durables, js, settings), "declaring the trigger queues")
     broker = bus.broker(settings.nats_url, outage)
     subscribe(broker, ports, settings)
     await broker.start()
