@@ -4,7 +4,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import nats
 from nats.aio.client import Client
@@ -55,6 +55,16 @@ def servers(nats_url: str) -> list[str]:
     return [part.strip() for part in nats_url.split(",") if part.strip()]
 
 
+def credentials(nats_url: str) -> tuple[str, str] | None:
+    """The user and password the URL's first server carries. They are given to the client for
+    every server, also those a cluster announces (which carry none: a reconnection to one
+    without them is refused)."""
+    parts = urlsplit(servers(nats_url)[0]) if servers(nats_url) else None
+    if parts is None or parts.username is None or parts.password is None:
+        return None
+    return unquote(parts.username), unquote(parts.password)
+
+
 def public_url(nats_url: str) -> str:
     """The first server of a NATS URL list, without credentials."""
     parts = urlsplit(nats_url.split(",")[0].strip())
@@ -64,7 +74,8 @@ def public_url(nats_url: str) -> str:
 
 async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: int | None = None,
                   outage: OutageLog | None = None) -> Client:
-    """Connect, retrying with capped exponential backoff until the server answers. ``outage``
+    """Connect, retrying with capped exponential backoff until the server answers (and, later,
+    to any node of a cluster with the URL's ``credentials``). ``outage``
     (one per process) says when the bus is away and back, for this connection and the
     reconnections that follow, instead of a traceback per attempt."""
     outage = outage or OutageLog(log, f"NATS at {public_url(url)}")
@@ -72,9 +83,10 @@ async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: in
     while True:
         tried += 1
         try:
+            user, password = credentials(url) or (None, None)
             client = await nats.connect(
                 servers(url), name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
-                allow_reconnect=True, **outage.callbacks(),  # type: ignore[arg-type]
+                allow_reconnect=True, user=user, password=password, **outage.callbacks(),  # type: ignore[arg-type]
             )
         except Exception as exc:
             if attempts is not None and tried >= attempts:
@@ -89,12 +101,20 @@ async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: in
 
 def broker(url: str, outage: OutageLog):  # type: ignore[no-untyped-def]
     """The service's faststream broker: it reconnects as ``connect`` does (every 0.5 s, never
-    giving up; faststream's defaults wait 2 s and stop after 60 tries), its outages said by
-    ``outage``."""
+    giving up; faststream's defaults wait 2 s and stop after 60 tries, to any server it knows,
+    with the URL's ``credentials``), its outages said by ``outage``."""
     from faststream.nats import NatsBroker
+    from faststream.nats.security import NatsUserPassword
 
-    return NatsBroker(servers(url), logger=None, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                      **outage.callbacks())  # type: ignore[arg-type]
+    login = credentials(url)
+    if login is None:
+        return NatsBroker(servers(url), logger=None, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                          **outage.callbacks())  # type: ignore[arg-type]
+    bare = [urlsplit(server)._replace(netloc=urlsplit(server).netloc.rpartition("@")[2]).geturl()
+            for server in servers(url)]  # faststream takes the credentials apart from the servers
+    security = NatsUserPassword(username=login[0], password=login[1])
+    return NatsBroker(bare, logger=None, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                      security=security, **outage.callbacks())  # type: ignore[arg-type]
 
 
 async def declare_stream(js: JetStreamContext, max_bytes: int = MAX_STORAGE_BYTES, replicas: int = 1) -> None:

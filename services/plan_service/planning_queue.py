@@ -10,6 +10,8 @@ request taken whose plan exists already, or whose job was cancelled, is acknowle
 work; taken for the ``planning_max_deliver``-th time, its job fails saying why.
 """
 
+import asyncio
+import contextlib
 import logging
 
 from faststream.exceptions import NackMessage
@@ -100,14 +102,20 @@ async def take(body: bytes, subject: str, seq: int, taken: int, ports: Ports, se
 
 def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
     """Take up to ``planning_concurrency`` requests at a time and plan them side by side; the
-    next fetch waits for them all. A failure that escapes gives the request back at once."""
+    next fetch waits for them all. A failure that escapes, or the replica stopping, gives the
+    request back at once."""
     patient = ports.patient()
 
     async def plan_requested(message: NatsMessage) -> None:  # type: ignore[valid-type]
         raw = message.raw_message  # type: ignore[attr-defined]
-        async with held(raw, settings.planning_ack_wait_s / 3):
-            await take(raw.data, raw.subject, raw.metadata.sequence.stream, raw.metadata.num_delivered, patient,
-                       settings)
+        try:
+            async with held(raw, settings.planning_ack_wait_s / 3):
+                await take(raw.data, raw.subject, raw.metadata.sequence.stream, raw.metadata.num_delivered, patient,
+                           settings)
+        except asyncio.CancelledError:  # the replica stops: another takes the request now, not after the ack wait
+            with contextlib.suppress(Exception):
+                await raw.nak()
+            raise
 
     broker.subscriber(subjects.PLAN_REQUESTED, stream=JStream(subjects.STREAM_NAME, declare=False),
                       durable=subjects.PLANNING_DURABLE, config=consumer_config(settings, 1),

@@ -12,7 +12,7 @@ import logging
 
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError, ServiceUnavailableError
+from nats.js.errors import APIError, NotFoundError
 
 from contracts import subjects
 from runtime.bus import not_ready
@@ -156,7 +156,7 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
             msgs = await sub.fetch(batch_size, timeout=fetch_timeout)
         except TimeoutError:
             continue
-        except (*OUTAGE_ERRORS, ServiceUnavailableError) as exc:  # the latter: no consumer answers the pull
+        except (*OUTAGE_ERRORS, APIError) as exc:  # the latter: no consumer answers the pull, its leader moved
             outage.failed(exc)
             await asyncio.sleep(1.0)
             sub = await _still_there(js, sub, writer.last_seq() + 1)
@@ -165,7 +165,7 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
             continue
         try:
             msgs = await gathered(sub, msgs, batch_size, linger_s, position)
-        except OUTAGE_ERRORS as exc:
+        except (*OUTAGE_ERRORS, APIError) as exc:  # what was fetched is applied all the same
             outage.failed(exc)
         batch = [(m.metadata.sequence.stream, m.subject, m.data) for m in msgs]
         outcome = await apply_when_stored(writer, batch, position, storage, stop)
