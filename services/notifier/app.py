@@ -155,10 +155,10 @@ async def main(settings: Settings | None = None, stop: asyncio.Event | None = No
     nc = await bus.connect(settings.nats_url, "notifier", retry_max_s=settings.connect_retry_max_s, outage=outage)
     js = nc.jetstream()
     await bus.wait_for_stream(js)
-    receivers = assign(settings.receivers, await held_durables(js))
+    receivers = assign(settings.receivers, await bus.patiently(partial(held_durables, js), "reading the durables"))
     ports = make_ports(settings)
     for receiver in receivers:
-        await ensure_durable(js, receiver, settings)
+        await bus.patiently(partial(ensure_durable, js, receiver, settings), f"declaring {receiver.durable}")
         ports.journal.add_receiver(receiver.url, receiver.durable)
     if receivers and not ports.secret:
         log.warning("NOTIFY_WEBHOOK_SECRET is not set: deliveries carry no X-Scpln-Signature")
