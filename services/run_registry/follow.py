@@ -114,6 +114,11 @@ async def _still_there(js: JetStreamContext, sub, start_seq: int):  # type: igno
                  start_seq)
     except Exception as exc:  # noqa: BLE001 - its node may be down: a new consumer, if the log answers
         log.debug("the registry's consumer could not be checked (%s)", exc)
+    return await _anew(js, sub, start_seq)
+
+
+async def _anew(js: JetStreamContext, sub, start_seq: int):  # type: ignore[no-untyped-def]
+    """A new consumer from ``start_seq`` in place of ``sub``; ``sub`` itself while the log does not answer."""
     try:
         fresh = await subscribe_from(js, start_seq)
     except Exception as exc:
@@ -124,6 +129,18 @@ async def _still_there(js: JetStreamContext, sub, start_seq: int):  # type: igno
     with contextlib.suppress(Exception):
         await sub.unsubscribe()
     return fresh
+
+
+def delivered_in_order(msgs: list, after: int) -> list:
+    """The messages up to the first delivery missing: the consumer numbers its deliveries, and
+    with nothing acknowledged, what the server sent while the connection was away is lost (the
+    projection follows again from its checkpoint on a new consumer)."""
+    kept: list = []
+    for msg in msgs:
+        if msg.metadata.sequence.consumer != after + len(kept) + 1:
+            break
+        kept.append(msg)
+    return kept
 
 
 async def _first_subscribed(js: JetStreamContext, start_seq: int, outage: OutageLog):  # type: ignore[no-untyped-def]
@@ -150,6 +167,7 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
     stop = stop or asyncio.Event()
     outage = outage or OutageLog(log)
     sub, pending = await _first_subscribed(js, writer.last_seq() + 1, outage)
+    delivered = 0  # the consumer's sequence of the last message applied
     await position.advance(writer.last_seq(), pending)
     while not stop.is_set():
         try:
@@ -159,7 +177,8 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
         except (*OUTAGE_ERRORS, APIError) as exc:  # the latter: no consumer answers the pull, its leader moved
             outage.failed(exc)
             await asyncio.sleep(1.0)
-            sub = await _still_there(js, sub, writer.last_seq() + 1)
+            sub, was = await _still_there(js, sub, writer.last_seq() + 1), sub
+            delivered = 0 if sub is not was else delivered
             continue
         if not msgs:
             continue
@@ -167,12 +186,20 @@ async def follow(js: JetStreamContext, writer, position: Position, *, batch_size
             msgs = await gathered(sub, msgs, batch_size, linger_s, position)
         except (*OUTAGE_ERRORS, APIError) as exc:  # what was fetched is applied all the same
             outage.failed(exc)
-        batch = [(m.metadata.sequence.stream, m.subject, m.data) for m in msgs]
-        outcome = await apply_when_stored(writer, batch, position, storage, stop)
-        if outcome is None:
-            break
-        pending = msgs[-1].metadata.num_pending
-        metrics.PROJECTION_LAG.set(pending)
-        metrics.LAST_SEQ.set(outcome.last_seq)
-        await position.advance(outcome.last_seq, pending)
+        in_order = delivered_in_order(msgs, delivered)
+        if in_order:
+            batch = [(m.metadata.sequence.stream, m.subject, m.data) for m in in_order]
+            outcome = await apply_when_stored(writer, batch, position, storage, stop)
+            if outcome is None:
+                break
+            delivered = in_order[-1].metadata.sequence.consumer
+            pending = in_order[-1].metadata.num_pending
+            metrics.PROJECTION_LAG.set(pending)
+            metrics.LAST_SEQ.set(outcome.last_seq)
+            await position.advance(outcome.last_seq, pending)
+        if len(in_order) < len(msgs):
+            log.warning("the registry's consumer skipped deliveries after %d (lost while the bus was away); "
+                        "following the log again from %d", delivered, writer.last_seq() + 1)
+            sub, was = await _anew(js, sub, writer.last_seq() + 1), sub
+            delivered = 0 if sub is not was else delivered
     await sub.unsubscribe()

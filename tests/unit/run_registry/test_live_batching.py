@@ -2,8 +2,9 @@
 reader waits for the read model to move (read-your-writes)."""
 
 import asyncio
+from types import SimpleNamespace
 
-from services.run_registry.follow import gathered
+from services.run_registry.follow import delivered_in_order, gathered
 from services.run_registry.position import Position
 
 
@@ -51,3 +52,14 @@ async def test_a_reader_that_comes_while_the_batch_is_gathered_ends_the_wait():
     assert await asyncio.wait_for(gathering, 5.0) == ["a", "b"]
     await position.advance(1, 0)
     assert await reader
+
+
+def delivered(consumer_seq: int):  # type: ignore[no-untyped-def]
+    return SimpleNamespace(metadata=SimpleNamespace(sequence=SimpleNamespace(consumer=consumer_seq)))
+
+
+def test_deliveries_lost_while_the_bus_was_away_cut_the_batch_before_the_gap():
+    msgs = [delivered(n) for n in (4, 5, 7, 8)]  # 6 was sent to the connection that went away
+    assert delivered_in_order(msgs, 3) == msgs[:2]
+    assert delivered_in_order(msgs, 2) == []
+    assert delivered_in_order(msgs[:2], 3) == msgs[:2]
