@@ -49,8 +49,10 @@ def _weekly(values: np.ndarray, onehot: np.ndarray) -> np.ndarray:
 def _shifted(cut: np.ndarray, leads: np.ndarray) -> np.ndarray:
     """(R, days, n) cuts moved from release day to due day (past the horizon: dropped)."""
     out = np.zeros_like(cut)
+    days = cut.shape[1]
     for j, lead in enumerate(leads.tolist()):
-        out[:, lead:, j] = cut[:, :cut.shape[1] - lead, j]
+        if lead < days:  # a lead time as long as the horizon moves everything past it
+            out[:, lead:, j] = cut[:, :days - lead, j]
     return out
 
 

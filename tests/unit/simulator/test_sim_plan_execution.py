@@ -205,3 +205,13 @@ def test_a_plan_that_plans_nothing_leaves_the_policies_nowhere_to_act_on_its_lin
     assert simulate(cfg, seed=seed, run_id="same", supply_plan=empty).summary.model_dump(
         exclude={"plan_attainment"}) == simulate(cfg, seed=seed, run_id="same").summary.model_dump(
         exclude={"plan_attainment"})
+
+
+def test_a_lead_time_longer_than_the_horizon_moves_everything_past_it():
+    """A purchase released on day 1 with a 4-day lead time in a 3-day horizon is due after it
+    (found by the property above: a supplier 4 days away in a 3-day plan)."""
+    from services.simulator.engine.attainment import _shifted
+
+    cut = np.ones((2, 3, 2))
+    moved = _shifted(cut, np.array([1, 4]))
+    assert moved[:, :, 1].sum() == 0 and moved[:, 1:, 0].sum() == 4 and moved[:, 0, 0].sum() == 0
