@@ -106,3 +106,25 @@ def test_an_imported_config_version_is_the_original_sample_as_post_configs_reads
         assert doc[section] == sample[section], section
     assert [n["code"] for n in doc["nodes"]] == [n["code"] for n in sample["nodes"]]
     assert doc["meta"]["attributes"]["original_meta"]["version_id"] == 1
+
+
+def test_every_config_version_imported_from_the_database_runs_and_conserves_flow() -> None:
+    """Imported configs are plannable canonical-1.0 documents: each one simulated (executing its
+    plan) keeps every unit accounted for and nothing negative."""
+    from contracts.canonical import CanonicalConfig
+    from contracts.supply_plan import SupplyPlan
+    from services.plan_service.domain.pipeline import run_pipeline
+    from services.simulator.engine import simulate
+    from tests.unit.simulator.sim_helpers import check_invariants
+
+    src = open_legacy(SEED)
+    try:
+        documents = [json.loads(r.objects[0].data) for r in rows(src, context(src))
+                     if r.table == "canonical_config_versions"]
+    finally:
+        src.db.close()
+    assert len(documents) == 2
+    for document in documents:
+        config = CanonicalConfig.model_validate(document)
+        plan = run_pipeline(config, options={}).artifacts["plan_final"]
+        check_invariants(simulate(config, seed=7, run_id="imported", supply_plan=SupplyPlan.model_validate(plan)))
