@@ -59,15 +59,15 @@ def credentials(nats_url: str) -> tuple[str, str] | None:
     """The user and password the URL's first server carries. They are given to the client for
     every server, also those a cluster announces (which carry none: a reconnection to one
     without them is refused)."""
-    parts = urlsplit(servers(nats_url)[0]) if servers(nats_url) else None
-    if parts is None or parts.username is None or parts.password is None:
+    parts = urlsplit(next(iter(servers(nats_url)), ""))
+    if parts.username is None or parts.password is None:
         return None
     return unquote(parts.username), unquote(parts.password)
 
 
 def public_url(nats_url: str) -> str:
     """The first server of a NATS URL list, without credentials."""
-    parts = urlsplit(nats_url.split(",")[0].strip())
+    parts = urlsplit(next(iter(servers(nats_url)), ""))
     host = parts.hostname or "localhost"
     return f"{parts.scheme or 'nats'}://{host}:{parts.port or 4222}"
 
@@ -162,10 +162,11 @@ def not_ready(exc: BaseException) -> bool:
         isinstance(exc, APIError) and exc.err_code == _CLUSTER_NOT_AVAILABLE)
 
 
-async def patiently(step: Callable[[], Awaitable[T]], what: str, *, retry_max_s: float = 2.0) -> T:
+async def patiently(step: Callable[[], Awaitable[T]], what: str, *, retry_max_s: float = 2.0,
+                    outage: OutageLog | None = None) -> T:
     """``step()``, tried again with capped backoff while JetStream is not ready (``not_ready``),
-    said once while it lasts (``OutageLog``) rather than ending the service at start."""
-    outage, delay = OutageLog(log, f"JetStream ({what})"), 0.2
+    said once while it lasts (``outage``, else one of its own) rather than ending the service at start."""
+    outage, delay = outage or OutageLog(log, f"JetStream ({what})"), 0.2
     while True:
         try:
             done = await step()

@@ -15,7 +15,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError, NotFoundError
 
 from contracts import subjects
-from runtime.bus import not_ready
+from runtime.bus import not_ready, patiently
 from runtime.outage import OUTAGE_ERRORS, OutageLog
 from runtime.storage import Storage, no_space_cause
 from services.run_registry import metrics
@@ -146,17 +146,11 @@ def delivered_in_order(msgs: list, after: int) -> list:
 async def _first_subscribed(js: JetStreamContext, start_seq: int, outage: OutageLog):  # type: ignore[no-untyped-def]
     """``subscribe_from`` and how much is pending, tried again quietly with backoff while the bus
     or a cluster still electing its leaders does not answer (the projection never dies at start)."""
-    delay = 0.2
-    while True:
-        try:
-            sub = await subscribe_from(js, start_seq)
-            return sub, (await sub.consumer_info()).num_pending
-        except Exception as exc:
-            if not not_ready(exc):
-                raise
-            outage.failed(exc)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
+    async def subscribed():  # type: ignore[no-untyped-def]
+        sub = await subscribe_from(js, start_seq)
+        return sub, (await sub.consumer_info()).num_pending
+
+    return await patiently(subscribed, "the registry's consumer of the log", outage=outage)
 
 
 async def follow(js: JetStreamContext, writer, position: Position, *, batch_size: int = 500,  # type: ignore[no-untyped-def]
