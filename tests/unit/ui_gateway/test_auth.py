@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from contracts import subjects
 from contracts.commands import (
     AggregateAccepted,
+    ConfigImported,
     JobAccepted,
     MaintenanceStatus,
     PlanAccepted,
@@ -78,6 +79,12 @@ MUTATIONS = [
     ("post", "/scenarios/scn_1/unarchive", {}, "scenarios.archive", subjects.CMD_SCENARIO_UNARCHIVE,
      ScenarioAccepted(scenario_id="scn_1")),
     ("delete", "/runs/run_a", {}, "runs.delete", subjects.CMD_RUN_DELETE, RunDeletedReply(run_id="run_a")),
+    ("post", "/configs", {"json": {"meta": {"name": "n", "schema_version": "canonical-1.0"}}}, "configs.import",
+     subjects.CMD_CONFIG_IMPORT, ConfigImported(config_version_id="cfg_9", sha256="0" * 64, created=True)),
+    ("post", "/configs/input-sets", {"files": [("files", ("demand_family.csv", b"family,period,demand\nF,2025-01,1\n")),
+                                               ("files", ("mix_share.csv", b"family,sku,share\nF,P,1\n"))]},
+     "configs.import", subjects.CMD_CONFIG_IMPORT,
+     ConfigImported(config_version_id="cfg_9", sha256="0" * 64, created=True)),
     ("post", "/maintenance", {"json": {"on": True, "message": "restoring"}}, "registry.operate",
      subjects.CMD_MAINTENANCE_SET, MaintenanceStatus(on=True, message="restoring", recorded_seq=7)),
 ]
