@@ -99,22 +99,68 @@ async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: in
         return client
 
 
-def broker(url: str, outage: OutageLog):  # type: ignore[no-untyped-def]
-    """The service's faststream broker: it reconnects as ``connect`` does (every 0.5 s, never
-    giving up; faststream's defaults wait 2 s and stop after 60 tries, to any server it knows,
-    with the URL's ``credentials``), its outages said by ``outage``."""
+def broker(url: str, outage: OutageLog, name: str = "scpln"):  # type: ignore[no-untyped-def]
+    """The service's faststream broker and its one NATS connection (``connect_broker``): every
+    subscriber, publisher and request of the service goes through it. It reconnects as
+    ``connect`` does (every 0.5 s, never giving up; faststream's defaults wait 2 s and stop after
+    60 tries, to any server it knows, with the URL's ``credentials``), its outages said by
+    ``outage``. Its handlers are counted by faststream's Prometheus middleware
+    (``faststream_received_*``, ``faststream_published_*``, labelled ``app_name=name``); a request
+    whose body its contract refuses is answered with a typed ``validation_failed`` reply
+    (``runtime.rpc``)."""
+    from faststream import ExceptionMiddleware
     from faststream.nats import NatsBroker
+    from faststream.nats.prometheus import NatsPrometheusMiddleware
     from faststream.nats.security import NatsUserPassword
+    from prometheus_client import REGISTRY
+    from pydantic import ValidationError
 
+    from runtime.rpc import validation_reply
+
+    middlewares = (
+        NatsPrometheusMiddleware(registry=REGISTRY, app_name=name),
+        ExceptionMiddleware(publish_handlers={ValidationError: validation_reply}),
+    )
+    options = dict(name=name, logger=None, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
+                   middlewares=middlewares, **outage.callbacks())
     login = credentials(url)
     if login is None:
-        return NatsBroker(servers(url), logger=None, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                          **outage.callbacks())  # type: ignore[arg-type]
+        return NatsBroker(servers(url), **options)  # type: ignore[arg-type]
     bare = [urlsplit(server)._replace(netloc=urlsplit(server).netloc.rpartition("@")[2]).geturl()
             for server in servers(url)]  # faststream takes the credentials apart from the servers
     security = NatsUserPassword(username=login[0], password=login[1])
-    return NatsBroker(bare, logger=None, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                      security=security, **outage.callbacks())  # type: ignore[arg-type]
+    return NatsBroker(bare, security=security, **options)  # type: ignore[arg-type]
+
+
+async def connect_broker(broker, outage: OutageLog, *, retry_max_s: float = 5.0,  # type: ignore[no-untyped-def]
+                         attempts: int | None = None) -> Client:
+    """Connect the service's broker, retrying with capped exponential backoff until the server
+    answers; its connection (``broker.connection``) is the service's only one, also for what
+    faststream does not wrap (the object store, reading the log, declaring the stream)."""
+    delay, tried = 0.2, 0
+    while True:
+        tried += 1
+        try:
+            client: Client = await broker.connect()
+        except Exception as exc:
+            if attempts is not None and tried >= attempts:
+                raise
+            outage.failed(exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, retry_max_s)
+            continue
+        outage.recovered()
+        return client
+
+
+def is_connected(broker) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the broker's connection is up now (False before it connected and after it stopped)."""
+    from faststream.exceptions import IncorrectState
+
+    try:
+        return bool(broker.connection.is_connected)
+    except IncorrectState:
+        return False
 
 
 async def declare_stream(js: JetStreamContext, max_bytes: int = MAX_STORAGE_BYTES, replicas: int = 1) -> None:

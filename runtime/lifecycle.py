@@ -3,6 +3,7 @@
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 
 async def wait_for_shutdown(stop: asyncio.Event | None = None) -> None:
@@ -20,3 +21,20 @@ def run(main: Callable[[], Awaitable[None]]) -> None:
         asyncio.run(main())
     except KeyboardInterrupt:
         pass
+
+
+async def serve(app: Any, stop: asyncio.Event | None = None) -> None:
+    """Run a service's faststream app (``FastStream``: its lifespan, startup and shutdown hooks,
+    its broker) until SIGTERM/SIGINT (faststream's own handlers) or ``stop`` (in-process tests)."""
+    watcher: asyncio.Task | None = None
+    if stop is not None:
+        async def exit_when_stopped() -> None:
+            await stop.wait()
+            app.exit()
+
+        watcher = asyncio.create_task(exit_when_stopped())
+    try:
+        await app.run()
+    finally:
+        if watcher is not None:
+            watcher.cancel()

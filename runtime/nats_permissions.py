@@ -166,6 +166,23 @@ TABLE: dict[str, Permissions] = {
 """Each user's subjects. Everything not listed is refused (the server logs a Permissions Violation)."""
 
 
+def events_published_by(user: str) -> list[type]:
+    """The event types ``user`` may publish (its subjects in ``TABLE``): the publishers a service
+    declares on its broker (``runtime.publisher.event_publishers``), so the AsyncAPI document
+    lists what each service publishes, from the same table the server enforces."""
+    from contracts.events import AGGREGATE_ID_OF, EVENT_TYPES, SUBJECT_OF
+    from runtime.publisher import subject_matches
+
+    allowed = TABLE[user].publish
+    published = []
+    for model in EVENT_TYPES:
+        subject = SUBJECT_OF[model.__name__]
+        stored_on = f"{subject}.id" if model.__name__ in AGGREGATE_ID_OF else subject
+        if any(subject_matches(stored_on, pattern) for pattern in allowed):
+            published.append(model)
+    return published
+
+
 def password_variable(user: str) -> str:
     """The environment variable nats-server reads the user's password from."""
     return f"{user.upper()}_PASSWORD"

@@ -6,8 +6,9 @@ stored on a subject filter (an aggregate's subjects) is still the one its writer
 """
 
 import re
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from nats.js import JetStreamContext
 from nats.js.errors import APIError
@@ -61,8 +62,10 @@ class EventPublisher(Protocol):
 
 
 class JetStreamPublisher:
-    """With ``storage``, every outcome is recorded there, and a publish refused for want of
-    space raises ``StorageFull`` naming the cause."""
+    """Publishes with nats-py's JetStream context: for the ``scpln`` commands and tests, which
+    have no broker (the services publish through theirs, ``BrokerPublisher``). With
+    ``storage``, every outcome is recorded there, and a publish refused for want of space raises
+    ``StorageFull`` naming the cause."""
 
     def __init__(self, js: JetStreamContext, timeout: float = 5.0, storage: Storage | None = None) -> None:
         self._js = js
@@ -70,26 +73,76 @@ class JetStreamPublisher:
         self._storage = storage
 
     async def publish(self, event: Envelope, expected: Expected | None = None) -> int:
-        headers = {"Nats-Msg-Id": str(event.event_id)}
-        if expected is not None:
-            headers |= expected_headers(expected)
-        try:
-            ack = await self._js.publish(
-                subject_for(event), encode(event), timeout=self._timeout, stream=subjects.STREAM_NAME, headers=headers,
-            )
-        except APIError as exc:
-            if (conflict := conflict_of(exc)) is not None:
-                raise conflict from exc
-            if self._storage is None or (full := await self._storage.failed(exc)) is None:
-                raise
-            raise full from exc
-        except Exception as exc:
-            if self._storage is None or (full := await self._storage.failed(exc)) is None:
-                raise
-            raise full from exc
-        if self._storage is not None:
-            self._storage.stored()
-        return ack.seq
+        return await stored(self._storage, self._js.publish(
+            subject_for(event), encode(event), timeout=self._timeout, stream=subjects.STREAM_NAME,
+            headers=headers_of(event, expected)))
+
+
+class BrokerPublisher:
+    """A service's publisher: each event through the faststream publisher the service declared
+    for its type (``event_publishers``: what the AsyncAPI document shows it publishes), on the
+    event's own subject (``subject_for``: a fact about an aggregate on ``<type>.<id>``), stored
+    in the stream before ``publish`` returns. With ``storage``, as ``JetStreamPublisher``."""
+
+    def __init__(self, broker, publishers: Mapping[str, Any], timeout: float = 5.0,  # type: ignore[no-untyped-def]
+                 storage: Storage | None = None) -> None:
+        self._broker = broker
+        self._publishers = publishers
+        self._timeout = timeout
+        self._storage = storage
+
+    async def publish(self, event: Envelope, expected: Expected | None = None) -> int:
+        publisher = self._publishers.get(event.event_type)  # type: ignore[attr-defined]
+        if publisher is None:
+            raise UndeclaredEvent(f"{event.event_type} is not among the events this service declared it "  # type: ignore[attr-defined]
+                                  f"publishes ({', '.join(sorted(self._publishers)) or 'none'})")
+        return await stored(self._storage, publisher.publish(
+            encode(event), subject=subject_for(event), headers=headers_of(event, expected),
+            correlation_id=str(event.correlation_id), stream=subjects.STREAM_NAME, timeout=self._timeout))
+
+
+class UndeclaredEvent(LookupError):
+    """A service published an event type it did not declare (``event_publishers``)."""
+
+
+def event_publishers(broker, models: Iterable[type[Envelope]]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """One faststream publisher per event type the service publishes, on the type's subject in
+    the event log (not declared by it: ``runtime.bus.declare_stream``), with the contract as its
+    schema and its docstring as description."""
+    from faststream.nats import JStream
+
+    from contracts.events import SUBJECT_OF
+
+    log_stream = JStream(subjects.STREAM_NAME, declare=False)
+    return {model.__name__: broker.publisher(SUBJECT_OF[model.__name__], stream=log_stream, title=model.__name__,
+                                             description=(model.__doc__ or model.__name__).strip(), schema=model)
+            for model in models}
+
+
+def headers_of(event: Envelope, expected: Expected | None) -> dict[str, str]:
+    """The event's id, for the stream to drop a second publish of it; what it expects, if anything."""
+    headers = {"Nats-Msg-Id": str(event.event_id)}
+    return headers | expected_headers(expected) if expected is not None else headers
+
+
+async def stored(storage: Storage | None, publishing: Awaitable[Any]) -> int:
+    """The stream sequence the publish was stored at; a refusal as ``Conflict`` or, with
+    ``storage``, ``StorageFull`` (every outcome recorded there)."""
+    try:
+        ack = await publishing
+    except APIError as exc:
+        if (conflict := conflict_of(exc)) is not None:
+            raise conflict from exc
+        if storage is None or (full := await storage.failed(exc)) is None:
+            raise
+        raise full from exc
+    except Exception as exc:
+        if storage is None or (full := await storage.failed(exc)) is None:
+            raise
+        raise full from exc
+    if storage is not None:
+        storage.stored()
+    return ack.seq
 
 
 def subject_matches(subject: str, subject_filter: str) -> bool:

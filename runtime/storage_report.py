@@ -7,11 +7,11 @@ import logging
 import time
 from collections.abc import Callable
 
-from nats.aio.client import Client
 from pydantic import ValidationError
 
 from contracts import subjects
 from contracts.storage import StorageStatus
+from runtime.bus import is_connected
 from runtime.storage import Storage
 
 log = logging.getLogger("runtime.storage_report")
@@ -20,14 +20,21 @@ STALE_S = 30.0
 """A report older than this is no longer shown: its service stopped reporting."""
 
 
-async def announce(nc: Client, storage: Storage, every_s: float = EVERY_S) -> None:
-    """Report ``storage`` every ``every_s`` seconds until cancelled (not while the bus is away:
-    its outage is said by the connection)."""
-    subject = subjects.storage_status(storage.service)
+def reporter(broker, service: str):  # type: ignore[no-untyped-def]
+    """The service's publisher of its storage reports (core NATS, on ``storage_status(service)``)."""
+    return broker.publisher(subjects.storage_status(service), title=f"StorageStatus of {service}",
+                            description=(StorageStatus.__doc__ or "").strip(), schema=StorageStatus)
+
+
+async def announce(broker, storage: Storage, every_s: float = EVERY_S, publisher=None) -> None:  # type: ignore[no-untyped-def]
+    """Report ``storage`` every ``every_s`` seconds until cancelled, through ``publisher``
+    (``reporter``; made here when not given), not while the bus is away: its outage is said by
+    the connection."""
+    publisher = publisher or reporter(broker, storage.service)
     while True:
-        if nc.is_connected:
+        if is_connected(broker):
             try:
-                await nc.publish(subject, storage.report().model_dump_json().encode())
+                await publisher.publish(storage.report().model_dump_json().encode())
             except Exception:  # noqa: BLE001, S110 - the next report tries again
                 pass
         await asyncio.sleep(every_s)
@@ -64,10 +71,10 @@ class StorageBoard:
 
 
 def listener(board: StorageBoard):  # type: ignore[no-untyped-def]
-    """A faststream-ready subscriber: ``broker.subscriber(STORAGE_STATUS_ALL)(listener(board))``."""
-    from faststream.nats.annotations import NatsMessage
+    """A faststream subscriber: ``broker.subscriber(STORAGE_STATUS_ALL)(listener(board))``. The
+    body is read by ``board`` itself: a report that is not one is logged, never a reply."""
 
-    async def on_storage_report(message: NatsMessage) -> None:  # type: ignore[valid-type]
-        board.heard(message.body)  # type: ignore[attr-defined]
+    async def on_storage_report(report: bytes) -> None:
+        board.heard(report)
 
     return on_storage_report
