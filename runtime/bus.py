@@ -99,7 +99,8 @@ async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: in
         return client
 
 
-def broker(url: str, outage: OutageLog, name: str = "scpln"):  # type: ignore[no-untyped-def]
+def broker(url: str, outage: OutageLog, name: str = "scpln",  # type: ignore[no-untyped-def]
+           graceful_timeout: float | None = 15.0):
     """The service's faststream broker and its one NATS connection (``connect_broker``): every
     subscriber, publisher and request of the service goes through it. It reconnects as
     ``connect`` does (every 0.5 s, never giving up; faststream's defaults wait 2 s and stop after
@@ -107,7 +108,8 @@ def broker(url: str, outage: OutageLog, name: str = "scpln"):  # type: ignore[no
     ``outage``. Its handlers are counted by faststream's Prometheus middleware
     (``faststream_received_*``, ``faststream_published_*``, labelled ``app_name=name``); a request
     whose body its contract refuses is answered with a typed ``validation_failed`` reply
-    (``runtime.rpc``)."""
+    (``runtime.rpc``). On stop, the handlers under way are given ``graceful_timeout`` seconds to
+    finish before the connection drains."""
     from faststream import ExceptionMiddleware
     from faststream.nats import NatsBroker
     from faststream.nats.prometheus import NatsPrometheusMiddleware
@@ -121,8 +123,8 @@ def broker(url: str, outage: OutageLog, name: str = "scpln"):  # type: ignore[no
         NatsPrometheusMiddleware(registry=REGISTRY, app_name=name),
         ExceptionMiddleware(publish_handlers={ValidationError: validation_reply}),
     )
-    options = dict(name=name, logger=None, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
-                   middlewares=middlewares, **outage.callbacks())
+    options = dict(name=name, logger=None, graceful_timeout=graceful_timeout, max_reconnect_attempts=-1,
+                   reconnect_time_wait=0.5, connect_timeout=2, middlewares=middlewares, **outage.callbacks())
     login = credentials(url)
     if login is None:
         return NatsBroker(servers(url), **options)  # type: ignore[arg-type]
