@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -113,7 +114,10 @@ async def one_round(tree: Tree, plans: int) -> Round:
     nc = await nats.connect(tree.url)
     try:
         waiting: set[str] = set()
+        finished: set[str] = set()
+        """Jobs seen succeeded: some end before every reply of the round is read."""
         ended = asyncio.Event()
+        failed: list[str] = []
         stored = {"events": 0, "bytes": 0, "last": time.monotonic()}
 
         async def seen(msg) -> None:  # type: ignore[no-untyped-def]
@@ -122,11 +126,12 @@ async def one_round(tree: Tree, plans: int) -> Round:
             stored["last"] = time.monotonic()
             if msg.subject.startswith(subjects.JOB_PROGRESS) and b'"planning"' in msg.data:
                 event = json.loads(msg.data)
-                if event["state"] in ("succeeded", "failed") and event["job_id"] in waiting:
-                    if event["state"] == "failed":
-                        raise RuntimeError(f"planning job failed: {event['message']}")
-                    waiting.discard(event["job_id"])
-                    if not waiting:
+                if event["state"] == "failed":
+                    failed.append(event["message"])
+                    ended.set()
+                elif event["state"] == "succeeded":
+                    finished.add(event["job_id"])
+                    if waiting and waiting <= finished:
                         ended.set()
 
         sub = await nc.subscribe("scpln.events.>", cb=seen)
@@ -142,7 +147,11 @@ async def one_round(tree: Tree, plans: int) -> Round:
             if "job_id" not in answer:
                 raise RuntimeError(f"plan refused: {answer}")
             waiting.add(answer["job_id"])
+        if waiting <= finished:
+            ended.set()
         await asyncio.wait_for(ended.wait(), 300)
+        if failed:
+            raise RuntimeError(f"a planning job failed: {failed[0]}")
         seconds = time.perf_counter() - started
         while time.monotonic() - stored["last"] < QUIET_S:
             await asyncio.sleep(0.1)
@@ -199,6 +208,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--baseline-tree", type=Path, help="another checkout to measure in the same run")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers started, as on ^C
     with tempfile.TemporaryDirectory() as work:
         trees = [Tree("this tree", ROOT, Path(work) / "this")]
         if args.baseline_tree:
