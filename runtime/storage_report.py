@@ -6,7 +6,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from prometheus_client import Counter
 from pydantic import ValidationError
 
 from contracts import subjects
@@ -18,6 +20,28 @@ log = logging.getLogger("runtime.storage_report")
 EVERY_S = 5.0
 STALE_S = 30.0
 """A report older than this is no longer shown: its service stopped reporting."""
+UNREADABLE_REPORTS = Counter("scpln_storage_reports_unreadable_total",
+                             "Messages on a storage report subject that were no report (logged and dropped).")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """What came on a storage report subject instead of a report."""
+
+    data: bytes
+
+
+def read_report(data: bytes) -> StorageStatus | Unreadable:
+    try:
+        return StorageStatus.model_validate_json(data)
+    except ValidationError:
+        return Unreadable(data)
+
+
+def decoded(message) -> StorageStatus | Unreadable:  # type: ignore[no-untyped-def]
+    """The storage report subscriber's decoder (``decoder=decoded``): the report, or ``Unreadable``
+    for the handler to log and count (faststream would otherwise drop it silently)."""
+    return read_report(message.body)
 
 
 def reporter(broker, service: str):  # type: ignore[no-untyped-def]
@@ -50,13 +74,14 @@ class StorageBoard:
         self._clock = clock
         self._heard: dict[str, tuple[StorageStatus, float]] = {}
 
-    def heard(self, data: bytes) -> None:
-        try:
-            status = StorageStatus.model_validate_json(data)
-        except ValidationError:
-            log.warning("a storage report that is not one: %r", data[:200])
+    def heard(self, report: StorageStatus | Unreadable | bytes) -> None:
+        if isinstance(report, bytes):
+            report = read_report(report)
+        if isinstance(report, Unreadable):
+            UNREADABLE_REPORTS.inc()
+            log.warning("a storage report that is not one: %r", report.data[:200])
             return
-        self._heard[status.service] = (status, self._clock())
+        self._heard[report.service] = (report, self._clock())
 
     def statuses(self) -> list[StorageStatus]:
         now = self._clock()
@@ -71,10 +96,11 @@ class StorageBoard:
 
 
 def listener(board: StorageBoard):  # type: ignore[no-untyped-def]
-    """A faststream subscriber: ``broker.subscriber(STORAGE_STATUS_ALL)(listener(board))``. The
-    body is read by ``board`` itself: a report that is not one is logged, never a reply."""
+    """A faststream subscriber typed by the contract:
+    ``broker.subscriber(STORAGE_STATUS_ALL, decoder=decoded)(listener(board))``. A report that is
+    not one is logged and counted by ``board``, never a reply."""
 
-    async def on_storage_report(report: bytes) -> None:
+    async def on_storage_report(report: StorageStatus | Unreadable) -> None:
         board.heard(report)
 
     return on_storage_report
