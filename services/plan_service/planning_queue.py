@@ -21,10 +21,10 @@ from faststream.nats.annotations import NatsMessage
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError, NotFoundError
-from pydantic import ValidationError
 
 from contracts import subjects
-from contracts.events import PlanRequested, UnknownEvent, decode
+from contracts.events import PlanRequested
+from runtime.event_decoder import Undecodable, dropped, event_decoder
 from runtime.logs import first_line
 from runtime.work_queue import held
 from services.plan_service import plans
@@ -68,20 +68,12 @@ async def declare(js: JetStreamContext, settings: Settings, start_seq: int) -> b
     return False
 
 
-async def take(body: bytes, subject: str, seq: int, taken: int, ports: Ports, settings: Settings,
+async def take(request: PlanRequested, seq: int, taken: int, ports: Ports, settings: Settings,
                pipeline: plans.Pipeline = run_pipeline) -> None:
-    """Work on one request taken from the queue (``taken``: how many times it was, this one
-    included); returning acknowledges it. Once the state holds it, a request whose plan exists
-    finishes its job (its planner stopped before saying so), one whose job was cancelled is
-    dropped, one taken for the last time fails its job, any other is planned."""
-    try:
-        request = decode(body, subject)
-    except (ValidationError, UnknownEvent, ValueError) as exc:
-        log.error("dropping plan request seq %d on %s: undecodable (%s)", seq, subject, first_line(exc))
-        return
-    if not isinstance(request, PlanRequested):
-        log.error("dropping a %s at seq %d on %s: it is no plan request", request.event_type, seq, subject)
-        return
+    """Work on one request taken from the queue (stored at ``seq``; ``taken``: how many times it
+    was, this one included); returning acknowledges it. Once the state holds it, a request whose
+    plan exists finishes its job (its planner stopped before saying so), one whose job was
+    cancelled is dropped, one taken for the last time fails its job, any other is planned."""
     if ports.follower is not None and not await ports.follower.reached(seq, FOLD_WAIT_S):
         raise NackMessage(delay=2.0)
     if request.plan_version_id in ports.state.plans:
@@ -103,15 +95,17 @@ async def take(body: bytes, subject: str, seq: int, taken: int, ports: Ports, se
 def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
     """Take up to ``planning_concurrency`` requests at a time and plan them side by side; the
     next fetch waits for them all. A failure that escapes, or the replica stopping, gives the
-    request back at once."""
+    request back at once; a message that is no plan request is dropped (logged, counted)."""
     patient = ports.patient()
 
-    async def plan_requested(message: NatsMessage) -> None:  # type: ignore[valid-type]
+    async def plan_requested(request: PlanRequested | Undecodable, message: NatsMessage) -> None:  # type: ignore[valid-type]
+        if isinstance(request, Undecodable):
+            dropped(request, subjects.PLANNING_DURABLE, log)
+            return
         raw = message.raw_message  # type: ignore[attr-defined]
         try:
             async with held(raw, settings.planning_ack_wait_s / 3):
-                await take(raw.data, raw.subject, raw.metadata.sequence.stream, raw.metadata.num_delivered, patient,
-                           settings)
+                await take(request, raw.metadata.sequence.stream, raw.metadata.num_delivered, patient, settings)
         except asyncio.CancelledError:  # the replica stops: another takes the request now, not after the ack wait
             with contextlib.suppress(Exception):
                 await raw.nak()
@@ -120,4 +114,4 @@ def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
     broker.subscriber(subjects.PLAN_REQUESTED, stream=JStream(subjects.STREAM_NAME, declare=False),
                       durable=subjects.PLANNING_DURABLE, config=consumer_config(settings, 1),
                       pull_sub=PullSub(batch_size=settings.planning_concurrency, timeout=2.0),
-                      ack_policy=Acknowledge.NACK_ON_ERROR)(plan_requested)
+                      ack_policy=Acknowledge.NACK_ON_ERROR, decoder=event_decoder)(plan_requested)

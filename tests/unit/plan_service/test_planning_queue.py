@@ -35,8 +35,7 @@ def states(ports: Ports, job_id: str) -> list[JobState]:
 
 
 async def give(ports: Ports, request: PlanRequested, taken: int) -> None:
-    await take(request.model_dump_json().encode(), "scpln.events.plan.requested.x", 1, taken, ports, SETTINGS,
-               fake_pipeline)
+    await take(request, 1, taken, ports, SETTINGS, fake_pipeline)
 
 
 async def test_a_request_is_planned_by_the_replica_that_takes_it_and_once_only(recorded):
