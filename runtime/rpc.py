@@ -79,14 +79,15 @@ def responder(model: type[Contract], handle: Handler, refuse: Refuse | None = No
               reply: type[Contract] | None = None) -> Callable[..., Awaitable[Contract]]:
     """A faststream handler: ``broker.subscriber(subject)(responder(Model, handle))``. Its one
     parameter is typed ``model``, so faststream decodes the body through the contract (and the
-    AsyncAPI document shows it); ``reply`` names the contract it answers with, for the document."""
+    AsyncAPI document shows it); ``reply`` names the contract it answers with (or an
+    ``ErrorReply``), for the document and checked by faststream on the way out."""
 
     async def on_request(request: Contract) -> Contract:
         return await respond(model, handle, request, refuse)
 
     on_request.__name__ = f"on_{model.__name__}"
     on_request.__doc__ = (model.__doc__ or model.__name__).strip()
-    on_request.__annotations__ = {REQUEST: model, "return": reply or Contract}
+    on_request.__annotations__ = {REQUEST: model, "return": reply | ErrorReply if reply else Contract}
     return on_request
 
 

@@ -63,7 +63,7 @@ async def test_a_handler_failure_is_a_typed_reply_and_the_responder_keeps_answer
             raise failure
         return Echo(run_id=query.run_id)
 
-    broker.subscriber(SUBJECT, queue="test")(rpc.responder(GetRun, handle))
+    broker.subscriber(SUBJECT, queue="test")(rpc.responder(GetRun, handle, reply=Echo))  # errors pass as well
     async with TestNatsBroker(broker) as br:
         replies = [await rpc.ask(br, SUBJECT, GetRun(run_id="r"), Echo) for _ in range(3)]
     assert [getattr(r, "error", None) for r in replies] == ["internal_error", "storage_full", None]
