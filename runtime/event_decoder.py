@@ -1,14 +1,15 @@
 """Subscribers to the log whose parameter is the event: ``broker.subscriber(...,
-decoder=event_decoder)`` reads each message with the contracts (``contracts.events.decode``: the
-event type of its subject, old schema versions upcast), and the handler's parameter is typed
-``TheEvent | Undecodable``. A message that is no such event arrives as ``Undecodable``: the
-handler drops it (``dropped``: logged and counted) and returns, so it is acknowledged and a
-poison message never stalls a consumer."""
+decoder=event_decoder("who", log))`` reads each message with the contracts
+(``contracts.events.decode``: the event type of its subject, old schema versions upcast), so the
+handler's parameter is typed by the event's model (and the AsyncAPI document shows it). A message
+that is no such event is dropped by the decoder: logged, counted and acknowledged
+(``AckMessage``): it never reaches the handler, and a poison message never stalls a consumer."""
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
+from faststream.exceptions import AckMessage
 from prometheus_client import Counter
 
 from contracts.events import Event, decode
@@ -19,23 +20,20 @@ UNDECODABLE = Counter("subscriber_messages_undecodable_total",
                       ["subscriber"])
 
 
-@dataclass(frozen=True)
-class Undecodable:
-    """A message that is no event of its subject's type: dropped, never handled."""
+def event_decoder(subscriber: str, log: logging.Logger) -> Callable[[Any], Event]:
+    """faststream's ``decoder=`` for ``subscriber``: the event a message of the log holds."""
 
-    subject: str
-    seq: int | None
-    """Its stream sequence (None: not a message of a stream)."""
-    why: str
+    def decoded(message: Any) -> Event:
+        raw = message.raw_message
+        try:
+            return decode(message.body, raw.subject)
+        except ValueError as exc:  # pydantic's ValidationError, UnknownEvent, UnknownSchemaVersion
+            UNDECODABLE.labels(subscriber).inc()
+            log.error("%s dropped the message at seq %s on %s: no event of its subject (%s)", subscriber,
+                      _stream_seq(raw), raw.subject, first_line(exc))
+            raise AckMessage() from exc
 
-
-def event_decoder(message: Any) -> Event | Undecodable:
-    """faststream's ``decoder=``: the event a message of the log holds, else ``Undecodable``."""
-    raw = message.raw_message
-    try:
-        return decode(message.body, raw.subject)
-    except ValueError as exc:  # pydantic's ValidationError, UnknownEvent, UnknownSchemaVersion
-        return Undecodable(raw.subject, _stream_seq(raw), first_line(exc))
+    return decoded
 
 
 def _stream_seq(raw: Any) -> int | None:
@@ -43,10 +41,3 @@ def _stream_seq(raw: Any) -> int | None:
         return int(raw.metadata.sequence.stream)
     except Exception:  # noqa: BLE001 - a core NATS message has no metadata
         return None
-
-
-def dropped(message: Undecodable, subscriber: str, log: logging.Logger) -> None:
-    """Say and count that ``subscriber`` dropped ``message``."""
-    UNDECODABLE.labels(subscriber).inc()
-    log.error("%s dropped the message at seq %s on %s: no event of its subject (%s)", subscriber, message.seq,
-              message.subject, message.why)
