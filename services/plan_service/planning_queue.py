@@ -24,7 +24,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 
 from contracts import subjects
 from contracts.events import PlanRequested
-from runtime.event_decoder import Undecodable, dropped, event_decoder
+from runtime.event_decoder import event_decoder
 from runtime.logs import first_line
 from runtime.work_queue import held
 from services.plan_service import plans
@@ -95,13 +95,12 @@ async def take(request: PlanRequested, seq: int, taken: int, ports: Ports, setti
 def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
     """Take up to ``planning_concurrency`` requests at a time and plan them side by side; the
     next fetch waits for them all. A failure that escapes, or the replica stopping, gives the
-    request back at once; a message that is no plan request is dropped (logged, counted)."""
+    request back at once; a message that is no plan request is dropped by the decoder (logged,
+    counted, acknowledged)."""
     patient = ports.patient()
 
-    async def plan_requested(request: PlanRequested | Undecodable, message: NatsMessage) -> None:  # type: ignore[valid-type]
-        if isinstance(request, Undecodable):
-            dropped(request, subjects.PLANNING_DURABLE, log)
-            return
+    async def plan_requested(request: PlanRequested, message: NatsMessage) -> None:  # type: ignore[valid-type]
+        """A plan request taken from the planning queue is planned: PlanCreated, its job's progress."""
         raw = message.raw_message  # type: ignore[attr-defined]
         try:
             async with held(raw, settings.planning_ack_wait_s / 3):
@@ -114,4 +113,5 @@ def subscribe(broker: NatsBroker, ports: Ports, settings: Settings) -> None:
     broker.subscriber(subjects.PLAN_REQUESTED, stream=JStream(subjects.STREAM_NAME, declare=False),
                       durable=subjects.PLANNING_DURABLE, config=consumer_config(settings, 1),
                       pull_sub=PullSub(batch_size=settings.planning_concurrency, timeout=2.0),
-                      ack_policy=Acknowledge.NACK_ON_ERROR, decoder=event_decoder)(plan_requested)
+                      ack_policy=Acknowledge.NACK_ON_ERROR,
+                      decoder=event_decoder(subjects.PLANNING_DURABLE, log))(plan_requested)
