@@ -1,12 +1,14 @@
-"""A run's progress reporter: coalesced to at most one publish per interval (the first at once,
-then the newest of each interval), never waited for by the simulation, and closed so that the
-run's final state comes last. Time is a fake clock the test moves."""
+"""A job's progress reporter: coalesced to at most one publish per interval (the first offer at
+once and as offered, then the newest of each interval), never waited for by the work, and closed
+so that the job's final state comes last. Time is a fake clock the test moves."""
 
 import asyncio
 from itertools import pairwise
 
+import pytest
+
 from contracts.events import JobProgress
-from services.simulator.progress import ProgressReporter
+from runtime.progress import ProgressReporter
 
 
 class FakeTime:
@@ -112,3 +114,43 @@ async def test_offers_from_the_simulation_thread_return_at_once_and_a_failed_pub
         await asyncio.sleep(0.001)
     await reporter.close()
     assert published == [0.0, 0.5] and reporter.published == 1
+
+
+async def test_the_first_offer_goes_out_as_offered_even_when_later_ones_come_before_the_sender_runs():
+    clock = FakeTime()
+    recorder = Recorder(clock)
+    reporter = ProgressReporter(recorder, 0.5, clock=clock, sleep=clock.sleep)
+    loop = asyncio.get_running_loop()
+    for value in (0.0, 0.2, 0.4):  # from the work's thread, before the event loop runs the sender at all
+        reporter.offer_threadsafe(loop, progress(value))
+    await clock.advance(0.0)
+    assert [value for _, value in recorder.sent] == [0.0]
+    await clock.advance(0.5)
+    assert [value for _, value in recorder.sent] == [0.0, 0.4]
+
+
+async def test_closed_before_its_wake_up_ran_the_first_offer_is_published_before_close_returns():
+    clock = FakeTime()
+    recorder = Recorder(clock)
+    reporter = ProgressReporter(recorder, 0.5, clock=clock, sleep=clock.sleep)
+    loop = asyncio.get_running_loop()
+    reporter.offer_threadsafe(loop, progress(0.0))
+    reporter.offer_threadsafe(loop, progress(0.9))
+    await reporter.close()
+    assert [value for _, value in recorder.sent] == [0.0]
+    await clock.advance(1.0)  # the wake-up that was on its way publishes nothing more
+    assert [value for _, value in recorder.sent] == [0.0]
+
+
+async def test_a_closer_cancelled_while_it_waits_for_the_publish_under_way_is_cancelled():
+    clock = FakeTime()
+    recorder = Recorder(clock)
+    recorder.gate = asyncio.Event()
+    reporter = ProgressReporter(recorder, 0.5, clock=clock, sleep=clock.sleep)
+    reporter.offer(progress(0.0))
+    await clock.advance(0.0)  # the first publish is under way, held at the gate
+    closing = asyncio.create_task(reporter.close())
+    await clock.advance(0.0)
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
