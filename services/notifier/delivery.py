@@ -19,8 +19,10 @@ NAME_OF_SUBJECT = {subject: name for name, subject in WEBHOOK_EVENTS.items()}
 
 @dataclass(frozen=True)
 class Incoming:
+    """A message of a receiver's consumer, its event read (``payload.read``)."""
+
     subject: str
-    data: bytes
+    fact: payload.Fact
     sequence: int
     attempt: int
     """Which delivery of this message this is, from 1 (the consumer's count)."""
@@ -51,12 +53,11 @@ class Ports:
 
 async def deliver(message: Incoming, receiver: Receiver, ports: Ports) -> Outcome:
     name = NAME_OF_SUBJECT.get(message.subject)
-    try:
-        event = payload.event_fields(message.data, message.subject)
-    except ValueError as exc:
-        return Outcome("skipped", error=f"no event to send: {exc}")
+    if isinstance(message.fact, payload.Undecodable):
+        return skipped(message, name, receiver, ports, f"no event to send: {message.fact.reason}")
     if name is None:
-        return Outcome("skipped", error=f"{message.subject} is no webhook event")
+        return skipped(message, name, receiver, ports, f"{message.subject} is no webhook event")
+    event = payload.event_fields(message.fact)
     sent_at = ports.now()
     raw = payload.body(name, event, message.sequence, sent_at)
     delivery_id = str(event.get("event_id", f"seq-{message.sequence}"))
@@ -76,3 +77,11 @@ async def deliver(message: Incoming, receiver: Receiver, ports: Ports) -> Outcom
         receiver=payload.redacted(receiver.url), event=name, delivery_id=delivery_id, sequence=message.sequence,
         attempt=message.attempt, outcome=shown, error=error, at=sent_at, next_attempt_s=wait), seconds)
     return outcome
+
+
+def skipped(message: Incoming, name: str | None, receiver: Receiver, ports: Ports, why: str) -> Outcome:
+    """Nothing to send (acknowledged, never tried again), counted as ``skipped``."""
+    ports.journal.record(receiver.durable, DeliveryAttempt(
+        receiver=payload.redacted(receiver.url), event=name or message.subject, delivery_id=f"seq-{message.sequence}",
+        sequence=message.sequence, attempt=message.attempt, outcome="skipped", error=why, at=ports.now()), None)
+    return Outcome("skipped", error=why)

@@ -1,28 +1,51 @@
-"""What a receiver gets: the JSON body of one event, its headers and its signature (pure)."""
+"""What a receiver gets: the event a message of the log holds, the JSON body of one delivery, its
+headers and its signature (pure)."""
 
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from contracts.envelope import Envelope
 from contracts.events import decode
 from contracts.notifications import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER
+from runtime.logs import first_line
 
 _ACTOR_FIELDS = ("approved_by", "promoted_by", "archived_by", "unarchived_by", "author", "by", "submitted_by",
                  "rejected_by")
 
 
-def event_fields(data: bytes, subject: str) -> dict[str, Any]:
-    """The event as JSON: read (old schema versions brought up to date) when this code knows its
-    type, else as it is stored. ``ValueError`` for a message that is no JSON object."""
+@dataclass(frozen=True)
+class Undecodable:
+    """A message of the log that is no JSON object (a poison message): there is nothing to send."""
+
+    reason: str
+
+
+Fact = Envelope | dict[str, Any] | Undecodable
+"""An event of the log as the notifier reads it: one this code knows (read by the contracts, old
+schema versions brought up to date), one it does not know (a newer producer's: as stored), or
+nothing it can send."""
+
+
+def read(data: bytes, subject: str) -> Fact:
+    """The fact a message of the log holds (``Fact``)."""
     try:
-        return decode(data, subject).model_dump(mode="json")
+        return decode(data, subject)
     except ValueError:
+        pass
+    try:
         raw = json.loads(data)
-        if not isinstance(raw, dict):
-            raise ValueError("not a JSON object") from None  # noqa: TRY004 - the callers catch ValueError
-        return raw
+    except ValueError as exc:
+        return Undecodable(f"not JSON: {first_line(exc)}")
+    return raw if isinstance(raw, dict) else Undecodable(f"not a JSON object but a {type(raw).__name__}")
+
+
+def event_fields(fact: Envelope | dict[str, Any]) -> dict[str, Any]:
+    """The event as JSON: the contract's fields, or the object as stored."""
+    return fact.model_dump(mode="json") if isinstance(fact, Envelope) else fact
 
 
 def body(name: str, event: dict[str, Any], sequence: int, sent_at: datetime) -> bytes:

@@ -1,9 +1,8 @@
 """The notifier without NATS or HTTP: the signed body, the backoff schedule, which durable serves
-which receiver, one delivery's outcome, and the delivery loop against a fake consumer that
-behaves as JetStream does with one message in flight (a nak'ed message comes back before any
-later one)."""
+which receiver, one delivery's outcome, and a receiver's subscriber (its decoder and handler)
+fed by a fake consumer that behaves as JetStream does with one message in flight (a nak'ed
+message comes back before any later one)."""
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -17,7 +16,8 @@ from contracts import subjects
 from contracts.notifications import NOTIFIER_DURABLES
 from contracts.run_meta import BaselinePromoted, RunApproved
 from services.notifier import payload
-from services.notifier.app import follow
+from services.notifier.app import deliverer
+from services.notifier.app import incoming as read_message
 from services.notifier.backoff import Backoff
 from services.notifier.delivery import Incoming, Ports, deliver
 from services.notifier.slots import Receiver, assign, mark
@@ -50,9 +50,12 @@ def test_the_body_is_the_originals_shape_with_the_whole_fact_and_a_signed_timest
 
 def test_an_event_this_code_does_not_know_goes_out_as_stored_and_a_url_is_shown_without_its_secrets():
     raw = json.dumps({"event_type": "PlanSubmitted", "event_id": "e1", "plan_version_id": "p1", "by": "pat"}).encode()
-    assert payload.event_fields(raw, subjects.PLAN_SUBMITTED)["plan_version_id"] == "p1"
-    with pytest.raises(ValueError):
-        payload.event_fields(b"[1, 2]", subjects.PLAN_SUBMITTED)
+    assert payload.read(raw, subjects.PLAN_SUBMITTED) == json.loads(raw)
+    assert payload.event_fields(payload.read(raw, subjects.PLAN_SUBMITTED))["plan_version_id"] == "p1"
+    known = payload.read(ev.encode(approved()), subjects.RUN_APPROVED)
+    assert isinstance(known, RunApproved) and payload.event_fields(known)["approved_by"] == "ann"
+    assert isinstance(payload.read(b"[1, 2]", subjects.PLAN_SUBMITTED), payload.Undecodable)
+    assert isinstance(payload.read(b"\xff{", subjects.PLAN_SUBMITTED), payload.Undecodable)
     assert payload.redacted("https://user:pw@hooks.example:8443/in?token=x#y") == "https://hooks.example:8443/in"
 
 
@@ -112,7 +115,7 @@ def ports(sender: FakeSender, give_up_after_s: float = 100.0) -> Ports:
 
 
 def incoming(event: ev.Envelope, seq: int = 7, attempt: int = 1) -> Incoming:
-    return Incoming(ev.subject_for(event), ev.encode(event), seq, attempt)
+    return Incoming(ev.subject_for(event), event, seq, attempt)
 
 
 async def test_a_delivery_is_acknowledged_retried_or_given_up_and_the_journal_counts_it():
@@ -132,25 +135,35 @@ async def test_a_delivery_is_acknowledged_retried_or_given_up_and_the_journal_co
     assert [a.outcome for a in the_ports.journal.recent] == ["gave_up", "failed", "failed", "delivered"]
 
 
-async def test_what_is_no_webhook_event_is_skipped_without_a_post():
+async def test_what_is_no_webhook_event_is_skipped_without_a_post_and_counted():
     sender = FakeSender()
     the_ports = ports(sender)
-    progress = Incoming(subjects.JOB_PROGRESS, b"{}", 3, 1)
+    progress = Incoming(subjects.JOB_PROGRESS, payload.read(b"{}", subjects.JOB_PROGRESS), 3, 1)
     assert (await deliver(progress, RECEIVER, the_ports)).kind == "skipped"
-    assert (await deliver(Incoming(subjects.RUN_APPROVED, b"not json", 4, 1), RECEIVER, the_ports)).kind == "skipped"
+    poison = Incoming(subjects.RUN_APPROVED, payload.read(b"not json", subjects.RUN_APPROVED), 4, 1)
+    assert (await deliver(poison, RECEIVER, the_ports)).kind == "skipped"
     assert sender.posts == []
+    assert [(a.outcome, a.event, a.sequence) for a in the_ports.journal.recent] == [
+        ("skipped", "run_approved", 4), ("skipped", subjects.JOB_PROGRESS, 3)]
 
 
-# the loop against a consumer with one message in flight
+# a receiver's subscriber fed by a consumer with one message in flight
 
 
 @dataclass
 class FakeMsg:
+    """What a receiver's subscriber gets: faststream's message (settled by ``ack``/``nack``/
+    ``reject``) around nats-py's (``raw_message``: subject, data, JetStream metadata)."""
+
     subject: str
     data: bytes
     seq: int
     delivered: int
     log: "FakeConsumer"
+
+    @property
+    def raw_message(self) -> "FakeMsg":
+        return self
 
     @property
     def metadata(self):  # type: ignore[no-untyped-def]
@@ -168,10 +181,10 @@ class FakeMsg:
     async def ack(self) -> None:
         self.log.settled("ack", self)
 
-    async def nak(self, delay: float | None = None) -> None:
+    async def nack(self, delay: float | None = None) -> None:
         self.log.settled("nak", self, delay)
 
-    async def term(self) -> None:
+    async def reject(self) -> None:
         self.log.settled("term", self)
 
 
@@ -184,28 +197,27 @@ class FakeConsumer:
     position: int = 0
     delivered: int = 0
     settlements: list[tuple[str, int, float | None]] = field(default_factory=list)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def settled(self, how: str, msg: FakeMsg, delay: float | None = None) -> None:
         self.settlements.append((how, msg.seq, delay))
         if how in ("ack", "term"):
             self.position, self.delivered = self.position + 1, 0
-        if self.position == len(self.messages):
-            self.done.set()
 
-    async def fetch(self, batch: int, timeout: float) -> list[FakeMsg]:
+    def next(self) -> FakeMsg | None:
         if self.position >= len(self.messages):
-            await asyncio.sleep(0.01)
-            raise TimeoutError
+            return None
         self.delivered += 1
         subject, data = self.messages[self.position]
-        return [FakeMsg(subject, data, self.position + 1, self.delivered, self)]
+        return FakeMsg(subject, data, self.position + 1, self.delivered, self)
 
-    async def pull_subscribe_bind(self, durable: str, stream: str) -> "FakeConsumer":
-        return self
-
-    async def unsubscribe(self) -> None:
-        self.unsubscribed = True
+    async def feed(self, receiver: Receiver, the_ports: Ports, most: int = 50) -> None:
+        """Hand each message to the receiver's subscriber (decoder, then handler) until none is left."""
+        handle = deliverer(receiver, the_ports)
+        for _ in range(most):
+            if (msg := self.next()) is None:
+                return
+            await handle(read_message(msg), msg)  # type: ignore[arg-type]
+        raise AssertionError("the consumer never ran out of messages")
 
 
 async def test_a_receiver_that_is_down_for_a_while_gets_every_event_once_up_in_log_order():
@@ -214,9 +226,7 @@ async def test_a_receiver_that_is_down_for_a_while_gets_every_event_once_up_in_l
     consumer = FakeConsumer([(ev.subject_for(e), ev.encode(e)) for e in events])
     down = [ConnectionRefusedError("down")] * 4 + [503]
     sender = FakeSender(204, *down, 204, 204)
-    task = asyncio.create_task(follow(consumer, RECEIVER, ports(sender)))  # type: ignore[arg-type]
-    await asyncio.wait_for(consumer.done.wait(), 5)
-    task.cancel()
+    await consumer.feed(RECEIVER, ports(sender))
     received = [json.loads(body) for _, body, _ in sender.posts]
     assert [b["sequence"] for b in received] == [1, 2, 2, 2, 2, 2, 2, 3]
     assert [b["event"] for b in received] == ["run_approved", *["run_promoted_baseline"] * 6, "run_approved"]
@@ -230,9 +240,7 @@ async def test_an_event_given_up_is_terminated_and_the_next_one_goes_out():
     events = [approved("r1"), approved("r2")]
     consumer = FakeConsumer([(ev.subject_for(e), ev.encode(e)) for e in events])
     sender = FakeSender(500, 500, 204)
-    task = asyncio.create_task(follow(consumer, RECEIVER, ports(sender, give_up_after_s=1.5)))  # type: ignore[arg-type]
-    await asyncio.wait_for(consumer.done.wait(), 5)
-    task.cancel()
+    await consumer.feed(RECEIVER, ports(sender, give_up_after_s=1.5))
     assert [s[:2] for s in consumer.settlements] == [("nak", 1), ("term", 1), ("ack", 2)]
 
 
