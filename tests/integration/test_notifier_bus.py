@@ -1,15 +1,22 @@
 """The notifier against a real nats-server and loopback receivers: every event of the chosen
 kinds, signed, in log order per receiver; a receiver that fails or is down gets what it missed
-once it is back, without holding up the other; a notifier restarted resumes where it was."""
+once it is back, without holding up the other; a notifier restarted resumes where it was; a
+delivery under way when it stops is finished first; all of it on one NATS connection."""
 
 import asyncio
+import json
+import threading
 import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import nats
 import pytest
 
 from contracts import subjects
 from contracts.notifications import NotifierStatus, NotifierStatusQuery
 from contracts.run_meta import BaselinePromoted, RunApproved
+from runtime import bus, nats_server
 from runtime.publisher import JetStreamPublisher
 from services.notifier.app import main
 from services.notifier.settings import Settings
@@ -84,3 +91,86 @@ async def test_each_receiver_gets_every_event_in_order_and_one_outage_holds_up_o
 async def _failed(js, durable: str) -> bool:  # type: ignore[no-untyped-def]
     status = await ask(js, subjects.QRY_NOTIFIER_STATUS, NotifierStatusQuery(), NotifierStatus)
     return any(r.durable == durable and r.failed_attempts > 0 for r in status.receivers)
+
+
+@pytest.fixture()
+async def monitored_nats(tmp_path):  # type: ignore[no-untyped-def]
+    """A server of this test's own with its monitoring port: (NATS URL, monitoring URL)."""
+    port, monitor = nats_server.free_port(), nats_server.free_port()
+    server = nats_server.start(tmp_path / "nats", port, monitor_port=monitor, log_file=tmp_path / "nats.log")
+    try:
+        assert nats_server.wait_listening(port) and nats_server.wait_listening(monitor)
+        yield f"nats://127.0.0.1:{port}", f"http://127.0.0.1:{monitor}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def client_names(monitor_url: str) -> list[str]:
+    """The names of the clients connected to the server now (its ``/connz``)."""
+    with urllib.request.urlopen(f"{monitor_url}/connz?limit=1000", timeout=5) as answer:
+        return sorted(conn.get("name", "") for conn in json.load(answer)["connections"])
+
+
+async def test_the_notifier_does_everything_on_one_connection(monitored_nats, receivers):  # type: ignore[no-untyped-def]
+    url, monitor_url = monitored_nats
+    steady, flaky = receivers
+    nc = await nats.connect(url, name="test")
+    js = nc.jetstream()
+    await bus.declare_stream(js, max_bytes=256 * 1024**2)
+    notifier = Running(main, settings_for(url, steady, flaky))
+    try:
+        status = await until(lambda: ask(js, subjects.QRY_NOTIFIER_STATUS, NotifierStatusQuery(), NotifierStatus))
+        assert [r.pending for r in status.receivers] == [0, 0]  # its durables asked on that connection too
+        await JetStreamPublisher(js).publish(approved(1))
+        for receiver in (steady, flaky):
+            await asyncio.to_thread(receiver.wait_for, 1)
+        assert await asyncio.to_thread(client_names, monitor_url) == ["notifier", "test"]
+    finally:
+        await notifier.stop()
+        await nc.drain()
+    await until(lambda: asyncio.to_thread(lambda: client_names(monitor_url) == []))  # it closed on stop
+
+
+class SlowReceiver:
+    """A receiver that takes ``answer_after_s`` to answer each POST (204), saying when one arrived."""
+
+    def __init__(self, answer_after_s: float) -> None:
+        self.answer_after_s, self.arrived, self.posts = answer_after_s, threading.Event(), 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                receiver.posts += 1
+                receiver.arrived.set()
+                time.sleep(receiver.answer_after_s)  # the receiver is slow: the notifier waits
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def test_a_delivery_under_way_when_the_notifier_stops_is_finished_and_acknowledged(fresh_nats, js):  # type: ignore[no-untyped-def]
+    slow = SlowReceiver(answer_after_s=1.0)
+    notifier = Running(main, Settings(nats_url=fresh_nats, notify_webhook_urls=slow.url, notify_timeout_s=5))
+    try:
+        await until(lambda: ask(js, subjects.QRY_NOTIFIER_STATUS, NotifierStatusQuery(), NotifierStatus))
+        seq = await JetStreamPublisher(js).publish(approved(1))
+        assert await asyncio.to_thread(slow.arrived.wait, 20)
+        await notifier.stop()  # asked while the receiver has the POST in hand
+        info = await js.consumer_info(subjects.STREAM_NAME, "notifier_1")
+        assert (info.ack_floor.stream_seq, info.num_ack_pending, info.num_pending) == (seq, 0, 0)
+        assert slow.posts == 1
+    finally:
+        await notifier.stop()
+        slow.close()
