@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, false, func, literal_column, select, true, update
@@ -88,7 +89,10 @@ class ChangeRunner:
 
     def run(self, changes: list[projections.Change]) -> None:
         for change in changes:
-            if type(change) is AdvanceJob:
+            if type(change) is Upsert:  # the most common change by far (a plan's PSI cells)
+                key, stmt, pk = _upsert_of(change.table, change.row)
+                self._queue(key, stmt, change.row, (change.table, pk(change.row)))
+            elif type(change) is AdvanceJob:
                 self._jobs.add(change.row["job_id"], summarize([change.row]))
             elif isinstance(change, EnforceRetention):
                 self._retain_due = self.max_runs is not None
@@ -176,13 +180,24 @@ class ChangeRunner:
             release(self.conn, removed, "run_dropped", at)
 
 
+_UPSERTS: dict[tuple[str, tuple[str, ...]], tuple[tuple[Any, ...], Any, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {}
+
+
+def _upsert_of(table_name: str, row: dict[str, Any]) -> tuple[tuple[Any, ...], Any, Callable[[dict[str, Any]], tuple[Any, ...]]]:
+    """(group key, statement, the row's primary key getter) of an upsert of ``row``'s columns,
+    made once per table and columns as they come (rows of one kind list them in one order)."""
+    entry = _UPSERTS.get((table_name, tuple(row)))
+    if entry is None:
+        table, cols = _table(table_name), tuple(sorted(row))
+        names = [c.name for c in table.primary_key]
+        pk = itemgetter(*names) if len(names) > 1 else lambda values, name=names[0]: (values[name],)
+        entry = _UPSERTS[(table_name, tuple(row))] = (("upsert", table.name, cols), _cached(_upsert, table, cols), pk)
+    return entry
+
+
 def _statement(change: Any) -> tuple[tuple[Any, ...], Any, dict[str, Any], tuple[Any, ...]]:
-    """(group key, statement, parameters, (table, primary key)) of a row change."""
+    """(group key, statement, parameters, (table, primary key)) of a row change other than an upsert."""
     table = _table(change.table)
-    if isinstance(change, Upsert):
-        cols = tuple(sorted(change.row))
-        pk = tuple(change.row[c.name] for c in table.primary_key)
-        return ("upsert", table.name, cols), _cached(_upsert, table, cols), change.row, (table.name, pk)
     keys = tuple(sorted(change.key))
     params = {f"k_{k}": v for k, v in change.key.items()}
     row = (table.name, tuple(change.key[k] for k in keys))

@@ -3,6 +3,7 @@ each row's values converted by the column types' own bind processors, no per-row
 the SQL layer."""
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -29,9 +30,13 @@ def executemany(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None
         return
     sql, names, processors = _compiled(stmt, tuple(rows[0]))
     converters = [(i, convert) for i, convert in enumerate(processors) if convert is not None]
+    values_of = itemgetter(*names) if len(names) > 1 else lambda row: tuple(row[name] for name in names)
+    if not converters:
+        conn.exec_driver_sql(sql, [values_of(row) for row in rows])
+        return
     converted = []
     for row in rows:
-        values = [row[name] for name in names]
+        values = list(values_of(row))
         for i, convert in converters:
             values[i] = convert(values[i])
         converted.append(tuple(values))

@@ -55,13 +55,15 @@ def _(event: ev.PlanPsiBaselined, seq: int) -> list[Change]:
             "plan_version_id": pv, "family": row.family, "period": row.period, "family_index": families.index(row.family),
             "period_index": periods[row.period], "demand": demand, "supply": supply, "demand_original": demand,
             "supply_original": supply}))
+    weeks = [(week.label, week.period) for week in event.weeks]
     for i, sku in enumerate(event.skus, start=event.first_sku):
         opening = units(sku.opening)
-        for w, (week, demand, supply) in enumerate(zip(event.weeks, sku.demand, sku.supply)):
+        for w, ((label, period), wanted, planned) in enumerate(zip(weeks, sku.demand, sku.supply)):
+            demand, supply = round(wanted * 1_000_000), round(planned * 1_000_000)  # units(), inlined: many cells
             changes.append(Upsert("psi_detail", {
-                "plan_version_id": pv, "sku": sku.sku, "week": week.label, "sku_index": i, "week_index": w,
-                "family": sku.family, "period": week.period, "opening": opening, "demand": units(demand),
-                "supply": units(supply), "demand_original": units(demand), "supply_original": units(supply)}))
+                "plan_version_id": pv, "sku": sku.sku, "week": label, "sku_index": i, "week_index": w,
+                "family": sku.family, "period": period, "opening": opening, "demand": demand,
+                "supply": supply, "demand_original": demand, "supply_original": supply}))
     return changes
 
 
