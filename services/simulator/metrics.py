@@ -6,4 +6,3 @@ from runtime.metrics import JOBS_DURATION
 
 SIMULATION_SECONDS = JOBS_DURATION.labels("simulation")
 RUNS_FAILED = Counter("runs_failed_total", "Simulations that ended in RunFailed.")
-POISON_MESSAGES = Counter("simulator_poison_messages_total", "Trigger messages that could not be decoded.")

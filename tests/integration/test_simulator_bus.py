@@ -12,6 +12,7 @@ from pathlib import Path
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
+from prometheus_client import REGISTRY
 
 from contracts import subjects
 from contracts.events import (
@@ -29,7 +30,6 @@ from runtime.publisher import JetStreamPublisher
 from scpln.samples import generate
 from services.simulator.app import main
 from services.simulator.handlers import run_id_for
-from services.simulator.metrics import POISON_MESSAGES
 from services.simulator.settings import Settings
 from tests.integration.conftest import Running, log_events, wait_events
 
@@ -45,6 +45,12 @@ def plan_event(n: int, config: ArtifactRef, seed: int = 1) -> PlanCreated:
     return PlanCreated(correlation_id=f"plan_{n}", producer="test", plan_version_id=f"plan_{n}",
                        config_version_id=config.key, base_scenario_id="scn_baseline", scenario_name="Baseline",
                        job_id=f"job_p{n}", seed=seed, config=config, simulation_job_id=f"job_s{n}")
+
+
+def dropped() -> float:
+    """Messages the simulators' queue of plans dropped as no PlanCreated (``runtime.event_decoder``)."""
+    durable = subjects.SIMULATOR_DURABLES[subjects.PLAN_CREATED]
+    return REGISTRY.get_sample_value("subscriber_messages_undecodable_total", {"subscriber": durable}) or 0.0
 
 
 def runs_of(events: list, plan_id: str) -> list:
@@ -107,7 +113,7 @@ async def test_a_plan_becomes_a_run_with_stored_results_and_progress(fresh_nats,
 async def test_poison_messages_and_bad_configs_never_stall_the_queue(fresh_nats, js):
     good = await store_config(js, "small", json.loads((SAMPLES / "small.json").read_text()))
     missing = good.model_copy(update={"key": "no-such-config.json"})
-    poisoned_before = POISON_MESSAGES._value.get()
+    poisoned_before = dropped()
     simulator = Running(main, Settings(nats_url=fresh_nats))
     try:
         await js.publish(subjects.PLAN_CREATED, b"\x00 not an event")
@@ -123,7 +129,7 @@ async def test_poison_messages_and_bad_configs_never_stall_the_queue(fresh_nats,
     failed = runs_of(events, "plan_1")
     assert len(failed) == 1 and isinstance(failed[0], RunFailed) and "no-such-config" in failed[0].reason
     assert isinstance(runs_of(events, "plan_2")[0], RunCompleted)
-    assert POISON_MESSAGES._value.get() - poisoned_before == 3
+    assert dropped() - poisoned_before == 3
 
 
 async def test_two_simulator_processes_share_the_queue(fresh_nats, js, tmp_path):

@@ -84,13 +84,13 @@ async def test_a_bus_that_does_not_answer_has_the_trigger_delivered_again_until_
     objects = StallingStore(stalls=3)
     ref = await objects.put("config", subjects.CONFIGS_BUCKET, "small.json", SMALL)
     ports = Ports(publisher=InMemoryPublisher(), objects=objects, stub=True)
-    body, subject = trigger(ref).model_dump_json().encode(), subjects.PLAN_CREATED
+    event = trigger(ref)
     for delivery in (1, 2):
         with pytest.raises(NackMessage) as again:
-            await on_trigger(body, subject, ports, delivery=delivery, max_deliver=3)
+            await on_trigger(event, ports, delivery=delivery, max_deliver=3)
         assert again.value.extra_options == {"delay": 2.0**delivery}
     assert ports.publisher.of_type("RunFailed") == []
-    await on_trigger(body, subject, ports, delivery=3, max_deliver=3)  # the last delivery: the run fails, saying why
+    await on_trigger(event, ports, delivery=3, max_deliver=3)  # the last delivery: the run fails, saying why
     [failed] = ports.publisher.of_type("RunFailed")
     assert failed.reason.startswith("the message bus did not answer")
     assert ports.publisher.events[-1].state == "failed"
@@ -100,8 +100,8 @@ async def test_a_bus_that_answers_again_before_the_last_delivery_completes_the_r
     objects = StallingStore(stalls=1)
     ref = await objects.put("config", subjects.CONFIGS_BUCKET, "small.json", SMALL)
     ports = Ports(publisher=InMemoryPublisher(), objects=objects, stub=True)
-    body = trigger(ref).model_dump_json().encode()
+    event = trigger(ref)
     with pytest.raises(NackMessage):
-        await on_trigger(body, subjects.PLAN_CREATED, ports, delivery=1, max_deliver=5)
-    await on_trigger(body, subjects.PLAN_CREATED, ports, delivery=2, max_deliver=5)
+        await on_trigger(event, ports, delivery=1, max_deliver=5)
+    await on_trigger(event, ports, delivery=2, max_deliver=5)
     assert len(ports.publisher.of_type("RunCompleted")) == 1 and ports.publisher.of_type("RunFailed") == []
