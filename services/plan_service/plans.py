@@ -13,6 +13,7 @@ from contracts.commands import CreatePlan, ErrorReply, PlanAccepted, RerunPlan, 
 from contracts.events import JobProgress, JobState, JobType, PlanCreated, PlanRequested, RunRequested
 from contracts.overrides import ScenarioOverride
 from contracts.queries import GetJob, JobDetail
+from runtime.progress import ProgressReporter
 from runtime.publisher import Conflict
 from services.plan_service import ids, replications, review
 from services.plan_service.domain.pipeline import PipelineError, read_options, run_pipeline
@@ -87,26 +88,30 @@ def _same_request(earlier: PlanRequested, cmd: CreatePlan) -> bool:
 async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str, config: ConfigVersion,
                        scenario_name: str, pipeline: Pipeline, *, overrides: Sequence[ScenarioOverride] = ()) -> None:
     """The scenario's ``overrides`` applied to the config (step "overrides", when there are any), then
-    aggregate → allocate → mrp → reconcile → plan_final, each a JobProgress and an artifact;
-    then PlanCreated. A failed step fails the job, naming the step and why, and publishes no
-    PlanCreated. Inputs that cannot be planned (``PipelineError``) are the requester's to fix:
+    aggregate → allocate → mrp → reconcile → plan_final, each an artifact; then PlanCreated. The
+    steps' progress is coalesced (``Ports.progress_interval_s``): the first step's goes out at
+    once, later ones at most once per interval, and none after the job's final state. A failed
+    step fails the job, naming the step and why, and publishes no PlanCreated. Inputs that cannot be planned (``PipelineError``) are the requester's to fix:
     one warning line; anything else is logged with its traceback."""
     started = time.perf_counter()
     loop = asyncio.get_running_loop()
     reached = ["config"]  # the step under way: reading the config, then the pipeline's
+    progress = ProgressReporter(ports.publisher.publish, ports.progress_interval_s)
 
     def on_step(step: str, index: int, count: int) -> None:
         reached[0] = step
-        event = _progress(job_id, plan_id, JobState.running, index / (count + 1), step)
-        asyncio.run_coroutine_threadsafe(ports.publisher.publish(event), loop).result()
+        progress.offer_threadsafe(loop, _progress(job_id, plan_id, JobState.running, index / (count + 1), step))
 
     try:
-        if overrides:
-            reached[0] = "overrides"
-            await ports.publisher.publish(_progress(job_id, plan_id, JobState.running, 0.0, "overrides",
-                                                    f"applying {len(overrides)} override(s) of the scenario"))
-        effective = await effective_config(ports, config, overrides)
-        result = await asyncio.to_thread(pipeline, effective.config, options=cmd.options, on_step=on_step)
+        try:
+            if overrides:
+                reached[0] = "overrides"
+                progress.offer(_progress(job_id, plan_id, JobState.running, 0.0, "overrides",
+                                         f"applying {len(overrides)} override(s) of the scenario"))
+            effective = await effective_config(ports, config, overrides)
+            result = await asyncio.to_thread(pipeline, effective.config, options=cmd.options, on_step=on_step)
+        finally:
+            await progress.close()  # the steps' progress all comes before what the job did and how it ended
         artifacts = [
             await ports.objects.put(name, subjects.ARTIFACTS_BUCKET, f"{plan_id}/{name}.json",
                                     json.dumps(body, separators=(",", ":")).encode())

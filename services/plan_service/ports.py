@@ -48,6 +48,10 @@ class Ports:
     """What folds the log into ``state`` (services/plan_service/following.py): a write waits until
     it has folded it. None (unit tests with one writer): a write is folded at once."""
 
+    progress_interval_s: float = 0.5
+    """A planning job's step progress goes out at most once per this long (``runtime.progress``):
+    its first step at once, its final state always, last."""
+
     planning_queue: bool = False
     """True: a recorded plan request is planned by the replica that takes it from the log's work
     queue (services/plan_service/planning_queue.py). False (unit tests): it is planned in the

@@ -19,6 +19,7 @@ from contracts.commands import (
 from contracts.events import JobProgress, PlanCreated, PlanRequested, ScenarioCreated
 from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
+from services.plan_service.domain.pipeline import STEPS
 from services.plan_service.app import main
 from services.plan_service.settings import Settings
 from services.run_registry.app import main as registry_main
@@ -65,8 +66,10 @@ async def test_create_plan_emits_progress_in_order_then_plan_created_with_readab
 
     log = await wait_events(js, plan_done)
     progress = [e for e in log if isinstance(e, JobProgress) and e.job_id == accepted.job_id]
-    assert [p.state for p in progress] == ["queued"] + ["running"] * 5 + ["succeeded"]
-    assert [p.step for p in progress[1:6]] == ["aggregate", "allocate", "mrp", "reconcile", "plan_final"]
+    assert progress[0].state == "queued" and progress[-1].state == "succeeded"  # the final state comes last
+    running = [p.step for p in progress[1:-1]]  # the first step's at once, later ones at most twice a second
+    assert running[0] == "aggregate" and {p.state for p in progress[1:-1]} == {"running"}
+    assert running == sorted(running, key=STEPS.index) and len(set(running)) == len(running)
     assert all(p.plan_version_id == accepted.plan_version_id for p in progress)
     assert [p.progress for p in progress] == sorted(p.progress for p in progress)
     created = next(e for e in log if isinstance(e, PlanCreated))

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,6 +27,7 @@ from contracts.replications import replication_seed
 from runtime.objects import InMemoryObjectStore
 from runtime.publisher import InMemoryPublisher
 from services.plan_service import aggregates, configs, plans, scenarios
+from services.plan_service.domain.pipeline import STEPS
 from services.plan_service.ports import Ports
 from services.plan_service.sample_data import load_samples
 from services.plan_service.state import PlanServiceState
@@ -78,17 +80,60 @@ async def test_samples_are_three_configs_and_three_scenarios_one_locked(ports):
 
 
 async def test_create_plan_answers_at_once_then_runs_the_steps_and_publishes_plan_created(ports):
+    ports.progress_interval_s = 3600.0  # the whole job within one interval: one step's progress
     reply = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports)),
                                     ports, pipeline=fake_pipeline)
     assert isinstance(reply, PlanAccepted)
     await ports.spawn.done()  # type: ignore[attr-defined]
     progress = [e for e in ports.publisher.events if isinstance(e, JobProgress)]
-    assert [p.state for p in progress] == ["queued"] + ["running"] * 5 + ["succeeded"]
+    assert [(p.state, p.step) for p in progress] == [("queued", "queued"), ("running", "aggregate"),
+                                                     ("succeeded", "plan_final")]
     created = ports.publisher.of_type("PlanCreated")
     assert len(created) == 1 and created[0].plan_version_id == reply.plan_version_id
     artifact = created[0].artifacts[0]
     assert json.loads(await ports.objects.get(artifact.bucket, artifact.key)) == {"weeks": [1, 2]}
     assert reply.plan_version_id in ports.state.plans
+
+
+def pipeline_waiting_for_its_progress(publisher: InMemoryPublisher):  # type: ignore[no-untyped-def]
+    """A pipeline whose every step waits until the log holds that step's progress."""
+    def pipeline(config, *, options, on_step):  # type: ignore[no-untyped-def]
+        for index, step in enumerate(STEPS):
+            on_step(step, index, len(STEPS))
+            deadline = time.monotonic() + 10
+            while not any(isinstance(e, JobProgress) and e.step == step for e in publisher.events):
+                assert time.monotonic() < deadline, f"the progress of step {step} was never published"
+                time.sleep(0.001)
+        return SimpleNamespace(artifacts={"plan_final": {"weeks": [1, 2]}}, kpis={"demand_total": 10.0})
+    return pipeline
+
+
+async def test_step_progress_is_not_waited_for_and_goes_out_in_step_order_before_the_final_state(ports):
+    ports.progress_interval_s = 0.0
+    await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports)),
+                            ports, pipeline=pipeline_waiting_for_its_progress(ports.publisher))
+    await ports.spawn.done()  # type: ignore[attr-defined]
+    progress = [e for e in ports.publisher.events if isinstance(e, JobProgress)]
+    assert [p.step for p in progress] == ["queued", *STEPS, "plan_final"]
+    assert [p.state for p in progress] == ["queued"] + ["running"] * len(STEPS) + ["succeeded"]
+    assert [p.progress for p in progress] == sorted(p.progress for p in progress)
+
+
+def failing_last_step(config, *, options, on_step):  # type: ignore[no-untyped-def]
+    for index, step in enumerate(STEPS):
+        on_step(step, index, len(STEPS))
+    raise ValueError("no week to put the plan in")
+
+
+async def test_steps_offered_faster_than_the_interval_are_coalesced_the_first_kept_the_failure_last(ports):
+    ports.progress_interval_s = 3600.0
+    reply = await plans.create_plan(CreatePlan(base_scenario_id="scn_baseline", config_version_id=small_config(ports)),
+                                    ports, pipeline=failing_last_step)
+    await ports.spawn.done()  # type: ignore[attr-defined]
+    progress = [e for e in ports.publisher.events if isinstance(e, JobProgress) and e.job_id == reply.job_id]
+    assert [(p.state, p.step) for p in progress] == [("queued", "queued"), ("running", "aggregate"),
+                                                     ("failed", "plan_final")]
+    assert "no week to put the plan in" in progress[-1].message
 
 
 async def test_a_failed_step_fails_the_job_and_publishes_no_plan(ports):
