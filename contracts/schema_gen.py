@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.events import EVENT_TYPES
-from contracts.results import DailyResults
+from contracts.results import DailyResults, DailyResultsV2
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 ALWAYS_PUBLISHED = ("event_id", "event_type", "schema_version", "occurred_at")
@@ -38,12 +38,17 @@ def event_schema(model: type) -> dict[str, Any]:
 def event_schemas() -> dict[str, str]:
     """File name → schema text, for every event type and the daily results a run points to."""
     out = {f"{model.__name__}.json": _text(event_schema(model)) for model in EVENT_TYPES}
-    results = DailyResults.model_json_schema(mode="serialization")
-    results["$id"] = "urn:scpln:results:DailyResults"
-    results["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    results["description"] = ("The daily results of a run (RunCompleted.results points to them: gzip JSON in the "
-                              "object store; GET /runs/{run_id}/results serves them over HTTP).")
-    out["DailyResults.json"] = _text(results)
+    where = ("(RunCompleted.results points to them: gzip JSON in the object store; GET /runs/{run_id}/results "
+             "serves them over HTTP)")
+    layouts = {DailyResults: f"The daily results of a run {where}, as the simulator writes them (scpln-results-3).",
+               DailyResultsV2: (f"The daily results of a run {where}, laid out by rows (scpln-results-2 and -1): "
+                                "still read; the legacy importer writes them.")}
+    for model, text in layouts.items():
+        results = model.model_json_schema(mode="serialization")
+        results["$id"] = f"urn:scpln:results:{model.__name__}"
+        results["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        results["description"] = text
+        out[f"{model.__name__}.json"] = _text(results)
     return out
 
 
@@ -55,7 +60,7 @@ def main() -> None:
     SCHEMA_DIR.mkdir(exist_ok=True)
     for name, text in event_schemas().items():
         (SCHEMA_DIR / name).write_text(text)
-    print(f"wrote {len(EVENT_TYPES)} event schemas and the daily results' to {SCHEMA_DIR}")
+    print(f"wrote {len(EVENT_TYPES)} event schemas and the daily results' (both layouts) to {SCHEMA_DIR}")
 
 
 if __name__ == "__main__":

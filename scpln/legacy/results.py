@@ -1,12 +1,12 @@
 """An original run's daily results (``runs.results``, ``daily_profit_loss``, ``cost_trace``) in
-this system's layout (contracts.results, DailyResults scpln-results-2), gzip JSON as the
+this system's layout (contracts.results, DailyResultsV2 scpln-results-2), gzip JSON as the
 simulator stores it. What the original does not record per day is 0 (``shipments``); its
 P&L columns are summed into this system's measures."""
 
 import gzip
 from typing import Any
 
-from contracts.results import CostEntry, DailyResults, NodeItemSeries
+from contracts.results import CostEntry, DailyResultsV2, NodeItemSeries
 
 SERIES_FROM = {"start": "start_stock", "receipts": "incoming", "demand": "demand", "sales": "sales",
                "shortage": "shortage", "backorder": "backorder_balance", "produced": "produced",
@@ -81,7 +81,7 @@ def daily_results(run_id: str, days: object, pnl: object, costs: object, node_ty
     days = [d for d in days if isinstance(d, dict)]
     series = _series(days, node_types)
     span = len(series[0].start) if series else max((int(d.get("day") or 0) for d in days), default=0)
-    doc = DailyResults(run_id=run_id, planning_days=span, series=series,
+    doc = DailyResultsV2(run_id=run_id, planning_days=span, series=series,
                        pnl=_pnl([r for r in pnl if isinstance(r, dict)] if isinstance(pnl, list) else [], span),
                        cost_trace=_costs(costs if isinstance(costs, list) else []))
     return gzip.compress(doc.model_dump_json().encode(), mtime=0)

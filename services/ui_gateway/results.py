@@ -1,8 +1,9 @@
-"""Reading a run's daily results (contracts.results layout, gzip JSON in the object store).
+"""Reading a run's daily results (contracts.results layouts, gzip JSON in the object store).
 
-Charts need the series and the P&L, not the itemised cost trace that makes up most of the
-document; ``read_head`` decompresses only until the trace starts and parses what came before.
-Results never change once stored, so parsed heads are kept in a small cache keyed by sha256.
+Charts need the series and the P&L, not the itemised cost trace that ends the document (every
+layout); ``parse_head`` decompresses only until the trace starts and parses what came before,
+laid out by rows (``contracts.results.row_layout``) whatever the layout stored. Results never
+change once stored, so parsed heads are kept in a small cache keyed by sha256.
 """
 
 import re
@@ -13,6 +14,7 @@ from typing import Any
 from pydantic_core import from_json
 
 from contracts.events import ArtifactRef
+from contracts.results import row_layout
 
 TRACE_KEY = re.compile(rb',\s*"cost_trace"\s*:')
 CHUNK = 256 * 1024
@@ -23,18 +25,19 @@ def gunzip(data: bytes) -> bytes:
 
 
 def parse_head(gz: bytes) -> dict[str, Any]:
-    """The document without its cost trace; the whole document when no trace is found."""
+    """The document without its cost trace, laid out by rows; the whole document when no trace
+    is found."""
     inflater, text, scanned = zlib.decompressobj(wbits=47), b"", 0
     for start in range(0, len(gz), CHUNK):
         text += inflater.decompress(gz[start:start + CHUNK])
         found = TRACE_KEY.search(text, max(scanned - 64, 0))
         if found:
             try:
-                return from_json(text[:found.start()] + b"}")
+                return row_layout(from_json(text[:found.start()] + b"}"))
             except ValueError:
                 break
         scanned = len(text)
-    return from_json(gunzip(gz))
+    return row_layout(from_json(gunzip(gz)))
 
 
 class HeadCache:

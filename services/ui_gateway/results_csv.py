@@ -1,5 +1,5 @@
 """Daily results as CSV: the PSI series (one row per day, node and item), the P&L (one row per
-day) and the cost trace (one row per itemised amount)."""
+day) and the cost trace (one row per itemised amount); the same rows from every layout."""
 
 import csv
 import io
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from contracts.results import PNL_MEASURES, SERIES_MEASURES
+from contracts.results import PNL_MEASURES, SERIES_MEASURES, row_layout
 
 Part = Literal["series", "pnl", "costs"]
 
@@ -41,5 +41,5 @@ def _rows(part: Part, doc: dict[str, Any]) -> Iterator[list[Any]]:
 
 def to_csv(part: Part, doc: dict[str, Any]) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(_rows(part, doc))
+    csv.writer(out, lineterminator="\n").writerows(_rows(part, row_layout(doc)))
     return out.getvalue()

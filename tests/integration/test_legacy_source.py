@@ -13,7 +13,7 @@ import pytest
 
 from contracts import events as ev
 from contracts.legacy import IMPORTED_TAG, LEGACY_RUN_TAG
-from contracts.results import DailyResults
+from contracts.results import DailyResultsV2
 from scpln.legacy.importer import context, rows, run_import
 from scpln.legacy.source import NotLegacyDatabase, open_legacy
 
@@ -75,7 +75,7 @@ def test_daily_results_are_kept_in_this_systems_layout_and_their_pnl_adds_up_to_
     for row in (r for r in _facts() if r.table == "runs"):
         run = row.events[0]
         assert run.results is not None and run.results.content_type == "application/gzip"
-        results = DailyResults.model_validate_json(gzip.decompress(row.objects[0].data))
+        results = DailyResultsV2.model_validate_json(gzip.decompress(row.objects[0].data))
         assert results.run_id == run.run_id and results.planning_days == days[run.run_id]
         assert all(len(s.end) == results.planning_days for s in results.series)
         assert sum(results.pnl["profit"]) == pytest.approx(run.summary.profit_total)

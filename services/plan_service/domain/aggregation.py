@@ -1,5 +1,5 @@
-"""Aggregate a run's daily PSI results (contracts.results.DailyResults as a dict) into a table by time
-bucket and group, for the aggregate job.
+"""Aggregate a run's daily PSI results (a contracts.results document as a dict, any layout) into a table
+by time bucket and group, for the aggregate job.
 
 Flows (demand, sales, shortage, produced) are summed over the bucket's days. ``end_stock`` is the stock
 at the end of the bucket's last day; ``avg_end_stock`` the mean of the daily end stock over the bucket.
@@ -13,6 +13,7 @@ import numpy as np
 
 from contracts.buckets import start_date_of
 from contracts.canonical import CanonicalConfig
+from contracts.results import series_by_pair
 from services.plan_service.domain.grouping import UNASSIGNED, family_of, region_of
 
 Bucket = Literal["day", "week", "month"]
@@ -57,7 +58,7 @@ def grouped(series: list[dict], measure: str, index: np.ndarray, groups: int, da
 
 def aggregate_results(results: dict, config: CanonicalConfig, *, bucket: Bucket, group_by: GroupBy) -> dict:
     """``{"bucket", "group_by", "columns", "rows", "totals", "end_stock"}``: one row per bucket and group."""
-    days, series = int(results["planning_days"]), results["series"]
+    days, series = int(results["planning_days"]), series_by_pair(results)
     start = date.fromisoformat(results["start_date"]) if results.get("start_date") else start_date_of(config.meta.attributes)
     firsts, labels = bucket_starts(bucket, days, start)
     keys = group_keys(series, config, group_by)

@@ -5,7 +5,7 @@ import pytest
 from plan_documents import minimal
 
 from contracts.canonical import CanonicalConfig
-from contracts.results import PNL_MEASURES, SERIES_MEASURES, DailyResults
+from contracts.results import PNL_MEASURES, SERIES_MEASURES, DailyResultsV2
 from services.plan_service.domain.aggregation import FLOWS, aggregate_results
 
 DAYS = 40
@@ -28,7 +28,7 @@ def results():
     series = [{"node": n, "item": i, "node_type": t,
                **{m: rng.integers(0, 50, DAYS).astype(float).tolist() for m in SERIES_MEASURES}}
               for n, i, t in PAIRS]
-    document = DailyResults(run_id="run-1", planning_days=DAYS, start_date="2025-01-20", series=series,
+    document = DailyResultsV2(run_id="run-1", planning_days=DAYS, start_date="2025-01-20", series=series,
                             pnl={m: [0.0] * DAYS for m in PNL_MEASURES})
     return document.model_dump(mode="json")
 
@@ -80,3 +80,13 @@ def test_unknown_bucket_or_grouping_is_refused(results, config):
         aggregate_results(results, config, bucket="year", group_by="item")
     with pytest.raises(ValueError, match="group_by"):
         aggregate_results(results, config, bucket="day", group_by="colour")
+
+
+@pytest.mark.parametrize("group_by", ["item", "region"])
+def test_a_columnar_document_aggregates_as_the_same_results_by_rows(results, config, group_by):
+    columnar = {k: v for k, v in results.items() if k != "series"} | {
+        "schema_id": "scpln-results-3",
+        "pairs": [{"node": s["node"], "item": s["item"], "node_type": s["node_type"]} for s in results["series"]],
+        "series": {m: [[int(v) for v in s[m]] for s in results["series"]] for m in SERIES_MEASURES}}
+    assert (aggregate_results(columnar, config, bucket="week", group_by=group_by)
+            == aggregate_results(results, config, bucket="week", group_by=group_by))
