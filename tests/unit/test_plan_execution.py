@@ -17,6 +17,7 @@ from contracts.canonical import CanonicalConfig
 from contracts.commands import CreatePlan, ImportConfig, RerunPlan
 from contracts.events import ArtifactRef, PlanCreated, RunCompleted, RunRequested
 from contracts.plan_options import PlanOptions
+from contracts.results import series_by_pair
 from contracts.supply_plan import SupplyPlan
 from runtime.objects import InMemoryObjectStore
 from runtime.publisher import InMemoryPublisher
@@ -83,7 +84,7 @@ async def document(ports: Ports, ref: ArtifactRef) -> dict:
 
 
 def weekly(results: dict, node: str, item: str, measure: str, weeks: list[dict]) -> list[float]:
-    series = next(s for s in results["series"] if (s["node"], s["item"]) == (node, item))[measure]
+    series = next(s for s in series_by_pair(results) if (s["node"], s["item"]) == (node, item))[measure]
     return [round(sum(series[w["first_day"] - 1:w["last_day"]]), 6) for w in weeks]
 
 

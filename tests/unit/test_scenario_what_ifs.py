@@ -13,6 +13,7 @@ import pytest
 from contracts.canonical import CanonicalConfig
 from contracts.commands import CreatePlan, CreateScenario, ImportConfig, RerunPlan, UpdateScenario
 from contracts.events import PlanCreated, RunCompleted
+from contracts.results import series_by_pair
 from runtime.objects import InMemoryObjectStore
 from runtime.publisher import InMemoryPublisher
 from services.plan_service import configs, plans, scenarios
@@ -92,7 +93,7 @@ def plan_demand(ports: Ports, created: PlanCreated) -> dict[tuple[str, str], flo
 
 def run_demand(results: dict, items: set[str]) -> list[float]:
     """Store demand per day of these items."""
-    series = [s for s in results["series"] if s["node_type"] == "store" and s["item"] in items]
+    series = [s for s in series_by_pair(results) if s["node_type"] == "store" and s["item"] in items]
     return [sum(day) for day in zip(*(s["demand"] for s in series), strict=True)]
 
 
