@@ -26,7 +26,7 @@ from services.ui_gateway.auth import routes as auth_routes
 from services.ui_gateway.auth.browser import BrowserGuard
 from services.ui_gateway.auth.guard import LoginRequired, allow
 from services.ui_gateway.auth.state import AuthState
-from services.ui_gateway.bus import Bus, NatsBus
+from services.ui_gateway.bus import Bus, NatsBus, wire
 from services.ui_gateway.limits import InputLimits
 from services.ui_gateway.results import HeadCache
 from services.ui_gateway.run_list import RunPages
@@ -42,10 +42,13 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     auth = AuthState.from_settings(settings)
     owned = bus is None
     the_bus: Bus = bus or NatsBus(settings.nats_url, timeout=settings.request_timeout_s,
-                                  storage=for_service("ui_gateway", settings, what="the object store"))
+                                  storage=for_service("ui_gateway", settings, what="the object store"),
+                                  retry_max_s=settings.connect_retry_max_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        """The bus's broker is started with the app and stopped after uvicorn has finished the
+        requests in flight (its graceful shutdown), its connection drained last."""
         if owned:
             the_bus.start()  # type: ignore[attr-defined]
         yield
@@ -73,6 +76,20 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
         return RedirectResponse("/ui/plans")
 
     return app
+
+
+def asyncapi_broker():  # type: ignore[no-untyped-def]
+    """The gateway's broker wired as the gateway wires its own (``bus.wire``), never connected:
+    the source of its part of the AsyncAPI document."""
+    import logging
+
+    from runtime.bus import broker
+    from runtime.outage import OutageLog
+    from runtime.storage_report import StorageBoard
+
+    made = broker("nats://127.0.0.1:4222", OutageLog(logging.getLogger("ui_gateway.asyncapi")), name="ui_gateway")
+    wire(made, StorageBoard())
+    return made
 
 
 async def _to_login(request: Request, exc: Exception) -> RedirectResponse:

@@ -1,11 +1,14 @@
-"""The gateway's one way to reach other services: request/reply over NATS, typed by contracts;
-object reads from the object store; the job-progress events of the stream, resumable by sequence."""
+"""The gateway's one way to reach other services, over its one NATS connection (its faststream
+broker): request/reply typed by contracts; object reads from the object store; the identity and
+maintenance facts followed live; the job-progress events of the stream, resumable by sequence;
+every service's storage reports, and its own."""
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Protocol, TypeVar
 
+from faststream.exceptions import SubscriberNotFound
 from nats.aio.client import Client
 from nats.errors import MaxPayloadError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
@@ -18,15 +21,18 @@ from contracts.events import ArtifactRef, JobProgress, UnknownEvent, decode
 from runtime import bus, identity
 from runtime.maintenance import Maintenance
 from runtime.maintenance import follow as follow_maintenance
+from runtime.nats_permissions import events_published_by
 from runtime.objects import NatsObjectStore, ObjectMissing
 from runtime.outage import OUTAGE_ERRORS, OutageLog
+from runtime.publisher import event_publishers
 from runtime.storage import Storage, StorageFull
-from runtime.storage_report import StorageBoard, announce
+from runtime.storage_report import StorageBoard, announce, decoded, listener, reporter
 
 log = logging.getLogger("ui_gateway.bus")
+SERVICE = "ui_gateway"
 M = TypeVar("M", bound=Contract)
 
-__all__ = ["Bus", "NatsBus", "ObjectMissing", "StorageFull", "TooLarge", "Unavailable"]
+__all__ = ["Bus", "NatsBus", "ObjectMissing", "StorageFull", "TooLarge", "Unavailable", "wire"]
 
 
 class Unavailable(Exception):
@@ -81,16 +87,37 @@ class Bus(Protocol):
         ...
 
 
+def wire(broker, board: StorageBoard):  # type: ignore[no-untyped-def]
+    """Everything the gateway declares on its broker: the storage reports it listens to (every
+    service's, kept by ``board`` for ``/healthz``), the events it publishes (none) and the
+    publisher of its own storage reports, which it returns. The one wiring of ``NatsBus`` and of
+    ``asyncapi_broker``."""
+    broker.subscriber(subjects.STORAGE_STATUS_ALL, decoder=decoded, title="StorageStatus of every service",
+                      description="Every service's storage report, the last of each kept for /healthz.")(listener(board))
+    event_publishers(broker, events_published_by(SERVICE))
+    return reporter(broker, SERVICE)
+
+
 class NatsBus:
-    def __init__(self, url: str, timeout: float = 5.0, storage: Storage | None = None) -> None:
+    """The gateway's bus on its faststream broker (``wire``), whose connection is the gateway's
+    only one: requests go through ``broker.request``; what faststream does not wrap (the object
+    store, following the identity and maintenance facts, the job-progress feed, the stream's
+    position) uses the broker's connection. Started and stopped by the FastAPI app's lifespan."""
+
+    def __init__(self, url: str, timeout: float = 5.0, storage: Storage | None = None,
+                 retry_max_s: float = 5.0) -> None:
         self.url = url
         self.timeout = timeout
+        self.retry_max_s = retry_max_s
         self.nc: Client | None = None
+        """The broker's connection, once it is up and the broker started."""
         self._objects: NatsObjectStore | None = None
         self._connecting: asyncio.Task | None = None
         self.storage = storage
         self.storage_board = StorageBoard(storage)
         self.outage = OutageLog(log)
+        self.broker = bus.broker(url, self.outage, name=SERVICE)
+        self._reporter = wire(self.broker, self.storage_board)
         self.identities = identity.Identities()
         self._identities_ready = asyncio.Event()
         self.maintenance = Maintenance()
@@ -99,7 +126,7 @@ class NatsBus:
 
     @property
     def connected(self) -> bool:
-        return self.nc is not None and self.nc.is_connected
+        return self.nc is not None and bus.is_connected(self.broker)
 
     @property
     def identities_ready(self) -> bool:
@@ -110,10 +137,11 @@ class NatsBus:
         self._connecting = asyncio.create_task(self._connect())
 
     async def _connect(self) -> None:
-        self.nc = await bus.connect(self.url, "ui_gateway", outage=self.outage)
-        self._objects = NatsObjectStore(self.nc.jetstream(), self.storage)
+        nc = await bus.connect_broker(self.broker, self.outage, retry_max_s=self.retry_max_s)
+        await self.broker.start()
+        self._objects = NatsObjectStore(nc.jetstream(), self.storage)
+        self.nc = nc
         log.info("connected to %s", bus.public_url(self.url))
-        await self.nc.subscribe(subjects.STORAGE_STATUS_ALL, cb=self._storage_report)
         self._following = [
             asyncio.create_task(self._keep_following("identity", lambda js: identity.follow(
                 js, self.identities, self._identities_ready))),
@@ -121,10 +149,7 @@ class NatsBus:
                 js, self.maintenance, asyncio.Event(), self._on_maintenance_change))),
         ]
         if self.storage is not None:
-            self._following.append(asyncio.create_task(announce(self.nc, self.storage)))
-
-    async def _storage_report(self, msg) -> None:  # type: ignore[no-untyped-def]
-        self.storage_board.heard(msg.data)
+            self._following.append(asyncio.create_task(announce(self.broker, self.storage, publisher=self._reporter)))
 
     async def _keep_following(self, facts: str, follow) -> None:  # type: ignore[no-untyped-def]
         """Fold one kind of fact and follow new ones for as long as the gateway runs; the
@@ -168,16 +193,17 @@ class NatsBus:
         return parse_reply(await self.ask_raw(subject, request), reply)
 
     async def ask_raw(self, subject: str, request: Contract) -> bytes:
+        """Through the broker (``broker.request``); the reply's body as it came, not decoded."""
         nc = self._client()
         payload = request.model_dump_json().encode()
         try:
-            msg = await nc.request(subject, payload, timeout=self.timeout)
-        except (TimeoutError, NoRespondersError, NatsTimeout) as exc:
+            answer = await self.broker.request(payload, subject, timeout=self.timeout)
+        except (TimeoutError, NoRespondersError, NatsTimeout, SubscriberNotFound) as exc:
             raise Unavailable(f"no answer on {subject}: {type(exc).__name__}") from exc
         except MaxPayloadError as exc:
             raise TooLarge(f"the request is {len(payload) / 2**20:.1f} MiB; the message bus carries at most "
                            f"{nc.max_payload / 2**20:.1f} MiB") from exc
-        return msg.data
+        return answer.body
 
     async def read_object(self, bucket: str, key: str) -> bytes:
         self._client()
@@ -220,8 +246,11 @@ class NatsBus:
             await sub.unsubscribe()
 
     async def close(self) -> None:
-        for task in (self._connecting, *self._following):
-            if task and not task.done():
-                task.cancel()
-        if self.connected:
-            await self.nc.drain()  # type: ignore[union-attr]
+        """Stop following and reporting, then stop the broker: its subscriptions end and its
+        connection drains (what is in flight is delivered) before it closes."""
+        tasks = [task for task in (self._connecting, *self._following) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.nc = None
+        await self.broker.stop()
