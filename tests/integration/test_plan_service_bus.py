@@ -19,8 +19,8 @@ from contracts.commands import (
 from contracts.events import JobProgress, PlanCreated, PlanRequested, ScenarioCreated
 from runtime.objects import NatsObjectStore
 from runtime.publisher import JetStreamPublisher
-from services.plan_service.domain.pipeline import STEPS
 from services.plan_service.app import main
+from services.plan_service.domain.pipeline import STEPS
 from services.plan_service.settings import Settings
 from services.run_registry.app import main as registry_main
 from services.run_registry.settings import Settings as RegistrySettings
