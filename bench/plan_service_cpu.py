@@ -35,8 +35,8 @@ import nats
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from contracts import subjects  # noqa: E402
-from runtime import nats_server  # noqa: E402
+from contracts import subjects
+from runtime import nats_server
 
 LARGE = ROOT / "samples" / "large.json"
 TICK = os.sysconf("SC_CLK_TCK")

@@ -1,8 +1,10 @@
 """The object store port: large documents (configs, artifacts, daily results) by key."""
 
 import hashlib
-from typing import NamedTuple, Protocol
+import json
+from typing import Any, NamedTuple, Protocol
 
+import orjson
 from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig, StorageType
 from nats.js.errors import BucketNotFoundError, NotFoundError, ObjectNotFoundError
@@ -32,6 +34,18 @@ class ObjectStore(Protocol):
 def artifact_ref(name: str, bucket: str, key: str, data: bytes, content_type: str) -> ArtifactRef:
     return ArtifactRef(name=name, bucket=bucket, key=key, sha256=hashlib.sha256(data).hexdigest(),
                        size=len(data), content_type=content_type)
+
+
+def json_bytes(document: Any) -> bytes:
+    """A JSON document's compact bytes, read back as ``json.dumps(document, separators=(",", ":"))``
+    is (orjson's, about ten times faster: the same values, though a float may be spelt otherwise,
+    ``1e-7`` for ``1e-07``, text is UTF-8 rather than escaped, and NaN or an infinity, which JSON
+    has not, is null); what orjson refuses (an integer over 64 bits, a value of another type)
+    the stdlib's way."""
+    try:
+        return orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        return json.dumps(document, separators=(",", ":")).encode()
 
 
 UPLOADS_KEPT_S = 24 * 3600.0

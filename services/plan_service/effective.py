@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from contracts import subjects
 from contracts.canonical import CanonicalConfig
-from contracts.events import ArtifactRef
+from contracts.events import ArtifactRef, RunWarning
 from contracts.overrides import AppliedOverride, ConfigChange, ScenarioOverride
 from services.plan_service.domain.overrides import Effective, OverrideError, effective_document
 from services.plan_service.domain.overrides.diff import config_changes
 from services.plan_service.domain.pipeline import PipelineError
+from services.plan_service.parsed_configs import Prepared, key_of
 from services.plan_service.ports import Ports
+from services.plan_service.replications import plan_warnings
 from services.plan_service.state import ConfigVersion
 
 
@@ -28,24 +30,35 @@ class EffectiveConfig:
     sha256: str
     applied: list[AppliedOverride]
     changes: list[ConfigChange]
+    warnings: list[RunWarning]
+    """What the plan's runs are warned of (``replications.plan_warnings``)."""
 
 
 async def effective_config(ports: Ports, version: ConfigVersion, overrides: Sequence[ScenarioOverride]) -> EffectiveConfig:
     """Raises ``PipelineError`` (step "overrides") naming an override the config cannot take: its
-    scenario and its index among that scenario's own overrides."""
+    scenario and its index among that scenario's own overrides. Read, checked and applied once
+    for the plans of one config version with the same overrides (``ports.parsed_configs``)."""
+    key = key_of(version.sha256, overrides)
+    prepared = ports.parsed_configs.get(key) or ports.parsed_configs.keep(key, await _prepare(ports, version, overrides))
+    ref = version.document if prepared.data is None else await ports.objects.put(
+        "config", subjects.CONFIGS_BUCKET, f"effective/{prepared.sha256}.json", prepared.data)
+    return EffectiveConfig(prepared.config, ref, prepared.sha256, prepared.applied, prepared.changes,
+                           prepared.warnings)
+
+
+async def _prepare(ports: Ports, version: ConfigVersion, overrides: Sequence[ScenarioOverride]) -> Prepared:
     document = json.loads(await ports.objects.get(version.document.bucket, version.document.key))
     if not overrides:
         config = await asyncio.to_thread(CanonicalConfig.model_validate, document)
-        return EffectiveConfig(config, version.document, version.sha256, [], [])
+        return Prepared(config, version.sha256, None, [], [], await asyncio.to_thread(plan_warnings, config))
     try:
         effective = await asyncio.to_thread(effective_document, document, [o.override for o in overrides])
     except OverrideError as exc:
         raise PipelineError("overrides", _named(exc, overrides)) from exc
     changes = await asyncio.to_thread(config_changes, CanonicalConfig.model_validate(document), effective.config)
     digest = effective.sha256
-    ref = version.document if digest == version.sha256 else await ports.objects.put(
-        "config", subjects.CONFIGS_BUCKET, f"effective/{digest}.json", effective.data)
-    return EffectiveConfig(effective.config, ref, digest, _applied(effective, overrides), changes)
+    return Prepared(effective.config, digest, None if digest == version.sha256 else effective.data,
+                    _applied(effective, overrides), changes, await asyncio.to_thread(plan_warnings, effective.config))
 
 
 def _applied(effective: Effective, overrides: Sequence[ScenarioOverride]) -> list[AppliedOverride]:

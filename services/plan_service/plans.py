@@ -1,7 +1,6 @@
 """Plans: the create-plan command, the planning job it starts, and "simulate again"."""
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -13,6 +12,7 @@ from contracts.commands import CreatePlan, ErrorReply, PlanAccepted, RerunPlan, 
 from contracts.events import JobProgress, JobState, JobType, PlanCreated, PlanRequested, RunRequested
 from contracts.overrides import ScenarioOverride
 from contracts.queries import GetJob, JobDetail
+from runtime.objects import json_bytes
 from runtime.progress import ProgressReporter
 from runtime.publisher import Conflict
 from services.plan_service import ids, replications, review
@@ -113,8 +113,7 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
         finally:
             await progress.close()  # the steps' progress all comes before what the job did and how it ended
         artifacts = [
-            await ports.objects.put(name, subjects.ARTIFACTS_BUCKET, f"{plan_id}/{name}.json",
-                                    json.dumps(body, separators=(",", ":")).encode())
+            await ports.objects.put(name, subjects.ARTIFACTS_BUCKET, f"{plan_id}/{name}.json", json_bytes(body))
             for name, body in result.artifacts.items()
         ]
         await ports.record(PlanCreated(
@@ -123,7 +122,7 @@ async def run_planning(cmd: CreatePlan, ports: Ports, plan_id: str, job_id: str,
             scenario_name=scenario_name, job_id=job_id, seed=cmd.seed, options=cmd.options.model_dump(),
             config=effective.document, artifacts=artifacts, kpis=result.kpis, simulation_job_id=ids.new_id("job"),
             effective_config_sha256=effective.sha256, overrides=effective.applied, config_changes=effective.changes,
-            replications=cmd.replications, warnings=await asyncio.to_thread(replications.plan_warnings, effective.config),
+            replications=cmd.replications, warnings=effective.warnings,
         ))
         await review.open_after_planning(ports, plan_id, result.artifacts)
     except Conflict as conflict:

@@ -9,6 +9,7 @@ from runtime.objects import ObjectStore
 from runtime.patience import PatientObjects, PatientPublisher
 from runtime.publisher import EventPublisher, Expected
 from runtime.storage import Storage
+from services.plan_service.parsed_configs import ParsedConfigs
 from services.plan_service.psi_workspace import PsiWorkspace
 from services.plan_service.state import PlanServiceState
 
@@ -47,6 +48,9 @@ class Ports:
     follower: Follower | None = None
     """What folds the log into ``state`` (services/plan_service/following.py): a write waits until
     it has folded it. None (unit tests with one writer): a write is folded at once."""
+
+    parsed_configs: ParsedConfigs = field(default_factory=ParsedConfigs)
+    """The effective configs of the plans made lately, read and checked once (shared by ``patient``)."""
 
     progress_interval_s: float = 0.5
     """A planning job's step progress goes out at most once per this long (``runtime.progress``):

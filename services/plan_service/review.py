@@ -15,7 +15,7 @@ from contracts.events import (
     PlanRevised,
 )
 from contracts.review import OpenPsi, PsiOpened, ReviewAction, refusal
-from runtime.objects import ObjectMissing
+from runtime.objects import ObjectMissing, json_bytes
 from services.plan_service.domain.psi.baseline import baseline_parts, event_id
 from services.plan_service.domain.psi.grid import PsiGrid, grid_from_documents
 from services.plan_service.domain.psi.revision import changed_cells, revised_plan_final
@@ -138,7 +138,7 @@ async def _store_revision(ports: Ports, review: PlanReview, grid: PsiGrid, plan_
     plan_id, revision = review.plan_version_id, review.revision
     document = revised_plan_final(plan_final, grid, plan_id, revision, review.source.sha256)
     ref = await ports.objects.put("plan_final", subjects.ARTIFACTS_BUCKET, f"{plan_id}/plan_final.r{revision}.json",
-                                  json.dumps(document, separators=(",", ":")).encode())
+                                  json_bytes(document))
     await ports.record(PlanRevised(event_id=event_id(plan_id, f"revised/{revision}"), correlation_id=plan_id,
                                    producer=PRODUCER, plan_version_id=plan_id, revision=revision, supply_plan=ref,
                                    changed_cells=changed_cells(grid)))

@@ -212,3 +212,27 @@ async def test_simulating_a_plan_again_runs_its_effective_config(ports):
     assert second.summary.store_demand_total == first.summary.store_demand_total
     document = json.loads(await ports.objects.get(created.config.bucket, created.config.key))
     assert CanonicalConfig.model_validate(document).demands[0].mean == 2 * two_families()["demands"][0]["mean"]
+
+
+async def test_plans_of_one_config_and_overrides_read_it_once_and_a_changed_override_is_planned_anew(ports):
+    config_id = await import_document(ports, two_families())
+    sid = await scenario(ports, "x2", {"type": "demand_scale", "factor": 2})
+    reads: list[str] = []
+    get = ports.objects.get
+
+    async def counted(bucket: str, key: str) -> bytes:
+        reads.append(key)
+        return await get(bucket, key)
+
+    ports.objects.get = counted  # type: ignore[method-assign]
+    first, second = await plan(ports, sid, config_id, seed=1), await plan(ports, sid, config_id, seed=2)
+    config_document = ports.state.configs[config_id].document.key
+    assert reads.count(config_document) == 1
+    assert first.config == second.config and first.effective_config_sha256 == second.effective_config_sha256
+    assert first.warnings == second.warnings and first.config_changes == second.config_changes
+
+    await scenarios.update_scenario(UpdateScenario(scenario_id=sid, overrides=[{"type": "demand_scale", "factor": 3}]),
+                                    ports)
+    third = await plan(ports, sid, config_id)
+    assert reads.count(config_document) == 2 and third.effective_config_sha256 != first.effective_config_sha256
+    assert plan_demand(ports, third) == {k: v * 1.5 for k, v in plan_demand(ports, first).items()}
