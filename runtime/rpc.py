@@ -76,11 +76,12 @@ async def respond(model: type[Contract], handle: Handler, request: Contract, ref
 
 
 def responder(model: type[Contract], handle: Handler, refuse: Refuse | None = None,
-              reply: type[Contract] | None = None) -> Callable[..., Awaitable[Contract]]:
+              reply: Any = None) -> Callable[..., Awaitable[Contract]]:
     """A faststream handler: ``broker.subscriber(subject)(responder(Model, handle))``. Its one
     parameter is typed ``model``, so faststream decodes the body through the contract (and the
-    AsyncAPI document shows it); ``reply`` names the contract it answers with (or an
-    ``ErrorReply``), for the document and checked by faststream on the way out."""
+    AsyncAPI document shows it); ``reply`` names the contract it answers with (a model
+    or a union of them; an ``ErrorReply`` always may be), for the document and checked by
+    faststream on the way out."""
 
     async def on_request(request: Contract) -> Contract:
         return await respond(model, handle, request, refuse)

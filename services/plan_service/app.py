@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, get_type_hints
 
 from faststream import FastStream
 from faststream.nats import NatsBroker
@@ -93,7 +93,8 @@ def subscribe(broker: NatsBroker, ports: Ports) -> None:
     refuse = ports.storage.refusal if ports.storage else None  # every command writes: none while short of space
     for subject, (model, handler) in routes.items():
         broker.subscriber(subject, queue="plan_service")(
-            responder(model, partial(decided_again, handler, ports=ports), refuse))
+            responder(model, partial(decided_again, handler, ports=ports), refuse,
+                      reply=get_type_hints(handler).get("return")))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""Operations endpoints: health, metrics, the registry's status, the event contracts' AsyncAPI
+"""Operations endpoints: health, metrics, the registry's status, the AsyncAPI
 document."""
+
+import asyncio
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -50,12 +52,13 @@ async def registry_status(bus: BusDep, min_seq: MinSeq = 0) -> RegistryStatus | 
 
 @router.get("/asyncapi", dependencies=[allow("read")])
 async def asyncapi(request: Request) -> JSONResponse:
-    """AsyncAPI 3.0 document of the event contracts (generated once per process)."""
+    """AsyncAPI 3.0 document of the events, commands and queries, generated once per process
+    from the services' own brokers."""
     state = request.app.state
     if getattr(state, "asyncapi", None) is None:
         from services.ui_gateway.asyncapi import asyncapi_document
 
-        state.asyncapi = asyncapi_document(state.settings.nats_url)
+        state.asyncapi = await asyncio.to_thread(asyncapi_document, state.settings.nats_url)
     return JSONResponse(state.asyncapi)
 
 

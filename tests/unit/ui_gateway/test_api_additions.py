@@ -126,6 +126,30 @@ def test_the_asyncapi_servers_never_show_credentials():
     assert document["servers"]["development"]["host"] == "nats-1:4222"
 
 
+def test_asyncapi_comes_from_the_services_brokers_with_every_event_command_and_query_and_their_replies():
+    from contracts.events import EVENT_TYPES
+    from services.ui_gateway.asyncapi import asyncapi_document
+
+    document = asyncapi_document("nats://127.0.0.1:4222")
+    channels, operations = document["channels"], document["operations"]
+    assert {model.__name__ for model in EVENT_TYPES} <= set(channels)
+    assert channels["RunCompleted"]["address"] == subjects.RUN_COMPLETED
+    answered = {channel["address"]: name for name, channel in channels.items()
+                if channel.get("address", "") and channel["address"].startswith(("scpln.cmd.", "scpln.qry."))}
+    for subject in (subjects.CMD_PLAN_CREATE, subjects.CMD_SCENARIO_LOCK, subjects.CMD_RUN_DELETE,
+                    subjects.QRY_RUNS_LIST, subjects.QRY_STATUS):
+        assert subject in answered, subject
+    create = operations[f"{answered[subjects.CMD_PLAN_CREATE]}Subscribe"]
+    assert create["action"] == "receive"
+    replies = [ref["$ref"].rsplit("/", 1)[1] for ref in create["reply"]["messages"]]
+    assert replies == ["PlanAccepted", "ErrorReply"]
+    assert "PlanAccepted" in document["components"]["schemas"] and "ErrorReply" in document["components"]["schemas"]
+    runs = operations[f"{answered[subjects.QRY_RUNS_LIST]}Subscribe"]
+    assert [ref["$ref"].rsplit("/", 1)[1] for ref in runs["reply"]["messages"]] == ["RunsPage", "ErrorReply"]
+    assert channels[answered[subjects.QRY_RUNS_LIST]]["bindings"]["nats"]["queue"] == "run_registry"
+    assert all("reply" in operations[f"{name}Subscribe"] for name in answered.values())
+
+
 def test_the_registry_status_says_how_many_runs_retention_dropped(client, bus):
     assert 'id="registry-status"' not in client.get("/ui/runs").text
     bus.replies[subjects.QRY_STATUS] = RegistryStatus(runs=1, runs_dropped_by_retention=1234, dead_letters=2, last_seq=9,
