@@ -1,7 +1,8 @@
 """End-to-end throughput and cost of large-sample plans, set against the engine measured in the same run.
 
-Starts the whole system (``scpln up``, every service a process, the full simulation) in a
-temporary data dir and signs in with a token. Then, in this one run:
+Starts the whole system (``scpln up``, every service a process, its default of one simulator
+process per core up to two, or ``--simulators``; the full simulation) in a temporary data dir and
+signs in with a token. Then, in this one run:
 
 1. the engine alone, in this process: ``simulate()`` of samples/large.json executing its plan's
    supply plan (what the simulator runs for a plan), median of about ``--engine-runs`` runs, half
@@ -22,7 +23,7 @@ bursts). The three ratios of issue 19 are printed with their goals:
 - CPU per plan, all processes ÷ the engine's time per run ≤ 3;
 - the registry's CPU per event while live ÷ the rebuild's CPU per event ≤ 3.
 
-    .venv/bin/python bench/throughput.py [--plans 50] [--bursts 3] [--engine-runs 30]
+    .venv/bin/python bench/throughput.py [--plans 50] [--bursts 3] [--engine-runs 30] [--simulators N]
 """
 
 import argparse
@@ -34,6 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +48,7 @@ from contracts.canonical import CanonicalConfig
 from contracts.plan_options import PlanOptions
 from contracts.supply_plan import SupplyPlan
 from runtime.bus import last_stream_seq
+from scpln.up import default_simulators
 from services.plan_service.domain.pipeline import run_pipeline
 from services.run_registry.rebuild import rebuild
 from services.simulator.engine import simulate
@@ -221,9 +224,11 @@ def rebuild_cpu_per_event(url: str, path: Path, first: int, last: int, rounds: i
     return [(rebuild_cpu(url, path, last) - rebuild_cpu(url, path, first)) / (last - first) for _ in range(rounds)]
 
 
-def report(engine: Engine, bursts: list[Burst], rebuilt: list[float]) -> None:
+def report(engine: Engine, bursts: list[Burst], rebuilt: list[float], running: dict[int, str]) -> None:
     engine_s = statistics.median(engine.simulate_cpu)
     limit = CORES * 60 / engine_s
+    counted = Counter(running.values())
+    print("the system: scpln up, processes " + ", ".join(f"{name} x{n}" for name, n in sorted(counted.items())))
     print(f"engine alone, large sample executing its plan: simulate() CPU {spread(engine.simulate_cpu, 1000, ' ms')}, "
           f"wall {spread(engine.simulate, 1000, ' ms')}; results_bytes() wall {spread(engine.encode, 1000, ' ms')}")
     print(f"engine-bound limit: {CORES} cores x 60 s / {engine_s * 1000:.1f} ms (the engine's CPU time per run) = "
@@ -259,16 +264,19 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=50, help="plans per burst")
     parser.add_argument("--bursts", type=int, default=3)
     parser.add_argument("--engine-runs", type=int, default=30)
+    parser.add_argument("--simulators", type=int, default=default_simulators(),
+                        help="simulator processes (scpln up --simulators; its default here: one per core, at most two)")
     args = parser.parse_args()
     engine = Engine()
     with tempfile.TemporaryDirectory() as data_dir:
-        system = start_system(Path(data_dir), {"SCPLN_SKIP_SIMULATION_API": "0"})
+        system = start_system(Path(data_dir), {"SCPLN_SKIP_SIMULATION_API": "0", "SCPLN_SIMULATORS": str(args.simulators)})
         try:
             with system.client() as client:
                 client.timeout = httpx.Timeout(30)
                 configs = client.get("/configs").json()["configs"]
                 config = next(c for c in configs if c["name"] == "Large network")["config_version_id"]
                 burst(system, client, config, 3)  # warm-up: every service has simulated and projected a plan
+                running = processes(system.proc.pid)
                 engine.measure(args.engine_runs // 2)
                 first = settled(client, system.nats_url)
                 bursts = []
@@ -279,7 +287,7 @@ def main() -> None:
             rebuilt = rebuild_cpu_per_event(system.nats_url, Path(data_dir) / "rebuilt.db", first, last)
         finally:
             stop_system(system)
-    report(engine, bursts, rebuilt)
+    report(engine, bursts, rebuilt, running)
 
 
 if __name__ == "__main__":

@@ -28,9 +28,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="HTTP port of the UI and API (GATEWAY_PORT)")
     parser.add_argument("--nats-port", type=int, default=int(os.environ.get("SCPLN_NATS_PORT", "4222")),
                         help="port of the embedded NATS server (SCPLN_NATS_PORT)")
+    parser.add_argument("--simulators", type=int, default=int(os.environ.get("SCPLN_SIMULATORS", default_simulators())),
+                        help="simulator processes, sharing the work (SCPLN_SIMULATORS; default: one per core, at most "
+                             f"{MAX_DEFAULT_SIMULATORS})")
     parser.add_argument("--metrics-base-port", type=int, default=int(os.environ.get("SCPLN_METRICS_BASE_PORT", "9101")),
                         help="/metrics of plan_service, run_registry, simulator on this port and the next two, the "
                              "notifier's on the fourth after it; 0 disables")
+
+
+MAX_DEFAULT_SIMULATORS = 2
+"""A simulation is mostly one core's work: one simulator process per core keeps a machine's
+cores busy with a burst of plans (one process runs at most one simulation at a time on a core,
+whatever its threads). More than two on one machine rarely pays for their memory."""
+
+
+def default_simulators() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_SIMULATORS))
+
+
+def service_processes(simulators: int) -> list[tuple[str, str, int]]:
+    """Each process ``scpln up`` runs: its name (its log's and its simulator's worker name), module
+    and index among the metrics ports (the services in ``SERVICES`` order, then the simulators
+    after the first)."""
+    processes = [(name, module, i) for i, (name, module) in enumerate(SERVICES)]
+    processes += [(f"simulator-{k}", "services.simulator", len(SERVICES) + k - 2) for k in range(2, simulators + 1)]
+    return processes
 
 
 def _check_ports(ports: dict[str, int]) -> str | None:
@@ -40,7 +62,8 @@ def _check_ports(ports: dict[str, int]) -> str | None:
     return None
 
 
-def _child_env(args: argparse.Namespace, nats_url: str, index: int, monitor_url: str) -> dict[str, str]:
+def _child_env(args: argparse.Namespace, nats_url: str, index: int, monitor_url: str,
+               worker: str | None = None) -> dict[str, str]:
     """``nats_url``: the service's own NATS user and password (embedded), or ``NATS_URL``;
     ``monitor_url``: the embedded server's monitoring endpoint (asked why a write went unanswered)."""
     env = dict(os.environ, NATS_URL=nats_url, SCPLN_DATA_DIR=str(args.data_dir),
@@ -49,6 +72,8 @@ def _child_env(args: argparse.Namespace, nats_url: str, index: int, monitor_url:
         env["NATS_MONITOR_URL"] = monitor_url
     env.setdefault("SCPLN_DB", str(args.data_dir / "scpln.db"))
     env["METRICS_PORT"] = str(args.metrics_base_port + index if args.metrics_base_port else 0)
+    if worker:
+        env["WORKER_NAME"] = worker
     return env
 
 
@@ -66,13 +91,16 @@ def _wait_healthy(port: int, timeout: float) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.simulators < 1:
+        print("scpln: --simulators must be at least 1", file=sys.stderr)
+        return 2
     args.data_dir = args.data_dir.resolve()
     logs = args.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     external = os.environ.get("NATS_URL")
     ports = {"ui_gateway": args.port, **({} if external else {"nats": args.nats_port})}
     if args.metrics_base_port:
-        ports.update({f"{name} metrics": args.metrics_base_port + i for i, (name, _) in enumerate(SERVICES)
+        ports.update({f"{name} metrics": args.metrics_base_port + i for name, _, i in service_processes(args.simulators)
                       if name != "ui_gateway"})
     if problem := _check_ports(ports):
         print(f"scpln: {problem}", file=sys.stderr)
@@ -101,8 +129,9 @@ def run(args: argparse.Namespace) -> int:
         urls = {user: nats_credentials.with_user(server_url, user, password) for user, password in passwords.items()}
         say(f"embedded NATS (JetStream) on {server_url}, store {args.data_dir / 'jetstream'}; a user per service, "
             f"passwords in {nats_credentials.users_file(args.data_dir)}")
-    children = [service_child(name, module, _child_env(args, urls[name], i, monitor_url), logs)
-                for i, (name, module) in enumerate(SERVICES)]
+    children = [service_child(name, module, _child_env(args, urls[module.rsplit(".", 1)[1]], i, monitor_url,
+                                                       worker=name if module == "services.simulator" else None), logs)
+                for name, module, i in service_processes(args.simulators)]
     supervisor = Supervisor(children, nats, stuck)
     for child in children:
         child.start()

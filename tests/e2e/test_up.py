@@ -13,6 +13,7 @@ import nats
 import pytest
 
 from runtime import nats_server
+from scpln.up import default_simulators
 from tests.e2e.system import start_system, stop_system
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +43,7 @@ def test_with_nats_url_set_it_uses_that_server_and_starts_none(tmp_path):
         system = start_system(tmp_path / "data", {"NATS_URL": f"nats://127.0.0.1:{port}"})
         try:
             children = subprocess.run(["pgrep", "-P", str(system.proc.pid)], capture_output=True, text=True, check=False).stdout.split()
-            assert len(children) == 5, "only the four services and the notifier: no embedded nats-server"
+            assert len(children) == 4 + default_simulators(), "only the services and their simulators: no embedded nats-server"
             assert not (tmp_path / "data" / "jetstream").exists()
             with system.client() as client:
                 assert client.get("/healthz").status_code == 200
@@ -55,14 +56,20 @@ def test_with_nats_url_set_it_uses_that_server_and_starts_none(tmp_path):
 
 def children_nats_users(system) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Each child process's module and the NATS user in its NATS_URL."""
-    users = {}
+    return {module: user for module, user, _ in children(system)}
+
+
+def children(system) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """Each child process's module, the NATS user in its NATS_URL and its WORKER_NAME."""
+    found = []
     for pid in subprocess.run(["pgrep", "-P", str(system.proc.pid)], capture_output=True, text=True, check=False).stdout.split():
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         environ = dict(item.split(b"=", 1) for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in item)
         if b"-m" in cmdline:
             module = cmdline[cmdline.index(b"-m") + 1].decode().removeprefix("services.")
-            users[module] = urlsplit(environ[b"NATS_URL"].decode()).username
-    return users
+            found.append((module, urlsplit(environ[b"NATS_URL"].decode()).username,
+                          environ.get(b"WORKER_NAME", b"").decode()))
+    return found
 
 
 async def refused_without_credentials(port: int) -> None:
@@ -82,6 +89,8 @@ def test_the_first_start_secures_the_bus_and_says_the_admin_password_once(tmp_pa
         assert stat.S_IMODE((tmp_path / "initial-admin-password").stat().st_mode) == 0o600
         assert children_nats_users(system) == {name: name for name in ("plan_service", "run_registry", "simulator", "ui_gateway",
                                                                        "notifier")}
+        workers = sorted(worker for module, _, worker in children(system) if module == "simulator")
+        assert workers == ["simulator", "simulator-2"][:default_simulators()], "a simulator per core, each named"
         port = urlsplit(system.nats_url).port
         asyncio.run(refused_without_credentials(port))
         with system.anonymous() as anonymous, system.client() as admin:
