@@ -12,7 +12,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from contracts import subjects
-from contracts.events import EVENT_TYPES
+from contracts.events import AGGREGATE_ID_OF, EVENT_TYPES, SUBJECT_OF
 from runtime.bus import public_url
 
 DESCRIPTION = (
@@ -90,12 +90,27 @@ def asyncapi_document(nats_url: str, version: str | None = None) -> dict[str, An
         if message is not None:
             message["correlationId"] = {"location": "$message.payload#/correlation_id"}
             message["headers"] = HEADERS
+        channel = document["channels"].get(model.__name__)
+        if channel is not None and model.__name__ in AGGREGATE_ID_OF:
+            _per_aggregate(channel, model.__name__)
     for broker in brokers:
         for subscriber in broker.subscribers:
             replies = _reply_models(subscriber)
             for channel in subscriber.schema() if replies else ():
                 _add_reply(document, channel, replies)
     return document
+
+
+def _per_aggregate(channel: dict[str, Any], event_type: str) -> None:
+    """A fact about a scenario, config version or plan is stored on its type's subject followed
+    by the aggregate's id: the address names that parameter."""
+    field = AGGREGATE_ID_OF[event_type]
+    channel["address"] = f"{SUBJECT_OF[event_type]}.{{{field}}}"
+    channel["parameters"] = {field: {
+        "description": f"The event's {field}, as a subject token: an id longer than 128 characters or with characters other than letters, "
+                       "digits, '_' and '-' is written 'h' and the first 32 hex digits of its sha256. Subscribe to "
+                       f"{SUBJECT_OF[event_type]}.* for every {field.removesuffix('_id').replace('_', ' ')}."}}
+    channel.get("bindings", {}).get("nats", {}).pop("subject", None)
 
 
 def _reply_models(subscriber: Any) -> list[type[BaseModel]]:

@@ -4,7 +4,7 @@ import json
 
 from contracts import subjects
 from contracts.commands import AggregateAccepted, ConfigImported, ErrorReply, JobAccepted
-from contracts.events import EVENT_TYPES, SUBJECT_OF, RunCompleted
+from contracts.events import AGGREGATE_ID_OF, EVENT_TYPES, SUBJECT_OF, RunCompleted
 from contracts.queries import RegistryStatus, RunDetail
 from tests.unit.ui_gateway.fakes import results_doc, run_row
 
@@ -61,8 +61,14 @@ def test_asyncapi_documents_every_event_on_its_subject_with_its_docstring(client
     channels = document["channels"]
     for model in EVENT_TYPES:
         channel = channels[model.__name__]
-        assert channel["address"] == SUBJECT_OF[model.__name__]
+        field = AGGREGATE_ID_OF.get(model.__name__)
+        if field is None:
+            assert channel["address"] == SUBJECT_OF[model.__name__]
+        else:  # stored per aggregate: its type's subject and the aggregate's id
+            assert channel["address"] == f"{SUBJECT_OF[model.__name__]}.{{{field}}}"
+            assert set(channel["parameters"]) == {field}
         assert channel["description"] == model.__doc__.strip()
+    assert channels["PlanCreated"]["address"] == "scpln.events.plan.created.{plan_version_id}"
     schemas = document["components"]["schemas"]
     assert "plan_version_id" in schemas["PlanCreated"]["properties"]
 
