@@ -93,12 +93,32 @@ def asyncapi_document(nats_url: str, version: str | None = None) -> dict[str, An
         channel = document["channels"].get(model.__name__)
         if channel is not None and model.__name__ in AGGREGATE_ID_OF:
             _per_aggregate(channel, model.__name__)
+    _without_markers(schemas)
     for broker in brokers:
         for subscriber in broker.subscribers:
             replies = _reply_models(subscriber)
             for channel in subscriber.schema() if replies else ():
                 _add_reply(document, channel, replies)
     return document
+
+
+MARKERS = ("Unreadable",)
+"""What a subscriber's decoder hands its handler in place of a message it could not read
+(``runtime.storage_report.Unreadable``): no message anybody sends, so not in the document."""
+
+
+def _without_markers(schemas: dict[str, Any]) -> None:
+    refs = {f"#/components/schemas/{name}" for name in MARKERS}
+    for name in MARKERS:
+        schemas.pop(name, None)
+    for schema in schemas.values():
+        if "anyOf" in schema:
+            kept = [member for member in schema["anyOf"] if member.get("$ref") not in refs]
+            if len(kept) == 1:
+                del schema["anyOf"]
+                schema.update(kept[0])
+            else:
+                schema["anyOf"] = kept
 
 
 def _per_aggregate(channel: dict[str, Any], event_type: str) -> None:
