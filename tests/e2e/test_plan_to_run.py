@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from scpln.up import default_simulators
 from tests.e2e.system import start_system, stop_system
 
 pytestmark = pytest.mark.e2e
@@ -73,7 +74,7 @@ def test_health_and_metrics_are_served(system):
 def test_stopping_the_supervisor_leaves_no_process_behind(tmp_path):
     system = start_system(tmp_path)
     children = subprocess.run(["pgrep", "-P", str(system.proc.pid)], capture_output=True, text=True, check=False).stdout.split()
-    assert len(children) == 6  # nats-server, the four services and the notifier
+    assert len(children) == 1 + 4 + default_simulators()  # nats-server, the services and a simulator per core
     stop_system(system)
     assert system.proc.returncode == 0
     for pid in children:
