@@ -26,8 +26,10 @@ browser-deps:
 	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) \
 	  || echo "chromium could not be installed: browser tests will be skipped"; }
 
+TEST_WORKERS ?= 2
+
 test: install browser-deps
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadscope
 
 lint: install
 	$(BIN)/ruff check .

@@ -24,8 +24,11 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         stop_system(running)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
+    """Chromium, per module: Playwright's sync API runs an event loop in this thread while it is
+    started, and no asyncio test can run after it until it stops (the suite runs modules in any
+    order on its workers)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (make browser-deps) to run browser tests")
     from playwright.sync_api import sync_playwright
@@ -47,7 +50,7 @@ def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-unty
     page.wait_for_url("**/ui/**")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def admin_state(browser, system):  # type: ignore[no-untyped-def]
     """The admin's signed-in browser state (its session cookie), made once through the login page."""
     ctx = browser.new_context(base_url=system.base_url)
