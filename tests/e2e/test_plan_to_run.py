@@ -73,9 +73,12 @@ def test_health_and_metrics_are_served(system):
 
 def test_stopping_the_supervisor_leaves_no_process_behind(tmp_path):
     system = start_system(tmp_path)
-    children = subprocess.run(["pgrep", "-P", str(system.proc.pid)], capture_output=True, text=True, check=False).stdout.split()
+    try:
+        children = subprocess.run(["pgrep", "-P", str(system.proc.pid)], capture_output=True, text=True,
+                                  check=False).stdout.split()
+    finally:
+        stop_system(system)  # also when the count below is wrong: a failed test leaves no system running
     assert len(children) == 1 + 4 + default_simulators()  # nats-server, the services and a simulator per core
-    stop_system(system)
     assert system.proc.returncode == 0
     for pid in children:
         assert not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
