@@ -127,8 +127,9 @@ def public() -> Any:
     return Depends(Guard(PUBLIC))
 
 
-def current(request: Request) -> Principal:
-    """The identity its route's guard established (use together with ``allow``)."""
+async def current(request: Request) -> Principal:
+    """The identity its route's guard established (use together with ``allow``); ``async``, so
+    FastAPI does not hand it to its thread pool."""
     principal = getattr(request.state, "principal", None)
     if principal is None:
         raise unauthorized()
