@@ -5,6 +5,7 @@ import sys
 
 import uvicorn
 
+from runtime.lifecycle import freeze_start_up
 from runtime.logs import setup_logging
 from services.ui_gateway.app import create_app
 from services.ui_gateway.auth.state import UnsafeSettings
@@ -20,6 +21,7 @@ def main() -> int:
     except UnsafeSettings as exc:
         logging.getLogger("ui_gateway").error("refusing to start: %s", exc)
         return 2
+    freeze_start_up()
     # proxy_headers off: the client's address is the connection's peer, which is what
     # SCPLN_TRUSTED_PROXIES is checked against (a forwarded address could be anyone's claim).
     uvicorn.run(app, host=settings.gateway_host, port=settings.gateway_port, log_config=None,
