@@ -79,15 +79,26 @@ async def connect(url: str, name: str, *, retry_max_s: float = 5.0, attempts: in
     (one per process) says when the bus is away and back, for this connection and the
     reconnections that follow, instead of a traceback per attempt."""
     outage = outage or OutageLog(log, f"NATS at {public_url(url)}")
+    user, password = credentials(url) or (None, None)
+
+    async def once() -> Client:
+        return await nats.connect(
+            servers(url), name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
+            allow_reconnect=True, user=user, password=password, **outage.callbacks(),  # type: ignore[arg-type]
+        )
+
+    return await _until_connected(once, outage, retry_max_s, attempts)
+
+
+async def _until_connected(once: Callable[[], Awaitable[Client]], outage: OutageLog, retry_max_s: float,
+                           attempts: int | None) -> Client:
+    """``once()`` again after 0.2 s, then twice as long each time up to ``retry_max_s``, until it
+    connects (or ``attempts`` have failed: the last error is raised); each failure said by ``outage``."""
     delay, tried = 0.2, 0
     while True:
         tried += 1
         try:
-            user, password = credentials(url) or (None, None)
-            client = await nats.connect(
-                servers(url), name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
-                allow_reconnect=True, user=user, password=password, **outage.callbacks(),  # type: ignore[arg-type]
-            )
+            client = await once()
         except Exception as exc:
             if attempts is not None and tried >= attempts:
                 raise
@@ -139,20 +150,7 @@ async def connect_broker(broker, outage: OutageLog, *, retry_max_s: float = 5.0,
     """Connect the service's broker, retrying with capped exponential backoff until the server
     answers; its connection (``broker.connection``) is the service's only one, also for what
     faststream does not wrap (the object store, reading the log, declaring the stream)."""
-    delay, tried = 0.2, 0
-    while True:
-        tried += 1
-        try:
-            client: Client = await broker.connect()
-        except Exception as exc:
-            if attempts is not None and tried >= attempts:
-                raise
-            outage.failed(exc)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, retry_max_s)
-            continue
-        outage.recovered()
-        return client
+    return await _until_connected(broker.connect, outage, retry_max_s, attempts)
 
 
 def is_connected(broker) -> bool:  # type: ignore[no-untyped-def]
