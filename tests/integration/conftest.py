@@ -1,15 +1,51 @@
 """Integration fixtures: services run in-process against a real nats-server."""
 
 import asyncio
+import json
 import time
-from collections.abc import AsyncIterator, Callable
+import urllib.request
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import nats
 import pytest
+from nats.js.errors import ServerError
 
 from contracts.events import decode
-from runtime import bus
+from runtime import bus, nats_server
 from runtime.log_reader import read_log
+
+STORE_NOT_CREATED = 10049
+"""JetStream's "error creating store for stream"."""
+
+
+@pytest.fixture()
+def monitored_nats(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A nats-server of this test's own with its monitoring port: (its URL, its monitor's URL),
+    for tests that ask the server who is connected; its log in ``tmp_path / "nats.log"``."""
+    port, monitor = nats_server.free_port(), nats_server.free_port()
+    proc = nats_server.start(tmp_path / "nats", port, monitor_port=monitor, log_file=tmp_path / "nats.log")
+    try:
+        assert nats_server.wait_listening(port) and nats_server.wait_listening(monitor), "nats-server did not start"
+        yield f"nats://127.0.0.1:{port}", f"http://127.0.0.1:{monitor}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def clients(monitor_url: str, *, every: bool = False, leave_out: str | None = None) -> list[dict]:
+    """The server's clients (``/connz``, with their subscriptions): those connected now, or
+    ``every`` one it has had, connected or gone; not ``leave_out`` (the test's own), nor a bare
+    TCP probe, which says no CONNECT."""
+    state = "&state=all" if every else ""
+    with urllib.request.urlopen(f"{monitor_url}/connz?subs=1&limit=1000{state}", timeout=5) as answer:
+        seen = json.loads(answer.read())["connections"] or []
+    return [c for c in seen if c.get("lang") and (leave_out is None or c.get("name") != leave_out)]
+
+
+def names_connected(monitor_url: str) -> list[str]:
+    """The names of the clients connected now, sorted."""
+    return sorted(c.get("name", "") for c in clients(monitor_url))
 
 
 @pytest.fixture()
@@ -24,7 +60,17 @@ async def nc(fresh_nats: str) -> AsyncIterator:
 async def js(nc) -> AsyncIterator:  # type: ignore[no-untyped-def]
     """``nc``'s JetStream, with the event log declared."""
     context = nc.jetstream()
-    await bus.declare_stream(context, max_bytes=256 * 1024**2)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            await bus.declare_stream(context, max_bytes=256 * 1024**2)
+            break
+        except ServerError as exc:
+            # the log ``fresh_nats`` deleted a moment ago may still be removing its files: the
+            # server refuses a new store of that name until it has
+            if exc.err_code != STORE_NOT_CREATED or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
     yield context
 
 

@@ -7,14 +7,10 @@ starting and stopping its bus), in-process; the connections are counted by the s
 
 import asyncio
 import json
-import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import nats
-import pytest
 import uvicorn
 
 from contracts import subjects
@@ -22,35 +18,21 @@ from contracts.commands import ErrorReply, ImportConfig
 from contracts.events import JobProgress, JobState, JobType
 from contracts.queries import RunsPage
 from contracts.storage import StorageStatus
-from runtime import bus, nats_server
+from runtime import bus
 from runtime.publisher import JetStreamPublisher
 from services.ui_gateway.app import create_app
 from services.ui_gateway.deps import STAGE_ABOVE
 from services.ui_gateway.limits import SERVER_OPTIONS
 from services.ui_gateway.settings import Settings
+from tests.integration.conftest import clients as every_client
 from tests.unit.ui_gateway.fakes import run_row
 
 OBSERVER = "test-observer"
 
 
-@pytest.fixture()
-def monitored_nats(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A nats-server of this test's own with its monitoring port: (its URL, its monitor's URL)."""
-    port, monitor = nats_server.free_port(), nats_server.free_port()
-    proc = nats_server.start(tmp_path / "nats", port, monitor_port=monitor)
-    try:
-        assert nats_server.wait_listening(port) and nats_server.wait_listening(monitor), "nats-server did not start"
-        yield f"nats://127.0.0.1:{port}", f"http://127.0.0.1:{monitor}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 def clients(monitor_url: str) -> list[dict]:
-    """Every client the server has had but the test's own, connected or gone, with its subscriptions."""
-    with urllib.request.urlopen(f"{monitor_url}/connz?state=all&subs=1&limit=1000", timeout=5) as answer:
-        seen = json.loads(answer.read())["connections"] or []
-    return [c for c in seen if c.get("lang") and c.get("name") != OBSERVER]
+    """Every client the server has had but the test's own, connected or gone."""
+    return every_client(monitor_url, every=True, leave_out=OBSERVER)
 
 
 def report(service: str) -> StorageStatus:

@@ -4,10 +4,8 @@ once it is back, without holding up the other; a notifier restarted resumes wher
 delivery under way when it stops is finished first; all of it on one NATS connection."""
 
 import asyncio
-import json
 import threading
 import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import nats
@@ -16,11 +14,11 @@ import pytest
 from contracts import subjects
 from contracts.notifications import NotifierStatus, NotifierStatusQuery
 from contracts.run_meta import BaselinePromoted, RunApproved
-from runtime import bus, nats_server
+from runtime import bus
 from runtime.publisher import JetStreamPublisher
 from services.notifier.app import main
 from services.notifier.settings import Settings
-from tests.integration.conftest import Running
+from tests.integration.conftest import Running, names_connected
 from tests.integration.test_registry_bus import ask, run
 from tests.webhooks import Receiver
 
@@ -93,25 +91,6 @@ async def _failed(js, durable: str) -> bool:  # type: ignore[no-untyped-def]
     return any(r.durable == durable and r.failed_attempts > 0 for r in status.receivers)
 
 
-@pytest.fixture()
-async def monitored_nats(tmp_path):  # type: ignore[no-untyped-def]
-    """A server of this test's own with its monitoring port: (NATS URL, monitoring URL)."""
-    port, monitor = nats_server.free_port(), nats_server.free_port()
-    server = nats_server.start(tmp_path / "nats", port, monitor_port=monitor, log_file=tmp_path / "nats.log")
-    try:
-        assert nats_server.wait_listening(port) and nats_server.wait_listening(monitor)
-        yield f"nats://127.0.0.1:{port}", f"http://127.0.0.1:{monitor}"
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def client_names(monitor_url: str) -> list[str]:
-    """The names of the clients connected to the server now (its ``/connz``)."""
-    with urllib.request.urlopen(f"{monitor_url}/connz?limit=1000", timeout=5) as answer:
-        return sorted(conn.get("name", "") for conn in json.load(answer)["connections"])
-
-
 async def test_the_notifier_does_everything_on_one_connection(monitored_nats, receivers):  # type: ignore[no-untyped-def]
     url, monitor_url = monitored_nats
     steady, flaky = receivers
@@ -125,11 +104,11 @@ async def test_the_notifier_does_everything_on_one_connection(monitored_nats, re
         await JetStreamPublisher(js).publish(approved(1))
         for receiver in (steady, flaky):
             await asyncio.to_thread(receiver.wait_for, 1)
-        assert await asyncio.to_thread(client_names, monitor_url) == ["notifier", "test"]
+        assert await asyncio.to_thread(names_connected, monitor_url) == ["notifier", "test"]
     finally:
         await notifier.stop()
         await nc.drain()
-    await until(lambda: asyncio.to_thread(lambda: client_names(monitor_url) == []))  # it closed on stop
+    await until(lambda: asyncio.to_thread(lambda: names_connected(monitor_url) == []))  # it closed on stop
 
 
 class SlowReceiver:

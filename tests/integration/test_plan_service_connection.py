@@ -5,49 +5,21 @@ NATS connection, its broker's; a poison message on the queue is acknowledged and
 on; stopped, it leaves no connection behind."""
 
 import asyncio
-import json
-import subprocess
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import nats
-import pytest
 
 from contracts import subjects
 from contracts.commands import CreatePlan, PlanAccepted
 from contracts.events import JobProgress, PlanCreated
-from runtime import bus, nats_server
+from runtime import bus
 from services.plan_service.app import main
 from services.plan_service.settings import Settings
-from tests.integration.conftest import Running, wait_events
+from tests.integration.conftest import Running, names_connected, wait_events
 from tests.integration.test_plan_service_bus import ask, has_samples, small_config
 
 
-@pytest.fixture()
-def monitored(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A nats-server of this test's own: its URL and its monitoring endpoint."""
-    port, monitor = nats_server.free_port(), nats_server.free_port()
-    server = nats_server.start(tmp_path / "jetstream", port, monitor_port=monitor)
-    try:
-        assert nats_server.wait_listening(port) and nats_server.wait_listening(monitor)
-        yield f"nats://127.0.0.1:{port}", f"http://127.0.0.1:{monitor}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(5)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
-def connections(monitor_url: str) -> list[str]:
-    """The names of the server's client connections now (``/connz``)."""
-    with urllib.request.urlopen(f"{monitor_url}/connz?limit=1024", timeout=5) as answer:
-        return [conn.get("name", "") for conn in json.load(answer).get("connections", [])]
-
-
-async def test_plan_service_does_everything_over_one_connection_and_leaves_none(monitored) -> None:  # type: ignore[no-untyped-def]
-    url, monitor_url = monitored
+async def test_plan_service_does_everything_over_one_connection_and_leaves_none(monitored_nats) -> None:  # type: ignore[no-untyped-def]
+    url, monitor_url = monitored_nats
     nc = await nats.connect(url, name="test")
     js = nc.jetstream()
     service = Running(main, Settings(nats_url=url))
@@ -64,7 +36,7 @@ async def test_plan_service_does_everything_over_one_connection_and_leaves_none(
                 any(isinstance(e, JobProgress) and e.job_id == accepted.job_id and e.state == "succeeded" for e in evts)
 
         await wait_events(js, planned)
-        assert sorted(connections(monitor_url)) == ["plan_service", "test"]
+        assert sorted(names_connected(monitor_url)) == ["plan_service", "test"]
         queue = await js.consumer_info(subjects.STREAM_NAME, subjects.PLANNING_DURABLE)
         for _ in range(50):  # the ack of the plan request follows its job's last progress
             if queue.num_ack_pending == 0:
@@ -74,13 +46,13 @@ async def test_plan_service_does_everything_over_one_connection_and_leaves_none(
         assert (queue.num_pending, queue.num_ack_pending, queue.num_redelivered) == (0, 0, 0)  # poison acknowledged
     finally:
         await service.stop()
-    assert connections(monitor_url) == ["test"]
+    assert names_connected(monitor_url) == ["test"]
     await nc.drain()
 
 
-async def test_a_stop_asked_for_while_starting_ends_it_cleanly_once_started(monitored) -> None:  # type: ignore[no-untyped-def]
-    url, monitor_url = monitored
+async def test_a_stop_asked_for_while_starting_ends_it_cleanly_once_started(monitored_nats) -> None:  # type: ignore[no-untyped-def]
+    url, monitor_url = monitored_nats
     service = Running(main, Settings(nats_url=url))
     service.halt.set()
     await service.stop()  # raises what main raised, if anything
-    assert connections(monitor_url) == []
+    assert names_connected(monitor_url) == []

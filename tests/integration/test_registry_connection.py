@@ -4,49 +4,29 @@ storage reports all go through it. Counted by the server itself (``/connz`` on i
 port, closed connections included, so one opened for a moment counts too)."""
 
 import asyncio
-import json
-import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import nats
-import pytest
 
 from contracts import subjects
 from contracts.commands import DeleteRun, RunDeletedReply, parse_reply
 from contracts.events import RunDeleted
 from contracts.queries import Consistency, ListRuns, RegistryStatus, RunsPage
 from contracts.storage import StorageStatus
-from runtime import bus, nats_server
+from runtime import bus
 from runtime.publisher import JetStreamPublisher
 from services.run_registry.app import main
 from services.run_registry.settings import Settings
 from tests.integration.conftest import Running, wait_events
+from tests.integration.conftest import clients as every_client
 from tests.integration.test_registry_bus import run
 
 OBSERVER = "test-observer"
 
 
-@pytest.fixture()
-def monitored_nats(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A nats-server of this test's own with its monitoring port: (its URL, its monitor's URL)."""
-    port, monitor = nats_server.free_port(), nats_server.free_port()
-    proc = nats_server.start(tmp_path / "nats", port, monitor_port=monitor)
-    try:
-        assert nats_server.wait_listening(port) and nats_server.wait_listening(monitor), "nats-server did not start"
-        yield f"nats://127.0.0.1:{port}", f"http://127.0.0.1:{monitor}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 def clients(monitor_url: str) -> list[dict]:
-    """Every client the server has had but the test's own, connected or gone, with its
-    subscriptions (a bare TCP probe, which says no CONNECT, is no client)."""
-    with urllib.request.urlopen(f"{monitor_url}/connz?state=all&subs=1&limit=1000", timeout=5) as answer:
-        seen = json.loads(answer.read())["connections"] or []
-    return [c for c in seen if c.get("lang") and c.get("name") != OBSERVER]
+    """Every client the server has had but the test's own, connected or gone."""
+    return every_client(monitor_url, every=True, leave_out=OBSERVER)
 
 
 async def ask(nc, subject: str, request, reply):  # type: ignore[no-untyped-def]
