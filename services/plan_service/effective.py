@@ -17,7 +17,7 @@ from contracts.overrides import AppliedOverride, ConfigChange, ScenarioOverride
 from services.plan_service.domain.overrides import Effective, OverrideError, effective_document
 from services.plan_service.domain.overrides.diff import config_changes
 from services.plan_service.domain.pipeline import PipelineError
-from services.plan_service.parsed_configs import Prepared, key_of
+from services.plan_service.parsed_configs import key_of
 from services.plan_service.ports import Ports
 from services.plan_service.replications import plan_warnings
 from services.plan_service.state import ConfigVersion
@@ -36,29 +36,29 @@ class EffectiveConfig:
 
 async def effective_config(ports: Ports, version: ConfigVersion, overrides: Sequence[ScenarioOverride]) -> EffectiveConfig:
     """Raises ``PipelineError`` (step "overrides") naming an override the config cannot take: its
-    scenario and its index among that scenario's own overrides. Read, checked and applied once
-    for the plans of one config version with the same overrides (``ports.parsed_configs``)."""
+    scenario and its index among that scenario's own overrides. Read, checked, applied and stored
+    once for the plans of one config version with the same overrides (``ports.parsed_configs``:
+    the stored document is named by its digest and never removed)."""
     key = key_of(version.sha256, overrides)
-    prepared = ports.parsed_configs.get(key) or ports.parsed_configs.keep(key, await _prepare(ports, version, overrides))
-    ref = version.document if prepared.data is None else await ports.objects.put(
-        "config", subjects.CONFIGS_BUCKET, f"effective/{prepared.sha256}.json", prepared.data)
-    return EffectiveConfig(prepared.config, ref, prepared.sha256, prepared.applied, prepared.changes,
-                           prepared.warnings)
+    return ports.parsed_configs.get(key) or ports.parsed_configs.keep(key, await _effective(ports, version, overrides))
 
 
-async def _prepare(ports: Ports, version: ConfigVersion, overrides: Sequence[ScenarioOverride]) -> Prepared:
+async def _effective(ports: Ports, version: ConfigVersion, overrides: Sequence[ScenarioOverride]) -> EffectiveConfig:
     document = json.loads(await ports.objects.get(version.document.bucket, version.document.key))
     if not overrides:
         config = await asyncio.to_thread(CanonicalConfig.model_validate, document)
-        return Prepared(config, version.sha256, None, [], [], await asyncio.to_thread(plan_warnings, config))
+        return EffectiveConfig(config, version.document, version.sha256, [], [],
+                               await asyncio.to_thread(plan_warnings, config))
     try:
         effective = await asyncio.to_thread(effective_document, document, [o.override for o in overrides])
     except OverrideError as exc:
         raise PipelineError("overrides", _named(exc, overrides)) from exc
     changes = await asyncio.to_thread(config_changes, CanonicalConfig.model_validate(document), effective.config)
     digest = effective.sha256
-    return Prepared(effective.config, digest, None if digest == version.sha256 else effective.data,
-                    _applied(effective, overrides), changes, await asyncio.to_thread(plan_warnings, effective.config))
+    ref = version.document if digest == version.sha256 else await ports.objects.put(
+        "config", subjects.CONFIGS_BUCKET, f"effective/{digest}.json", effective.data)
+    return EffectiveConfig(effective.config, ref, digest, _applied(effective, overrides), changes,
+                           await asyncio.to_thread(plan_warnings, effective.config))
 
 
 def _applied(effective: Effective, overrides: Sequence[ScenarioOverride]) -> list[AppliedOverride]:

@@ -218,16 +218,22 @@ async def test_plans_of_one_config_and_overrides_read_it_once_and_a_changed_over
     config_id = await import_document(ports, two_families())
     sid = await scenario(ports, "x2", {"type": "demand_scale", "factor": 2})
     reads: list[str] = []
-    get = ports.objects.get
+    writes: list[str] = []
+    get, put = ports.objects.get, ports.objects.put
 
     async def counted(bucket: str, key: str) -> bytes:
         reads.append(key)
         return await get(bucket, key)
 
-    ports.objects.get = counted  # type: ignore[method-assign]
+    async def written(name: str, bucket: str, key: str, data: bytes, content_type: str = "application/json"):  # type: ignore[no-untyped-def]
+        writes.append(key)
+        return await put(name, bucket, key, data, content_type)
+
+    ports.objects.get, ports.objects.put = counted, written  # type: ignore[method-assign]
     first, second = await plan(ports, sid, config_id, seed=1), await plan(ports, sid, config_id, seed=2)
     config_document = ports.state.configs[config_id].document.key
     assert reads.count(config_document) == 1
+    assert writes.count(first.config.key) == 1, "the effective document is stored once"
     assert first.config == second.config and first.effective_config_sha256 == second.effective_config_sha256
     assert first.warnings == second.warnings and first.config_changes == second.config_changes
 
