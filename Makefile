@@ -39,6 +39,7 @@ smoke-plan-run:  # a plan on a sample, its run found in the history (the running
 
 schemas: install
 	$(BIN)/python -m contracts.schema_gen
+	$(BIN)/python -m scpln.asyncapi
 
 samples: install
 	$(BIN)/scpln samples --write-shipped

@@ -14,6 +14,9 @@ from contracts.events import EVENT_TYPES
 from contracts.results import DailyResults, DailyResultsV2
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
+ASYNCAPI_FILE = Path(__file__).parent / "asyncapi.json"
+"""The AsyncAPI document of every service's messages (written by ``scpln.asyncapi``, which reads
+the services' wiring; served by the gateway)."""
 ALWAYS_PUBLISHED = ("event_id", "event_type", "schema_version", "occurred_at")
 """Envelope fields with a default in the models, which every published event carries."""
 

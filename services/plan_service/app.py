@@ -128,7 +128,7 @@ def registry_client(broker: NatsBroker) -> Callable[[str, Any, Any], Awaitable[A
 def asyncapi_broker() -> NatsBroker:
     """plan_service's broker wired as ``main`` wires it, on inert ports, never connected: what
     the AsyncAPI document describes."""
-    settings = Settings()
+    settings = Settings(nats_url="nats://127.0.0.1:4222")  # a placeholder: the document is the same everywhere
     broker = bus.broker(settings.nats_url, OutageLog(log), name=PRODUCER)
     wire(broker, settings, None, lambda publisher: Ports(publisher=publisher, objects=InMemoryObjectStore()))
     return broker

@@ -130,7 +130,7 @@ def wire(broker: NatsBroker, settings: Settings, ports: Callable[[EventPublisher
 def asyncapi_broker() -> NatsBroker:
     """The simulator's broker wired as ``main`` wires it (``wire``), on placeholder ports and never
     connected: the AsyncAPI document is made from it."""
-    settings = Settings()
+    settings = Settings(nats_url="nats://127.0.0.1:4222")  # a placeholder: the document is the same everywhere
     broker = bus.broker(settings.nats_url, OutageLog(log), name=settings.worker_name)
     wire(broker, settings, lambda publisher: Ports(publisher=publisher, objects=InMemoryObjectStore()))
     return broker

@@ -1,14 +1,13 @@
 """Operations endpoints: health, metrics, the registry's status, the AsyncAPI
 document."""
 
-import asyncio
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts import subjects
 from contracts.queries import Consistency, RegistryStatus
+from services.ui_gateway.asyncapi import served_document
 from services.ui_gateway.auth.guard import allow, public
 from services.ui_gateway.deps import BusDep, MinSeq, ask
 
@@ -52,13 +51,11 @@ async def registry_status(bus: BusDep, min_seq: MinSeq = 0) -> RegistryStatus | 
 
 @router.get("/asyncapi", dependencies=[allow("read")])
 async def asyncapi(request: Request) -> JSONResponse:
-    """AsyncAPI 3.0 document of the events, commands and queries, generated once per process
-    from the services' own brokers."""
+    """AsyncAPI 3.0 document of the events, commands and queries, generated from the services'
+    own brokers (read once per process)."""
     state = request.app.state
     if getattr(state, "asyncapi", None) is None:
-        from services.ui_gateway.asyncapi import asyncapi_document
-
-        state.asyncapi = await asyncio.to_thread(asyncapi_document, state.settings.nats_url)
+        state.asyncapi = served_document(state.settings.nats_url)
     return JSONResponse(state.asyncapi)
 
 
