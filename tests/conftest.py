@@ -3,7 +3,8 @@
 ``nats_url`` is the session's one nats-server with JetStream (``tests/nats_fixture``):
 ``SCPLN_TEST_NATS_URL`` when set, else testcontainers' NATS container when a Docker daemon
 answers, else the ``nats-server`` binary of the virtualenv. ``fresh_nats`` is that server with
-an empty JetStream, for a test that needs an empty event log.
+an empty JetStream, for a test that needs an empty event log. ``settled`` records how the
+wiring tests' ``TestNatsBroker`` deliveries were acknowledged.
 """
 
 import os
@@ -27,3 +28,22 @@ def fresh_nats(nats_url: str) -> str:
     consumers and the object store's buckets start empty, as on a server of this test's own."""
     empty_jetstream(nats_url)
     return nats_url
+
+
+@pytest.fixture()
+def settled(monkeypatch):  # type: ignore[no-untyped-def]
+    """How each message delivered through ``TestNatsBroker`` was settled: ("ack",) or ("nak", delay)."""
+    from faststream.nats.testing import PatchedMessage
+
+    outcomes: list[tuple] = []
+
+    async def ack(self) -> None:  # type: ignore[no-untyped-def]
+        outcomes.append(("ack",))
+
+    async def nak(self, delay=None) -> None:  # type: ignore[no-untyped-def]
+        outcomes.append(("nak", delay))
+
+    monkeypatch.setattr(PatchedMessage, "ack", ack)
+    monkeypatch.setattr(PatchedMessage, "nak", nak)
+    return outcomes
+

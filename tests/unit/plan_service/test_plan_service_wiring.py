@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from faststream.nats import TestNatsBroker
-from faststream.nats.testing import PatchedMessage
 from prometheus_client import REGISTRY
 
 from contracts import subjects
@@ -52,22 +51,6 @@ async def ports() -> Ports:
     made = Ports(publisher=InMemoryPublisher(), objects=InMemoryObjectStore(), spawn=Tasks(), planning_queue=True)
     await load_samples(made, SAMPLES)
     return made
-
-
-@pytest.fixture()
-def settled(monkeypatch):  # type: ignore[no-untyped-def]
-    """How each message of the queue was settled: ("ack",) or ("nak", delay)."""
-    outcomes: list[tuple] = []
-
-    async def ack(self) -> None:  # type: ignore[no-untyped-def]
-        outcomes.append(("ack",))
-
-    async def nak(self, delay=None) -> None:  # type: ignore[no-untyped-def]
-        outcomes.append(("nak", delay))
-
-    monkeypatch.setattr(PatchedMessage, "ack", ack)
-    monkeypatch.setattr(PatchedMessage, "nak", nak)
-    return outcomes
 
 
 @pytest.fixture()

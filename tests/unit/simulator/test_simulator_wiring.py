@@ -8,9 +8,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-import pytest
 from faststream.nats import TestNatsBroker
-from faststream.nats.testing import PatchedMessage
 from prometheus_client import REGISTRY
 
 from contracts import subjects
@@ -50,22 +48,6 @@ def wired(ports: Ports):  # type: ignore[no-untyped-def]
 async def send(br, event_or_body, subject: str, durable: str = PLANS, delivered: int = 1) -> None:  # type: ignore[no-untyped-def]
     body = event_or_body if isinstance(event_or_body, bytes) else encode(event_or_body)
     await br.publish(body, subject, stream=subjects.STREAM_NAME, reply_to=delivery(durable, delivered))
-
-
-@pytest.fixture()
-def settled(monkeypatch):  # type: ignore[no-untyped-def]
-    """How each delivered message was settled: ("ack",) or ("nak", delay)."""
-    outcomes: list[tuple] = []
-
-    async def ack(self) -> None:  # type: ignore[no-untyped-def]
-        outcomes.append(("ack",))
-
-    async def nak(self, delay=None) -> None:  # type: ignore[no-untyped-def]
-        outcomes.append(("nak", delay))
-
-    monkeypatch.setattr(PatchedMessage, "ack", ack)
-    monkeypatch.setattr(PatchedMessage, "nak", nak)
-    return outcomes
 
 
 async def test_a_plan_and_a_rerun_are_simulated_from_their_typed_triggers(settled) -> None:
