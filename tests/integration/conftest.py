@@ -48,6 +48,15 @@ def names_connected(monitor_url: str) -> list[str]:
     return sorted(c.get("name", "") for c in clients(monitor_url))
 
 
+async def names_once(monitor_url: str, expected: list[str], timeout: float = 10.0) -> list[str]:
+    """The names connected, read until they are ``expected`` or ``timeout`` has passed: the
+    server lists a client that closed its connection for a moment after it did."""
+    deadline = time.monotonic() + timeout
+    while (names := await asyncio.to_thread(names_connected, monitor_url)) != expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return names
+
+
 @pytest.fixture()
 async def nc(fresh_nats: str) -> AsyncIterator:
     """A connection to the test's server (empty), drained afterwards."""

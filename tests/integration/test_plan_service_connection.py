@@ -14,7 +14,7 @@ from contracts.events import JobProgress, PlanCreated
 from runtime import bus
 from services.plan_service.app import main
 from services.plan_service.settings import Settings
-from tests.integration.conftest import Running, names_connected, wait_events
+from tests.integration.conftest import Running, names_connected, names_once, wait_events
 from tests.integration.test_plan_service_bus import ask, has_samples, small_config
 
 
@@ -46,7 +46,7 @@ async def test_plan_service_does_everything_over_one_connection_and_leaves_none(
         assert (queue.num_pending, queue.num_ack_pending, queue.num_redelivered) == (0, 0, 0)  # poison acknowledged
     finally:
         await service.stop()
-    assert names_connected(monitor_url) == ["test"]
+    assert await names_once(monitor_url, ["test"]) == ["test"]
     await nc.drain()
 
 
@@ -55,4 +55,4 @@ async def test_a_stop_asked_for_while_starting_ends_it_cleanly_once_started(moni
     service = Running(main, Settings(nats_url=url))
     service.halt.set()
     await service.stop()  # raises what main raised, if anything
-    assert names_connected(monitor_url) == []
+    assert await names_once(monitor_url, []) == []
