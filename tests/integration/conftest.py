@@ -51,10 +51,22 @@ def names_connected(monitor_url: str) -> list[str]:
 async def names_once(monitor_url: str, expected: list[str], timeout: float = 10.0) -> list[str]:
     """The names connected, read until they are ``expected`` or ``timeout`` has passed: the
     server lists a client that closed its connection for a moment after it did."""
+    return await read_until(lambda: names_connected(monitor_url), lambda names: names == expected, timeout)
+
+
+async def all_closed(monitor_url: str, leave_out: str, timeout: float = 10.0) -> list[dict]:
+    """Every client the server has had but ``leave_out``, read until each has closed (has a
+    reason) or ``timeout`` has passed: the server takes a moment to see a close."""
+    return await read_until(lambda: clients(monitor_url, every=True, leave_out=leave_out),
+                            lambda seen: all(c.get("reason") for c in seen), timeout)
+
+
+async def read_until(read, ready, timeout: float):  # type: ignore[no-untyped-def]
+    """``read()`` (blocking, on a thread) until ``ready`` of it, or ``timeout``: the last read."""
     deadline = time.monotonic() + timeout
-    while (names := await asyncio.to_thread(names_connected, monitor_url)) != expected and time.monotonic() < deadline:
+    while not ready(seen := await asyncio.to_thread(read)) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    return names
+    return seen
 
 
 @pytest.fixture()

@@ -24,6 +24,7 @@ from services.ui_gateway.app import create_app
 from services.ui_gateway.deps import STAGE_ABOVE
 from services.ui_gateway.limits import SERVER_OPTIONS
 from services.ui_gateway.settings import Settings
+from tests.integration.conftest import all_closed
 from tests.integration.conftest import clients as every_client
 from tests.unit.ui_gateway.fakes import run_row
 
@@ -108,7 +109,7 @@ async def test_the_gateway_does_all_its_work_on_one_connection_and_closes_it_on_
     finally:
         server.should_exit = True
         await asyncio.wait_for(serving, 15)
-        after = await asyncio.to_thread(clients, monitor)
+        after = await all_closed(monitor, leave_out=OBSERVER)
         await nc.drain()
     assert [c.get("name") for c in during] == ["ui_gateway"], during
     subscribed = set(during[0].get("subscriptions_list") or [])

@@ -17,7 +17,7 @@ from runtime import bus
 from runtime.publisher import JetStreamPublisher
 from services.run_registry.app import main
 from services.run_registry.settings import Settings
-from tests.integration.conftest import Running, wait_events
+from tests.integration.conftest import Running, all_closed, wait_events
 from tests.integration.conftest import clients as every_client
 from tests.integration.test_registry_bus import run
 
@@ -74,7 +74,7 @@ async def test_the_registry_does_all_its_work_on_one_connection(monitored_nats, 
         during = await asyncio.to_thread(clients, monitor)
     finally:
         await registry.stop()
-        after = await asyncio.to_thread(clients, monitor)
+        after = await all_closed(monitor, leave_out=OBSERVER)
         await nc.drain()
     assert [r.run_id for r in page.runs] == ["run_001"] and deleted == RunDeletedReply(run_id="run_001")
     assert [(d.run_id, d.producer) for d in deletions] == [("run_001", "run_registry")]

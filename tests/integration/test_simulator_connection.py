@@ -14,7 +14,7 @@ from runtime import bus
 from runtime.publisher import JetStreamPublisher
 from services.simulator.app import main
 from services.simulator.settings import Settings
-from tests.integration.conftest import Running, wait_events
+from tests.integration.conftest import Running, all_closed, wait_events
 from tests.integration.conftest import clients as every_client
 from tests.integration.test_simulator_bus import plan_event, runs_of, store_config
 
@@ -45,7 +45,7 @@ async def test_the_simulator_does_all_its_work_on_one_connection(monitored_nats)
         during = await asyncio.to_thread(clients, monitor)
     finally:
         await simulator.stop()
-        after = await asyncio.to_thread(clients, monitor)
+        after = await all_closed(monitor, leave_out=OBSERVER)
         await nc.drain()
     assert isinstance(runs_of(events, "plan_2")[0], RunCompleted) and not runs_of(events, "plan_1")
     assert [(c.get("name"), c.get("subscriptions", 0) > 0) for c in during] == [("simulator", True)], during
