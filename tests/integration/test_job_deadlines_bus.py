@@ -70,11 +70,16 @@ async def test_replicas_that_see_the_same_stuck_job_store_one_failure(registry, 
     await JetStreamPublisher(js).publish(lost("job_stuck"))
     watch = Deadlines("the simulator", "simulator", {JobType.simulation: 60.0})
 
-    async def replica() -> list[str]:
-        return await fail_overdue(watch, lambda s, q, r: ask(js, s, q, r), JetStreamPublisher(js).publish,
-                                  await last_seq(js))
+    both_saw_it = asyncio.Barrier(2)
 
-    assert await asyncio.gather(replica(), replica()) == [["job_stuck"], ["job_stuck"]]
+    async def publish(event):  # type: ignore[no-untyped-def]
+        await both_saw_it.wait()  # each replica has read the stuck job before either writes its failure
+        return await JetStreamPublisher(js).publish(event)
+
+    async def replica() -> list[str]:
+        return await fail_overdue(watch, lambda s, q, r: ask(js, s, q, r), publish, await last_seq(js))
+
+    assert await asyncio.wait_for(asyncio.gather(replica(), replica()), 20) == [["job_stuck"], ["job_stuck"]]
     [failed] = failures(await log_events(js), "job_stuck")
     assert failed.message == "no progress for 60 s: the simulator did not finish it" and failed.producer == "simulator"
     assert await registry_state(js, "job_stuck") == "failed"
