@@ -19,7 +19,7 @@ import pytest
 
 from contracts import subjects
 from contracts.events import decode
-from runtime import identity
+from runtime import bus, identity
 from runtime.log_reader import read_log
 from runtime.nats_server import binary, free_port, wait_listening
 from tests.e2e.system import System, violations_logged
@@ -69,6 +69,15 @@ class Deployment:
         self.start_service(service)
 
 
+async def log_declared(nats_url: str) -> None:
+    """Return once the event log exists (``scpln users`` refuses a server without one)."""
+    nc = await nats.connect(nats_url)
+    try:
+        await bus.wait_for_stream(nc.jetstream())
+    finally:
+        await nc.close()
+
+
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """nats-server with the shipped config (on loopback, its store in a temporary directory),
@@ -86,6 +95,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
         assert wait_listening(port), (data / "nats.log").read_text()
         for service in SERVICES:
             deployment.start_service(service)
+        asyncio.run(asyncio.wait_for(log_declared(url("operator", port)), 60))  # plan_service declares it
         system.admin_password = system.add_user("admin", "admin")
         system.admin_token = system.create_token("admin", "--name", "deploy test")
         system.wait_for("/scenarios", lambda body: len(body["scenarios"]) >= 3, timeout=60)
